@@ -1,0 +1,3 @@
+from calendar_gateway.cli import main
+
+main()

@@ -1,0 +1,1 @@
+"""One client per vendor API; nothing here knows about GraphQL."""
