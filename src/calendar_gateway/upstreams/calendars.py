@@ -2,10 +2,27 @@
 
 from __future__ import annotations
 
+import asyncio
+import base64
 from dataclasses import dataclass
 from datetime import time
 from enum import Enum, IntEnum
 from typing import Any
+from urllib.parse import quote
+
+import httpx
+
+from calendar_gateway.upstreams.errors import (
+    CalendarLockedError,
+    FieldError,
+    ForbiddenError,
+    LockLostError,
+    NotFoundError,
+    UnauthenticatedError,
+    ValidationFailedError,
+    VendorError,
+)
+from calendar_gateway.upstreams.transport import Transport
 
 JsonObject = dict[str, Any]
 
@@ -77,3 +94,290 @@ class BusinessCalendar:
     time_zone_id: str
     exceptions: tuple[CalendarException, ...] | None
     raw: JsonObject
+
+
+@dataclass(frozen=True)
+class CalendarRef:
+    """Where a calendar lives: GRS scopes every calendar by tenant and package."""
+
+    tenant_id: str
+    package_id: str
+    calendar_id: str
+
+    def path(self, endpoint: str) -> str:
+        calendar = quote(self.calendar_id, safe="")
+        return f"{_package_path(self.tenant_id, self.package_id)}/{endpoint}/{calendar}"
+
+    def matches(self, calendar: BusinessCalendar) -> bool:
+        return self.calendar_id in (calendar.id, calendar.external_id)
+
+
+@dataclass(frozen=True)
+class CalendarSettings:
+    """The fields GRS lets a create or modify set; None leaves a field alone on modify."""
+
+    name: str | None = None
+    week_starts: Weekday | None = None
+    week_ends: Weekday | None = None
+    day_starts: time | None = None
+    day_ends: time | None = None
+    time_zone_id: str | None = None
+
+
+@dataclass(frozen=True)
+class Permissions:
+    can_view: bool
+    can_create: bool
+    can_modify: bool
+    can_delete: bool
+
+
+def _package_path(tenant_id: str, package_id: str) -> str:
+    return f"/grs/v1/tenant/{quote(tenant_id, safe='')}/package/{quote(package_id, safe='')}"
+
+
+UPSTREAM = "calendars"
+
+
+class CalendarsClient:
+    """The GRS business-calendar API, with its token lifecycle.
+
+    GRS hands out an API token at login and expires it after 30 idle minutes; every
+    call sends HTTP Basic ``user:apiToken``. A 401 costs one re-login and one retry.
+    """
+
+    def __init__(self, transport: Transport, user: str, password: str) -> None:
+        self._transport = transport
+        self._user = user
+        self._password = password
+        self._token: str | None = None
+        self._login_lock = asyncio.Lock()
+
+    async def tenants(self) -> list[JsonObject]:
+        response = await self._call("GET", "/grs/v1/tenants")
+        _raise_for_status(response)
+        body: list[JsonObject] = response.json()
+        return body
+
+    async def permissions(self, tenant_id: str) -> Permissions:
+        response = await self._call("GET", f"/grs/v1/permissions/{quote(tenant_id, safe='')}")
+        _raise_for_status(response)
+        body = response.json()
+        return Permissions(
+            can_view=bool(body.get("canViewCalendar")),
+            can_create=bool(body.get("canCreateCalendar")),
+            can_modify=bool(body.get("canModifyCalendar")),
+            can_delete=bool(body.get("canDeleteCalendar")),
+        )
+
+    async def calendars(self, tenant_id: str, package_id: str) -> list[BusinessCalendar]:
+        response = await self._call("GET", f"{_package_path(tenant_id, package_id)}/calendars")
+        _raise_for_status(response)
+        return [parse_calendar(item) for item in response.json()["calendars"]]
+
+    async def calendar(self, ref: CalendarRef) -> BusinessCalendar:
+        """The calendar with its exceptions (the "body")."""
+        response = await self._call("GET", ref.path("businesscalendarbody"))
+        _raise_for_status(response)
+        return parse_calendar(response.json())
+
+    async def create(
+        self, tenant_id: str, package_id: str, settings: CalendarSettings
+    ) -> BusinessCalendar:
+        path = f"{_package_path(tenant_id, package_id)}/calendar"
+        response = await self._call("POST", path, json=settings_payload(settings))
+        _raise_for_status(response)
+        return parse_calendar(response.json())
+
+    async def modify(self, ref: CalendarRef, settings: CalendarSettings) -> BusinessCalendar:
+        response = await self._call("PUT", ref.path("calendar"), json=settings_payload(settings))
+        _raise_for_write_status(response)
+        return parse_calendar(response.json())
+
+    async def replace_exceptions(
+        self, ref: CalendarRef, exceptions: tuple[CalendarException, ...]
+    ) -> BusinessCalendar:
+        # GRS: the body PUT replaces every exception; there is no add or remove.
+        payload = {"exceptions": [exception_payload(e) for e in exceptions]}
+        response = await self._call("PUT", ref.path("businesscalendarbody"), json=payload)
+        _raise_for_write_status(response)
+        return parse_calendar(response.json())
+
+    async def delete(self, ref: CalendarRef) -> None:
+        response = await self._call("DELETE", ref.path("calendar"))
+        _raise_for_write_status(response)
+
+    async def lock(self, ref: CalendarRef) -> None:
+        response = await self._call("GET", ref.path("lockcalendar"))
+        if response.status_code == 412:
+            # 412 means another token holds it; the list tells us who.
+            raise CalendarLockedError(
+                UPSTREAM, "the calendar is locked by another user", await self._lock_owner(ref)
+            )
+        _raise_for_status(response)
+
+    async def unlock(self, ref: CalendarRef) -> None:
+        response = await self._call("GET", ref.path("unlockcalendar"))
+        _raise_for_status(response)
+
+    async def _lock_owner(self, ref: CalendarRef) -> str | None:
+        listed = await self.calendars(ref.tenant_id, ref.package_id)
+        return next((c.lock_owner for c in listed if ref.matches(c)), None)
+
+    async def _call(self, method: str, path: str, json: Any = None) -> httpx.Response:
+        token = self._token or await self._login(stale=None)
+        response = await self._send(method, path, token, json)
+        if response.status_code != 401:
+            return response
+        token = await self._login(stale=token)
+        response = await self._send(method, path, token, json)
+        if response.status_code == 401:
+            raise UnauthenticatedError(UPSTREAM, "GRS rejected the renewed API token")
+        return response
+
+    async def _send(self, method: str, path: str, token: str, json: Any) -> httpx.Response:
+        headers = {"Authorization": _basic(self._user, token)}
+        return await self._transport.request(method, path, headers=headers, json=json)
+
+    async def _login(self, stale: str | None) -> str:
+        async with self._login_lock:
+            # Concurrent callers that saw the same stale token log in once between them.
+            if self._token is not None and self._token != stale:
+                return self._token
+            headers = {"Authorization": _basic(self._user, self._password)}
+            response = await self._transport.request("GET", "/grs/v1/login", headers=headers)
+            if response.status_code in (401, 422):
+                # 422 code 1000 at login means the password must be changed first.
+                raise UnauthenticatedError(UPSTREAM, "GRS refused the gateway's login")
+            _raise_for_status(response)
+            token: str = response.json()["apiToken"]
+            self._token = token
+            return token
+
+
+def _basic(user: str, secret: str) -> str:
+    return "Basic " + base64.b64encode(f"{user}:{secret}".encode()).decode("ascii")
+
+
+def _raise_for_status(response: httpx.Response) -> None:
+    status = response.status_code
+    if status < 400:
+        return
+    if status == 403:
+        raise ForbiddenError(UPSTREAM, "GRS denied the gateway's user this operation")
+    if status == 404:
+        raise NotFoundError(UPSTREAM, "GRS has no such tenant, package or calendar")
+    if status == 422:
+        raise _validation_error(response)
+    raise VendorError(UPSTREAM, f"GRS answered HTTP {status}", upstream_code=str(status))
+
+
+def _raise_for_write_status(response: httpx.Response) -> None:
+    if response.status_code == 412:
+        # We took the lock before writing, so the lock went with an expired token.
+        raise LockLostError(UPSTREAM, "GRS no longer holds our lock on the calendar")
+    _raise_for_status(response)
+
+
+def _validation_error(response: httpx.Response) -> ValidationFailedError:
+    try:
+        body = response.json()
+        errors = [
+            FieldError(field=str(e["field"]), code=str(e["code"]), message=str(e["message"]))
+            for e in body.get("errors", [])
+        ]
+    except (ValueError, KeyError, TypeError, AttributeError):
+        errors = []
+    return ValidationFailedError(UPSTREAM, "GRS rejected the calendar", errors)
+
+
+def parse_calendar(data: JsonObject) -> BusinessCalendar:
+    """Read a calendar from the list, the body, or a create/modify answer.
+
+    GRS: the list says calendarId/extCalendarId, the body calendarId/externalId, and
+    create answers with the external id in calendarId.
+    """
+    exceptions = data.get("exceptions")
+    return BusinessCalendar(
+        id=str(data["calendarId"]),
+        external_id=data.get("extCalendarId") or data.get("externalId"),
+        name=str(data["name"]),
+        locked=bool(data.get("locked")),
+        lock_owner=data.get("lockOwner"),
+        week_starts=Weekday(int(data["weekStarts"])),
+        week_ends=Weekday(int(data["weekEnds"])),
+        day_starts=time(int(data["dayStartsHour"]), int(data["dayStartsMin"])),
+        day_ends=time(int(data["dayEndsHour"]), int(data["dayEndsMin"])),
+        time_zone_id=str(data["timeZoneId"]),
+        exceptions=None if exceptions is None else tuple(parse_exception(e) for e in exceptions),
+        raw=data,
+    )
+
+
+def parse_exception(data: JsonObject) -> CalendarException:
+    placement = Placement(data["placement"])
+    kind = ExceptionType(data["type"])
+    relative = placement is Placement.RELATIVE
+    changes_hours = kind is ExceptionType.TIME_CHANGE
+    return CalendarException(
+        name=str(data["name"]),
+        type=kind,
+        placement=placement,
+        fixed_date=_int_or_none(data.get("fixedDate")) if placement is Placement.FIXED else None,
+        annual_month=int(data["annualMonth"]) if placement is Placement.ANNUAL else None,
+        annual_day=int(data["annualDay"]) if placement is Placement.ANNUAL else None,
+        relative_type=RelativeType(data["relativeType"]) if relative else None,
+        relative_day_of_week=Weekday(int(data["relativeDayOfWeek"])) if relative else None,
+        relative_month=int(data["relativeMonth"]) if relative else None,
+        time_change_start=_time_change(data, "Start") if changes_hours else None,
+        time_change_stop=_time_change(data, "Stop") if changes_hours else None,
+    )
+
+
+def _time_change(data: JsonObject, side: str) -> time:
+    return time(int(data[f"timeChange{side}Hour"]), int(data[f"timeChange{side}Min"]))
+
+
+def _int_or_none(value: Any) -> int | None:
+    return None if value is None else int(value)
+
+
+def exception_payload(exception: CalendarException) -> JsonObject:
+    """The wire form, with GRS's zeros and nulls for the fields a placement does not use."""
+    start = exception.time_change_start or time(0)
+    stop = exception.time_change_stop or time(0)
+    return {
+        "name": exception.name,
+        "type": exception.type.value,
+        "placement": exception.placement.value,
+        "fixedDate": exception.fixed_date,
+        "annualMonth": exception.annual_month or 0,
+        "annualDay": exception.annual_day or 0,
+        "relativeType": exception.relative_type.value if exception.relative_type else None,
+        "relativeDayOfWeek": int(exception.relative_day_of_week or 0),
+        "relativeMonth": exception.relative_month or 0,
+        "timeChangeStartHour": start.hour,
+        "timeChangeStartMin": start.minute,
+        "timeChangeStopHour": stop.hour,
+        "timeChangeStopMin": stop.minute,
+    }
+
+
+def settings_payload(settings: CalendarSettings) -> JsonObject:
+    """Only the fields given: GRS modify leaves the others as they are."""
+    payload: JsonObject = {}
+    if settings.name is not None:
+        payload["name"] = settings.name
+    if settings.week_starts is not None:
+        payload["weekStarts"] = int(settings.week_starts)
+    if settings.week_ends is not None:
+        payload["weekEnds"] = int(settings.week_ends)
+    if settings.day_starts is not None:
+        payload["dayStartsHour"] = settings.day_starts.hour
+        payload["dayStartsMin"] = settings.day_starts.minute
+    if settings.day_ends is not None:
+        payload["dayEndsHour"] = settings.day_ends.hour
+        payload["dayEndsMin"] = settings.day_ends.minute
+    if settings.time_zone_id is not None:
+        payload["timeZoneId"] = settings.time_zone_id
+    return payload

@@ -38,6 +38,10 @@ class CalendarLockedError(UpstreamError):
         self.lock_owner = lock_owner
 
 
+class LockLostError(UpstreamError):
+    """A write needed the calendar lock we had taken, and GRS no longer has it for us."""
+
+
 @dataclass(frozen=True)
 class FieldError:
     field: str
@@ -71,4 +75,3 @@ class VendorError(UpstreamError):
     def __init__(self, upstream: str, message: str, upstream_code: str) -> None:
         super().__init__(upstream, message)
         self.upstream_code = upstream_code
-

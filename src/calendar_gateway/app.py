@@ -1,0 +1,98 @@
+"""The ASGI application: GraphQL, GraphiQL's files, and the upstream clients' lifespan."""
+
+from __future__ import annotations
+
+import contextlib
+from collections.abc import AsyncIterator
+from functools import cached_property
+
+from starlette.applications import Starlette
+from starlette.requests import Request
+from starlette.responses import HTMLResponse, Response
+from starlette.routing import Mount, Route
+from starlette.websockets import WebSocket
+from strawberry.asgi import GraphQL
+
+from calendar_gateway import graphiql
+from calendar_gateway.graphql.context import Context, Services
+from calendar_gateway.graphql.schema import create_schema
+from calendar_gateway.locking import LocalMutex
+from calendar_gateway.services.calendars import CalendarService
+from calendar_gateway.settings import Settings
+from calendar_gateway.upstreams.calendars import CalendarsClient
+from calendar_gateway.upstreams.transport import Transport
+
+
+class GraphQLEndpoint(GraphQL[Context, None]):
+    """Strawberry's ASGI view, with our context and an offline GraphiQL."""
+
+    def __init__(self, settings: Settings) -> None:
+        super().__init__(create_schema())
+        self.settings = settings
+        self.services: Services | None = None
+
+    async def get_context(
+        self, request: Request | WebSocket, response: Response | WebSocket
+    ) -> Context:
+        if self.services is None or not isinstance(request, Request):
+            raise RuntimeError("GraphQL over HTTP only, once the lifespan has started")
+        return Context(
+            request=request,
+            response=response if isinstance(response, Response) else None,
+            services=self.services,
+        )
+
+    @cached_property
+    def offline_ide_html(self) -> str:
+        return graphiql.offline_page(self.graphql_ide_html)
+
+    async def render_graphql_ide(self, request: Request) -> Response:
+        return HTMLResponse(self.offline_ide_html)
+
+
+def create_app(settings: Settings) -> Starlette:
+    endpoint = GraphQLEndpoint(settings)
+
+    @contextlib.asynccontextmanager
+    async def lifespan(app: Starlette) -> AsyncIterator[None]:
+        async with contextlib.AsyncExitStack() as stack:
+            endpoint.services = await _start_services(settings, stack)
+            yield
+            endpoint.services = None
+
+    return Starlette(
+        routes=[
+            Route("/graphql", endpoint, methods=["GET", "POST"]),
+            Mount(graphiql.MOUNT, app=graphiql.assets(), name="graphiql-assets"),
+        ],
+        lifespan=lifespan,
+    )
+
+
+def _transport(settings: Settings, upstream: str, base_url: str) -> Transport:
+    return Transport(
+        upstream,
+        base_url,
+        timeout=settings.upstream_timeout_seconds,
+        max_concurrency=settings.upstream_max_concurrency,
+    )
+
+
+async def _start_services(settings: Settings, stack: contextlib.AsyncExitStack) -> Services:
+    calendars_transport = _transport(settings, "calendars", settings.calendars_url)
+    stack.push_async_callback(calendars_transport.aclose)
+    calendars = CalendarsClient(
+        calendars_transport,
+        settings.calendars_user,
+        settings.calendars_password.get_secret_value(),
+    )
+    return Services(
+        calendars=CalendarService(
+            calendars, LocalMutex(), settings.calendars_tenant, settings.calendars_package
+        ),
+    )
+
+
+def create_app_from_env() -> Starlette:
+    """The factory ``serve`` hands to uvicorn, so each worker reads the environment."""
+    return create_app(Settings())  # type: ignore[call-arg]

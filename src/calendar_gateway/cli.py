@@ -1,0 +1,127 @@
+"""calendar-gateway serve | simulate | demo | export-schema."""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import socket
+import sys
+from pathlib import Path
+
+import uvicorn
+from pydantic import ValidationError
+
+from calendar_gateway.app import create_app
+from calendar_gateway.graphql.schema import create_schema
+from calendar_gateway.settings import ENV_PREFIX, Settings
+from calendar_gateway.simulators import app as simulators
+
+LOOPBACK = "127.0.0.1"
+
+
+def main(argv: list[str] | None = None) -> None:
+    args = _parser().parse_args(argv)
+    args.run(args)
+
+
+def _parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(prog="calendar-gateway", description=__doc__)
+    commands = parser.add_subparsers(required=True, metavar="COMMAND")
+
+    serve = commands.add_parser("serve", help="the gateway, configured from the environment")
+    serve.add_argument("--host")
+    serve.add_argument("--port", type=int)
+    serve.add_argument("--workers", type=int, default=1)
+    serve.set_defaults(run=_serve)
+
+    simulate = commands.add_parser("simulate", help="all three vendor simulators on one port")
+    simulate.add_argument("--host", default=LOOPBACK)
+    simulate.add_argument("--port", type=int, default=8100)
+    simulate.set_defaults(run=_simulate)
+
+    demo = commands.add_parser("demo", help="the simulators and a gateway in front of them")
+    demo.add_argument("--port", type=int, default=8000)
+    demo.set_defaults(run=_demo)
+
+    export = commands.add_parser("export-schema", help="print the GraphQL SDL")
+    export.add_argument("-o", "--output", type=Path)
+    export.set_defaults(run=_export_schema)
+    return parser
+
+
+def _serve(args: argparse.Namespace) -> None:
+    try:
+        settings = Settings()  # type: ignore[call-arg]
+    except ValidationError as exc:
+        sys.exit(f"calendar-gateway: {_first_problem(exc)}")
+    uvicorn.run(
+        "calendar_gateway.app:create_app_from_env",
+        factory=True,
+        host=args.host or settings.host,
+        port=args.port or settings.port,
+        workers=args.workers,
+    )
+
+
+def _first_problem(exc: ValidationError) -> str:
+    error = exc.errors()[0]
+    variable = ENV_PREFIX + str(error["loc"][0]).upper()
+    if error["type"] == "missing":
+        return f"missing {variable} (see the configuration table in README.md)"
+    return f"{variable}: {error['msg']}"
+
+
+def _simulate(args: argparse.Namespace) -> None:
+    uvicorn.run(simulators.create_app(), host=args.host, port=args.port)
+
+
+def _demo(args: argparse.Namespace) -> None:
+    asyncio.run(_run_demo(args.port))
+
+
+async def _run_demo(port: int) -> None:
+    upstream_socket = _bind_free_port()
+    upstream = f"http://{LOOPBACK}:{upstream_socket.getsockname()[1]}"
+    settings = demo_settings(upstream, port)
+    servers = [
+        (
+            uvicorn.Server(uvicorn.Config(simulators.create_app(), log_level="warning")),
+            [upstream_socket],
+        ),
+        (uvicorn.Server(uvicorn.Config(create_app(settings), host=LOOPBACK, port=port)), None),
+    ]
+    print(f"calendar-gateway demo: GraphiQL at http://{LOOPBACK}:{port}/graphql", flush=True)
+    print(f"  simulators at {upstream}", flush=True)
+    await asyncio.gather(*(server.serve(sockets=sockets) for server, sockets in servers))
+
+
+def demo_settings(upstream: str, port: int) -> Settings:
+    """A gateway pointed at the simulators, with their seeded demo users."""
+    return Settings(
+        bookings_url=upstream,
+        bookings_user="user",
+        bookings_password="user",  # type: ignore[arg-type]
+        calendars_url=upstream,
+        calendars_user="demo",
+        calendars_password="demo",  # type: ignore[arg-type]
+        appointments_url=f"{upstream}/api/v1/master",
+        appointments_user="demo",
+        appointments_password="demo",  # type: ignore[arg-type]
+        auth_mode="none",
+        host=LOOPBACK,
+        port=port,
+    )
+
+
+def _bind_free_port() -> socket.socket:
+    sock = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
+    sock.bind((LOOPBACK, 0))
+    return sock
+
+
+def _export_schema(args: argparse.Namespace) -> None:
+    sdl = create_schema().as_str() + "\n"
+    if args.output is None:
+        sys.stdout.write(sdl)
+    else:
+        args.output.write_text(sdl)

@@ -1,0 +1,316 @@
+"""Business calendars and their exceptions, over the GRS API."""
+
+from __future__ import annotations
+
+from datetime import date
+from typing import Annotated, TypeVar
+
+import strawberry
+from strawberry.scalars import JSON
+
+from calendar_gateway.graphql.context import Info
+from calendar_gateway.graphql.scalars import LocalTime
+from calendar_gateway.services.calendars import ExceptionDraft
+from calendar_gateway.services.errors import InvalidInputError
+from calendar_gateway.services.timezones import resolve_zone
+from calendar_gateway.services.worktime import fixed_date
+from calendar_gateway.upstreams import calendars as grs
+from calendar_gateway.upstreams.calendars import ExceptionType, Placement, RelativeType, Weekday
+
+T = TypeVar("T")
+
+strawberry.enum(Weekday, description="A day of the week (GRS numbers 1 = Sunday).")
+strawberry.enum(ExceptionType, description="HOLIDAY: no work that day; TIME_CHANGE: other hours.")
+strawberry.enum(Placement, description="How an exception is placed: one date, yearly, or relative.")
+strawberry.enum(RelativeType, description="Which of a month's weekdays a RELATIVE exception takes.")
+
+
+@strawberry.type(description="A holiday or a day with other working hours.")
+class CalendarException:
+    name: str
+    type: ExceptionType
+    placement: Placement
+    fixed_date: date | None = strawberry.field(
+        description="FIXED: the date, read in the calendar's time zone."
+    )
+    annual_month: int | None
+    annual_day: int | None
+    relative_type: RelativeType | None
+    relative_day_of_week: Weekday | None
+    relative_month: int | None = strawberry.field(description="RELATIVE: 1-12, 0 = every month.")
+    time_change_start: LocalTime | None
+    time_change_stop: LocalTime | None
+
+    exception: strawberry.Private[grs.CalendarException]
+    time_zone_id: strawberry.Private[str]
+
+    @classmethod
+    def from_domain(cls, exception: grs.CalendarException, time_zone_id: str) -> CalendarException:
+        fixed = exception.fixed_date
+        return cls(
+            name=exception.name,
+            type=exception.type,
+            placement=exception.placement,
+            fixed_date=None if fixed is None else fixed_date(fixed, resolve_zone(time_zone_id)),
+            annual_month=exception.annual_month,
+            annual_day=exception.annual_day,
+            relative_type=exception.relative_type,
+            relative_day_of_week=exception.relative_day_of_week,
+            relative_month=exception.relative_month,
+            time_change_start=_local(exception.time_change_start),
+            time_change_stop=_local(exception.time_change_stop),
+            exception=exception,
+            time_zone_id=time_zone_id,
+        )
+
+
+@strawberry.type(description="A Genesys Rules System business calendar.")
+class BusinessCalendar:
+    id: strawberry.ID = strawberry.field(description="The GRS calendarId (a UUID).")
+    external_id: str | None = strawberry.field(description='GRS\'s other id, e.g. "Calendar_117".')
+    tenant_id: strawberry.ID
+    package_id: strawberry.ID
+    name: str
+    locked: bool
+    lock_owner: str | None
+    week_starts: Weekday
+    week_ends: Weekday
+    day_starts: LocalTime
+    day_ends: LocalTime
+    time_zone: str = strawberry.field(description="A Java TimeZone id, as GRS stores it.")
+    raw: JSON = strawberry.field(description="The calendar as GRS sent it.")
+
+    calendar: strawberry.Private[grs.BusinessCalendar]
+
+    @strawberry.field(description="Holidays and changed hours; read from the calendar's body.")
+    async def exceptions(self, info: Info) -> list[CalendarException]:
+        calendar = self.calendar
+        if calendar.exceptions is None:
+            # The list has no exceptions; the body does.
+            ref = info.context.services.calendars.ref(self.id, self.tenant_id, self.package_id)
+            calendar = await info.context.services.calendars.get(ref)
+        return [
+            CalendarException.from_domain(e, calendar.time_zone_id)
+            for e in calendar.exceptions or ()
+        ]
+
+    @classmethod
+    def from_domain(cls, calendar: grs.BusinessCalendar, ref: grs.CalendarRef) -> BusinessCalendar:
+        return cls(
+            id=strawberry.ID(calendar.id),
+            external_id=calendar.external_id,
+            tenant_id=strawberry.ID(ref.tenant_id),
+            package_id=strawberry.ID(ref.package_id),
+            name=calendar.name,
+            locked=calendar.locked,
+            lock_owner=calendar.lock_owner,
+            week_starts=calendar.week_starts,
+            week_ends=calendar.week_ends,
+            day_starts=LocalTime(calendar.day_starts),
+            day_ends=LocalTime(calendar.day_ends),
+            time_zone=calendar.time_zone_id,
+            raw=JSON(calendar.raw),
+            calendar=calendar,
+        )
+
+
+def _local(value: object) -> LocalTime | None:
+    return None if value is None else LocalTime(value)  # type: ignore[arg-type]
+
+
+@strawberry.input(description="A holiday or changed hours; fields apply per placement.")
+class CalendarExceptionInput:
+    name: str
+    type: ExceptionType
+    placement: Placement
+    fixed_date: date | None = None
+    annual_month: int | None = None
+    annual_day: int | None = None
+    relative_type: RelativeType | None = None
+    relative_day_of_week: Weekday | None = None
+    relative_month: int | None = strawberry.field(
+        default=None, description="1-12, or 0 for every month."
+    )
+    time_change_start: LocalTime | None = None
+    time_change_stop: LocalTime | None = None
+
+    def to_draft(self) -> ExceptionDraft:
+        return ExceptionDraft(
+            name=self.name,
+            type=self.type,
+            placement=self.placement,
+            fixed_date=self.fixed_date,
+            annual_month=self.annual_month,
+            annual_day=self.annual_day,
+            relative_type=self.relative_type,
+            relative_day_of_week=self.relative_day_of_week,
+            relative_month=self.relative_month,
+            time_change_start=self.time_change_start,
+            time_change_stop=self.time_change_stop,
+        )
+
+
+@strawberry.input
+class CreateBusinessCalendarInput:
+    name: str
+    week_starts: Weekday
+    week_ends: Weekday
+    day_starts: LocalTime
+    day_ends: LocalTime
+    time_zone: str = strawberry.field(description='A Java TimeZone id: IANA, or e.g. "EST".')
+
+    def to_settings(self) -> grs.CalendarSettings:
+        return grs.CalendarSettings(
+            name=self.name,
+            week_starts=self.week_starts,
+            week_ends=self.week_ends,
+            day_starts=self.day_starts,
+            day_ends=self.day_ends,
+            time_zone_id=self.time_zone,
+        )
+
+
+@strawberry.input(description="Only the fields given change.")
+class UpdateBusinessCalendarInput:
+    name: strawberry.Maybe[str]
+    week_starts: strawberry.Maybe[Weekday]
+    week_ends: strawberry.Maybe[Weekday]
+    day_starts: strawberry.Maybe[LocalTime]
+    day_ends: strawberry.Maybe[LocalTime]
+    time_zone: strawberry.Maybe[str]
+
+    def to_settings(self) -> grs.CalendarSettings:
+        return grs.CalendarSettings(
+            name=_given(self.name, "name"),
+            week_starts=_given(self.week_starts, "weekStarts"),
+            week_ends=_given(self.week_ends, "weekEnds"),
+            day_starts=_given(self.day_starts, "dayStarts"),
+            day_ends=_given(self.day_ends, "dayEnds"),
+            time_zone_id=_given(self.time_zone, "timeZone"),
+        )
+
+
+def _given(value: strawberry.Maybe[T], field: str) -> T | None:
+    """Absent leaves the field alone; an explicit null is not a calendar setting."""
+    if value is None:
+        return None
+    if value.value is None:
+        raise InvalidInputError(field, f"{field} cannot be null")
+    return value.value
+
+
+def _ref(
+    info: Info, id: strawberry.ID, tenant_id: str | None, package_id: str | None
+) -> grs.CalendarRef:
+    return info.context.services.calendars.ref(id, tenant_id, package_id)
+
+
+TenantArg = Annotated[
+    strawberry.ID | None, strawberry.argument(description="Defaults to CALENDARS_TENANT.")
+]
+PackageArg = Annotated[
+    strawberry.ID | None, strawberry.argument(description="Defaults to CALENDARS_PACKAGE.")
+]
+
+
+@strawberry.type
+class CalendarQuery:
+    @strawberry.field(description="The business calendars of a tenant's rules package.")
+    async def business_calendars(
+        self, info: Info, tenant_id: TenantArg = None, package_id: PackageArg = None
+    ) -> list[BusinessCalendar]:
+        service = info.context.services.calendars
+        scope = service.ref("", tenant_id, package_id)
+        calendars = await service.calendars(scope.tenant_id, scope.package_id)
+        return [BusinessCalendar.from_domain(c, scope) for c in calendars]
+
+    @strawberry.field(description="One business calendar, by calendarId or external id.")
+    async def business_calendar(
+        self,
+        info: Info,
+        id: strawberry.ID,
+        tenant_id: TenantArg = None,
+        package_id: PackageArg = None,
+    ) -> BusinessCalendar | None:
+        ref = _ref(info, id, tenant_id, package_id)
+        return BusinessCalendar.from_domain(await info.context.services.calendars.get(ref), ref)
+
+
+@strawberry.type
+class CalendarMutation:
+    @strawberry.mutation
+    async def create_business_calendar(
+        self,
+        info: Info,
+        input: CreateBusinessCalendarInput,
+        tenant_id: TenantArg = None,
+        package_id: PackageArg = None,
+    ) -> BusinessCalendar:
+        service = info.context.services.calendars
+        scope = service.ref("", tenant_id, package_id)
+        created = await service.create(input.to_settings(), scope.tenant_id, scope.package_id)
+        return BusinessCalendar.from_domain(created, scope)
+
+    @strawberry.mutation(description="Changes the given settings under the calendar's lock.")
+    async def update_business_calendar(
+        self,
+        info: Info,
+        id: strawberry.ID,
+        input: UpdateBusinessCalendarInput,
+        tenant_id: TenantArg = None,
+        package_id: PackageArg = None,
+    ) -> BusinessCalendar:
+        ref = _ref(info, id, tenant_id, package_id)
+        updated = await info.context.services.calendars.update(ref, input.to_settings())
+        return BusinessCalendar.from_domain(updated, ref)
+
+    @strawberry.mutation(description="Replaces all of the calendar's exceptions.")
+    async def replace_calendar_exceptions(
+        self,
+        info: Info,
+        id: strawberry.ID,
+        exceptions: list[CalendarExceptionInput],
+        tenant_id: TenantArg = None,
+        package_id: PackageArg = None,
+    ) -> BusinessCalendar:
+        ref = _ref(info, id, tenant_id, package_id)
+        drafts = [e.to_draft() for e in exceptions]
+        updated = await info.context.services.calendars.replace_exceptions(ref, drafts)
+        return BusinessCalendar.from_domain(updated, ref)
+
+    @strawberry.mutation(description="Adds one exception, keeping the others.")
+    async def add_calendar_exception(
+        self,
+        info: Info,
+        id: strawberry.ID,
+        exception: CalendarExceptionInput,
+        tenant_id: TenantArg = None,
+        package_id: PackageArg = None,
+    ) -> BusinessCalendar:
+        ref = _ref(info, id, tenant_id, package_id)
+        updated = await info.context.services.calendars.add_exception(ref, exception.to_draft())
+        return BusinessCalendar.from_domain(updated, ref)
+
+    @strawberry.mutation(description="Removes the exception with this name.")
+    async def remove_calendar_exception(
+        self,
+        info: Info,
+        id: strawberry.ID,
+        name: str,
+        tenant_id: TenantArg = None,
+        package_id: PackageArg = None,
+    ) -> BusinessCalendar:
+        ref = _ref(info, id, tenant_id, package_id)
+        updated = await info.context.services.calendars.remove_exception(ref, name)
+        return BusinessCalendar.from_domain(updated, ref)
+
+    @strawberry.mutation(description="Deletes the calendar; answers its calendarId.")
+    async def delete_business_calendar(
+        self,
+        info: Info,
+        id: strawberry.ID,
+        tenant_id: TenantArg = None,
+        package_id: PackageArg = None,
+    ) -> strawberry.ID:
+        ref = _ref(info, id, tenant_id, package_id)
+        return strawberry.ID(await info.context.services.calendars.delete(ref))

@@ -1,0 +1,36 @@
+"""The one schema over all three vendors."""
+
+from __future__ import annotations
+
+import strawberry
+from strawberry.extensions import ParserCache, ValidationCache
+from strawberry.schema.config import StrawberryConfig
+
+from calendar_gateway.graphql.calendars import CalendarMutation, CalendarQuery
+from calendar_gateway.graphql.errors import ErrorContract
+from calendar_gateway.graphql.scalars import SCALARS
+
+
+@strawberry.type
+class Query(CalendarQuery):
+    pass
+
+
+@strawberry.type
+class Mutation(CalendarMutation):
+    pass
+
+
+class Schema(strawberry.Schema):
+    def process_errors(self, errors: object, execution_context: object = None) -> None:
+        # ErrorContract logs what deserves it; expected upstream failures are not stack traces.
+        return None
+
+
+def create_schema() -> strawberry.Schema:
+    return Schema(
+        query=Query,
+        mutation=Mutation,
+        extensions=[ErrorContract, ParserCache, ValidationCache],
+        config=StrawberryConfig(scalar_map=SCALARS),
+    )

@@ -1,0 +1,1 @@
+"""Domain logic between the GraphQL layer and the upstream clients."""
