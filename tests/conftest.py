@@ -36,7 +36,8 @@ async def upstream(simulator_url: str) -> AsyncIterator[httpx.AsyncClient]:
 
 
 def settings_for(simulator_url: str, **overrides: Any) -> Settings:
-    return demo_settings(simulator_url, port=0).model_copy(update=overrides)
+    """Demo settings for a gateway in front of the simulators, with ``overrides`` validated."""
+    return Settings(**{**demo_settings(simulator_url, port=0).model_dump(), **overrides})
 
 
 @contextlib.asynccontextmanager

@@ -11,7 +11,6 @@ from strawberry.scalars import JSON
 from calendar_gateway.graphql.context import Info
 from calendar_gateway.graphql.scalars import LocalTime
 from calendar_gateway.services.calendars import ExceptionDraft
-from calendar_gateway.services.errors import InvalidInputError
 from calendar_gateway.services.timezones import resolve_zone
 from calendar_gateway.services.worktime import fixed_date
 from calendar_gateway.upstreams import calendars as grs
@@ -181,22 +180,18 @@ class UpdateBusinessCalendarInput:
 
     def to_settings(self) -> grs.CalendarSettings:
         return grs.CalendarSettings(
-            name=_given(self.name, "name"),
-            week_starts=_given(self.week_starts, "weekStarts"),
-            week_ends=_given(self.week_ends, "weekEnds"),
-            day_starts=_given(self.day_starts, "dayStarts"),
-            day_ends=_given(self.day_ends, "dayEnds"),
-            time_zone_id=_given(self.time_zone, "timeZone"),
+            name=_given(self.name),
+            week_starts=_given(self.week_starts),
+            week_ends=_given(self.week_ends),
+            day_starts=_given(self.day_starts),
+            day_ends=_given(self.day_ends),
+            time_zone_id=_given(self.time_zone),
         )
 
 
-def _given(value: strawberry.Maybe[T], field: str) -> T | None:
-    """Absent leaves the field alone; an explicit null is not a calendar setting."""
-    if value is None:
-        return None
-    if value.value is None:
-        raise InvalidInputError(field, f"{field} cannot be null")
-    return value.value
+def _given(value: strawberry.Maybe[T]) -> T | None:
+    """Absent leaves the field alone."""
+    return None if value is None else value.value
 
 
 def _ref(

@@ -76,13 +76,24 @@ def _details(error: UpstreamError) -> dict[str, Any]:
 def present(error: GraphQLError) -> GraphQLError:
     """The error as a client may see it: typed, or masked when unexpected."""
     original = error.original_error
+    if error.path is None:
+        # Raised before execution: about the client's own document or variables.
+        return _rebuild(error, error.message, {"code": _document_code(error.message)})
     if original is None or isinstance(original, GraphQLError):
-        return error  # a syntax or validation error about the client's own document
+        return error
     extensions = extensions_for(original)
     if extensions is None:
         log.error("unexpected error in %s", error.path, exc_info=original)
         return _rebuild(error, INTERNAL_MESSAGE, {"code": "INTERNAL_SERVER_ERROR"})
     return _rebuild(error, str(original), {**(error.extensions or {}), **extensions})
+
+
+def _document_code(message: str) -> str:
+    if message.startswith("Syntax Error"):
+        return "GRAPHQL_PARSE_FAILED"
+    if message.startswith("Variable '$"):
+        return "BAD_USER_INPUT"
+    return "GRAPHQL_VALIDATION_FAILED"
 
 
 def _rebuild(error: GraphQLError, message: str, extensions: dict[str, Any]) -> GraphQLError:

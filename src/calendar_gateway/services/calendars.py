@@ -6,7 +6,6 @@ import asyncio
 import calendar as gregorian
 import contextlib
 import logging
-import re
 from collections.abc import AsyncIterator, Awaitable, Callable
 from dataclasses import dataclass, replace
 from datetime import date, datetime, time
@@ -25,6 +24,7 @@ from calendar_gateway.upstreams.calendars import (
     Placement,
     RelativeType,
     Weekday,
+    is_uuid,
 )
 from calendar_gateway.upstreams.errors import (
     LockLostError,
@@ -35,8 +35,6 @@ from calendar_gateway.upstreams.errors import (
 log = logging.getLogger(__name__)
 
 T = TypeVar("T")
-
-_UUID = re.compile(r"^[0-9a-fA-F]{8}-([0-9a-fA-F]{4}-){3}[0-9a-fA-F]{12}$")
 
 
 @dataclass(frozen=True)
@@ -190,7 +188,7 @@ class CalendarService:
 
         async def change(current: BusinessCalendar) -> BusinessCalendar:
             exceptions = tuple(d.resolve(current.time_zone_id) for d in drafts)
-            return await self._client.replace_exceptions(ref, exceptions)
+            return _ids_of(current, await self._client.replace_exceptions(ref, exceptions))
 
         return _released(await self._edit(ref, change))
 
@@ -202,7 +200,7 @@ class CalendarService:
             if any(e.name == draft.name for e in existing):
                 raise InvalidInputError("name", f"the calendar already has {draft.name!r}")
             added = (*existing, draft.resolve(current.time_zone_id))
-            return await self._client.replace_exceptions(ref, added)
+            return _ids_of(current, await self._client.replace_exceptions(ref, added))
 
         return _released(await self._edit(ref, change))
 
@@ -212,7 +210,7 @@ class CalendarService:
             kept = tuple(e for e in existing if e.name != name)
             if len(kept) == len(existing):
                 raise InvalidInputError("name", f"the calendar has no exception {name!r}")
-            return await self._client.replace_exceptions(ref, kept)
+            return _ids_of(current, await self._client.replace_exceptions(ref, kept))
 
         return _released(await self._edit(ref, change))
 
@@ -277,7 +275,7 @@ class CalendarService:
     async def _mutex_key(self, ref: CalendarRef) -> str:
         # One calendar answers to two ids; the mutex must not see two calendars.
         calendar_id = ref.calendar_id
-        if not _UUID.match(calendar_id):
+        if not is_uuid(calendar_id):
             calendar_id = (await self._client.calendar(ref)).id
         return f"calendar:{ref.tenant_id}/{ref.package_id}/{calendar_id}"
 
@@ -293,3 +291,8 @@ def _require_unique_names(drafts: list[ExceptionDraft]) -> None:
 def _released(calendar: BusinessCalendar) -> BusinessCalendar:
     # The write answered while we held the lock; the session has given it back since.
     return replace(calendar, locked=False, lock_owner=None)
+
+
+def _ids_of(current: BusinessCalendar, written: BusinessCalendar) -> BusinessCalendar:
+    # GRS answers a write with the external id only; the read before it had both.
+    return replace(written, id=current.id, external_id=current.external_id)

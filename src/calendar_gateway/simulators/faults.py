@@ -3,8 +3,9 @@
 ``POST /_admin/faults`` with ``{"method": "PUT", "path": "businesscalendarbody", "status": 500,
 "delay": 0.0, "drop": false, "times": 1}`` makes the next matching request (method optional,
 ``path`` a regular expression searched in the URL path) wait ``delay`` seconds, then answer
-``status``, or drop the connection mid-response when ``drop`` is true; with neither, the
-request goes through after the delay. ``times`` null means every match. ``DELETE`` clears all.
+``status`` (with ``body`` as JSON when given), or drop the connection mid-response when
+``drop`` is true; with neither, the request goes through after the delay. ``times`` null
+means every match. ``DELETE`` clears all.
 """
 
 from __future__ import annotations
@@ -13,6 +14,7 @@ import asyncio
 import json
 import re
 from dataclasses import dataclass
+from typing import Any
 
 from starlette.types import ASGIApp, Receive, Scope, Send
 
@@ -24,6 +26,7 @@ class Fault:
     path: re.Pattern[str]
     method: str | None = None
     status: int | None = None
+    body: Any = None
     delay: float = 0.0
     drop: bool = False
     times: int | None = 1
@@ -58,7 +61,7 @@ class FaultInjection:
         if fault.drop:
             await _drop(send)
         elif fault.status is not None:
-            await _answer(send, fault.status, {"message": "injected fault"})
+            await _answer(send, fault.status, fault.body or {"message": "injected fault"})
         else:
             await self.app(scope, receive, send)
 
@@ -76,6 +79,7 @@ class FaultInjection:
                 path=re.compile(spec.get("path", "")),
                 method=spec.get("method"),
                 status=spec.get("status"),
+                body=spec.get("body"),
                 delay=float(spec.get("delay", 0.0)),
                 drop=bool(spec.get("drop", False)),
                 times=spec.get("times", 1),

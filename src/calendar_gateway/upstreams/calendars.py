@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import base64
+import re
 from dataclasses import dataclass
 from datetime import time
 from enum import Enum, IntEnum
@@ -25,6 +26,8 @@ from calendar_gateway.upstreams.errors import (
 from calendar_gateway.upstreams.transport import Transport
 
 JsonObject = dict[str, Any]
+
+_UUID = re.compile(r"^[0-9a-fA-F]{8}-([0-9a-fA-F]{4}-){3}[0-9a-fA-F]{12}$")
 
 
 class Weekday(IntEnum):
@@ -295,12 +298,16 @@ def parse_calendar(data: JsonObject) -> BusinessCalendar:
     """Read a calendar from the list, the body, or a create/modify answer.
 
     GRS: the list says calendarId/extCalendarId, the body calendarId/externalId, and
-    create answers with the external id in calendarId.
+    create, modify and body replacement answer with the external id in calendarId.
     """
     exceptions = data.get("exceptions")
+    calendar_id = str(data["calendarId"])
+    external_id = data.get("extCalendarId") or data.get("externalId")
+    if external_id is None and not is_uuid(calendar_id):
+        external_id = calendar_id  # a write's answer: the external id is all it gives
     return BusinessCalendar(
-        id=str(data["calendarId"]),
-        external_id=data.get("extCalendarId") or data.get("externalId"),
+        id=calendar_id,
+        external_id=external_id,
         name=str(data["name"]),
         locked=bool(data.get("locked")),
         lock_owner=data.get("lockOwner"),
@@ -336,6 +343,10 @@ def parse_exception(data: JsonObject) -> CalendarException:
 
 def _time_change(data: JsonObject, side: str) -> time:
     return time(int(data[f"timeChange{side}Hour"]), int(data[f"timeChange{side}Min"]))
+
+
+def is_uuid(calendar_id: str) -> bool:
+    return _UUID.match(calendar_id) is not None
 
 
 def _int_or_none(value: Any) -> int | None:
