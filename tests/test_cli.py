@@ -1,0 +1,41 @@
+"""The command line, run as a user runs it."""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+from calendar_gateway.settings import ENV_PREFIX
+
+
+def run_cli(*args: str, cwd: Path) -> subprocess.CompletedProcess[str]:
+    env = {k: v for k, v in os.environ.items() if not k.startswith(ENV_PREFIX)}
+    return subprocess.run(
+        [sys.executable, "-m", "calendar_gateway", *args],
+        cwd=cwd,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=60,
+        check=False,
+    )
+
+
+def test_serve_without_configuration_names_the_missing_variable(tmp_path: Path) -> None:
+    result = run_cli("serve", cwd=tmp_path)
+    assert result.returncode != 0
+    lines = result.stderr.strip().splitlines()
+    assert lines == [
+        "calendar-gateway: missing CALENDAR_GATEWAY_BOOKINGS_URL"
+        " (see the configuration table in README.md)"
+    ]
+
+
+def test_export_schema_writes_the_sdl(tmp_path: Path) -> None:
+    result = run_cli("export-schema", "-o", "out.graphql", cwd=tmp_path)
+    assert result.returncode == 0, result.stderr
+    sdl = (tmp_path / "out.graphql").read_text()
+    assert "type Query" in sdl
+    assert "businessCalendars(" in sdl
