@@ -3,7 +3,8 @@
 from __future__ import annotations
 
 import contextlib
-from collections.abc import AsyncIterator
+import os
+from collections.abc import AsyncIterator, Generator
 from typing import Any
 
 import httpx
@@ -16,6 +17,18 @@ from calendar_gateway.simulators import app as simulators
 from tests.servers import serve
 
 VENDOR_ROOTS = ("/jsonapi", "/grs/v1", "/api/v1/master")
+
+IN_CI = os.environ.get("CI") == "true"
+
+
+@pytest.hookimpl(hookwrapper=True)
+def pytest_runtest_makereport(item: pytest.Item) -> Generator[None, Any, None]:
+    """In CI nothing is skipped silently: a skip there is a failure, with its reason."""
+    outcome = yield
+    report = outcome.get_result()
+    if IN_CI and report.skipped and not hasattr(report, "wasxfail"):
+        report.outcome = "failed"
+        report.longrepr = f"skipped in CI (CI=true): {report.longrepr}"
 
 
 @pytest.fixture(scope="session")

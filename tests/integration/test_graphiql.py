@@ -35,6 +35,7 @@ async def test_page_references_no_external_host(gateway: httpx.AsyncClient) -> N
 
 async def test_every_file_the_page_loads_is_served(gateway: httpx.AsyncClient) -> None:
     references = [r for r in ASSET_REFERENCE.findall(await ide_page(gateway)) if r.startswith("/")]
+    assert len(references) >= 7
     for reference in references:
         response = await gateway.get(reference)
         assert response.status_code == 200, reference
