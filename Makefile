@@ -30,7 +30,7 @@ graphiql: $(GRAPHIQL)/node_modules/.installed
 
 $(GRAPHIQL)/node_modules/.installed: $(GRAPHIQL)/package.json $(GRAPHIQL)/package-lock.json
 	@if command -v npm >/dev/null 2>&1; then \
-		npm ci --prefix $(GRAPHIQL) --no-audit --no-fund --ignore-scripts && touch $@; \
+		npm ci --prefix $(GRAPHIQL) --no-audit --no-fund --ignore-scripts --loglevel=error && touch $@; \
 	elif [ "$$CI" = "true" ]; then \
 		echo "npm is required in CI (GraphiQL's files)"; exit 1; \
 	else \

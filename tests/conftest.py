@@ -4,11 +4,14 @@ from __future__ import annotations
 
 import contextlib
 import os
+import uuid
 from collections.abc import AsyncIterator, Generator
 from typing import Any
 
 import httpx
 import pytest
+from redis.asyncio import Redis
+from redis.exceptions import ConnectionError as RedisConnectionError
 
 from calendar_gateway.app import create_app
 from calendar_gateway.cli import demo_settings
@@ -76,3 +79,28 @@ async def gateway(
     """A client of the gateway in front of freshly reset simulators."""
     async with httpx.AsyncClient(base_url=shared_gateway_url, timeout=30) as client:
         yield client
+
+
+@pytest.fixture
+async def redis_url() -> str:
+    """The machine's Redis (REDIS_URL, default 127.0.0.1:6379); a skip when absent (not in CI)."""
+    url = os.environ.get("REDIS_URL", "redis://127.0.0.1:6379/0")
+    client = Redis.from_url(url)
+    try:
+        await client.ping()
+    except (RedisConnectionError, OSError):
+        pytest.skip(f"no Redis at {url}")
+    finally:
+        await client.aclose()
+    return url
+
+
+@pytest.fixture
+async def redis_prefix(redis_url: str) -> AsyncIterator[str]:
+    """A key prefix of this test's own; the Redis is shared, so its keys are deleted after."""
+    prefix = f"calendar-gateway-test-{uuid.uuid4().hex}"
+    yield prefix
+    client = Redis.from_url(redis_url)
+    async for key in client.scan_iter(match=f"{prefix}*"):
+        await client.delete(key)
+    await client.aclose()

@@ -6,6 +6,7 @@ import contextlib
 from collections.abc import AsyncIterator
 from functools import cached_property
 
+from redis.asyncio import Redis
 from starlette.applications import Starlette
 from starlette.requests import Request
 from starlette.responses import HTMLResponse, Response
@@ -16,7 +17,7 @@ from strawberry.asgi import GraphQL
 from calendar_gateway import graphiql
 from calendar_gateway.graphql.context import Context, Services
 from calendar_gateway.graphql.schema import create_schema
-from calendar_gateway.locking import LocalMutex
+from calendar_gateway.locking import LocalMutex, Mutex, RedisMutex
 from calendar_gateway.services.calendars import CalendarService
 from calendar_gateway.settings import Settings
 from calendar_gateway.upstreams.calendars import CalendarsClient
@@ -88,9 +89,21 @@ async def _start_services(settings: Settings, stack: contextlib.AsyncExitStack) 
     )
     return Services(
         calendars=CalendarService(
-            calendars, LocalMutex(), settings.calendars_tenant, settings.calendars_package
+            calendars,
+            _mutex(settings, stack),
+            settings.calendars_tenant,
+            settings.calendars_package,
         ),
     )
+
+
+def _mutex(settings: Settings, stack: contextlib.AsyncExitStack) -> Mutex:
+    if settings.redis_url is None:
+        return LocalMutex()
+    redis = Redis.from_url(settings.redis_url)
+    stack.push_async_callback(redis.aclose)
+    # Gateways in front of different GRS servers may share one Redis.
+    return RedisMutex(redis, f"{settings.redis_key_prefix}:{settings.calendars_url}")
 
 
 def create_app_from_env() -> Starlette:

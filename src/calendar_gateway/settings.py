@@ -36,6 +36,7 @@ class Settings(BaseSettings):
     appointments_max_in_flight: int = Field(default=4, ge=1)
 
     redis_url: str | None = None
+    redis_key_prefix: str = "calendar-gateway"
     cache_ttl_seconds: float = Field(default=30.0, ge=0)
 
     upstream_timeout_seconds: float = Field(default=10.0, gt=0)
