@@ -3,13 +3,14 @@ PYTHON ?= python3
 VENV := .venv
 BIN := $(VENV)/bin
 GRAPHIQL := src/calendar_gateway/static/graphiql
+E2E := tests/e2e
 
-.PHONY: demo test lint typecheck pytest schema graphiql clean
+.PHONY: demo test lint typecheck pytest schema graphiql e2e-packages clean
 
 demo: $(VENV)/.installed graphiql
 	$(BIN)/calendar-gateway demo
 
-test: $(VENV)/.dev-installed graphiql lint typecheck pytest
+test: $(VENV)/.dev-installed graphiql e2e-packages lint typecheck pytest
 
 lint:
 	$(BIN)/ruff check src tests
@@ -37,6 +38,19 @@ $(GRAPHIQL)/node_modules/.installed: $(GRAPHIQL)/package.json $(GRAPHIQL)/packag
 		echo "warning: npm not found; GraphiQL will load from the CDN"; \
 	fi
 
+# The end-to-end tests' Node packages (federation composition, Apollo gateway, playwright-core
+# driving Debian's Chromium): pinned, lockfile committed. Without npm those tests skip, except in CI.
+e2e-packages: $(E2E)/node_modules/.installed
+
+$(E2E)/node_modules/.installed: $(E2E)/package.json $(E2E)/package-lock.json
+	@if command -v npm >/dev/null 2>&1; then \
+		npm ci --prefix $(E2E) --no-audit --no-fund --ignore-scripts --loglevel=error && touch $@; \
+	elif [ "$$CI" = "true" ]; then \
+		echo "npm is required in CI (tests/e2e)"; exit 1; \
+	else \
+		echo "warning: npm not found; the end-to-end tests will skip"; \
+	fi
+
 $(VENV)/.installed: pyproject.toml
 	$(PYTHON) -m venv $(VENV)
 	$(BIN)/pip install --quiet --upgrade pip
@@ -50,4 +64,4 @@ $(VENV)/.dev-installed: pyproject.toml
 	touch $(VENV)/.installed $@
 
 clean:
-	rm -rf $(VENV) $(GRAPHIQL)/node_modules .mypy_cache .ruff_cache .pytest_cache
+	rm -rf $(VENV) $(GRAPHIQL)/node_modules $(E2E)/node_modules .mypy_cache .ruff_cache .pytest_cache

@@ -63,7 +63,9 @@ class CalendarException:
         )
 
 
-@strawberry.type(description="A Genesys Rules System business calendar.")
+@strawberry.federation.type(
+    keys=["tenantId packageId id"], description="A Genesys Rules System business calendar."
+)
 class BusinessCalendar:
     id: strawberry.ID = strawberry.field(description="The GRS calendarId (a UUID).")
     external_id: str | None = strawberry.field(description='GRS\'s other id, e.g. "Calendar_117".')
@@ -92,6 +94,13 @@ class BusinessCalendar:
             CalendarException.from_domain(e, calendar.time_zone_id)
             for e in calendar.exceptions or ()
         ]
+
+    @classmethod
+    async def resolve_reference(cls, info: Info, **key: str) -> BusinessCalendar:
+        """Federation: the calendar another subgraph names by its key fields."""
+        service = info.context.services.calendars
+        ref = service.ref(key["id"], key["tenantId"], key["packageId"])
+        return cls.from_domain(await service.get(ref), ref)
 
     @classmethod
     def from_domain(cls, calendar: grs.BusinessCalendar, ref: grs.CalendarRef) -> BusinessCalendar:
