@@ -13,13 +13,16 @@ from starlette.responses import HTMLResponse, Response
 from starlette.routing import Mount, Route
 from starlette.websockets import WebSocket
 from strawberry.asgi import GraphQL
+from strawberry.dataloader import DataLoader
 
 from calendar_gateway import graphiql
 from calendar_gateway.graphql.context import Context, Services
 from calendar_gateway.graphql.schema import create_schema
 from calendar_gateway.locking import LocalMutex, Mutex, RedisMutex
+from calendar_gateway.services.bookings import BookingService
 from calendar_gateway.services.calendars import CalendarService
 from calendar_gateway.settings import Settings
+from calendar_gateway.upstreams.bookings import BookingsClient
 from calendar_gateway.upstreams.calendars import CalendarsClient
 from calendar_gateway.upstreams.transport import Transport
 
@@ -41,6 +44,7 @@ class GraphQLEndpoint(GraphQL[Context, None]):
             request=request,
             response=response if isinstance(response, Response) else None,
             services=self.services,
+            booking_loader=DataLoader(load_fn=self.services.bookings.get_many),
         )
 
     @cached_property
@@ -87,6 +91,14 @@ async def _start_services(settings: Settings, stack: contextlib.AsyncExitStack) 
         settings.calendars_user,
         settings.calendars_password.get_secret_value(),
     )
+    bookings_transport = _transport(settings, "bookings", settings.bookings_url)
+    stack.push_async_callback(bookings_transport.aclose)
+    bookings = BookingsClient(
+        bookings_transport,
+        settings.bookings_user,
+        settings.bookings_password.get_secret_value(),
+        settings.bookings_version,
+    )
     return Services(
         calendars=CalendarService(
             calendars,
@@ -94,6 +106,7 @@ async def _start_services(settings: Settings, stack: contextlib.AsyncExitStack) 
             settings.calendars_tenant,
             settings.calendars_package,
         ),
+        bookings=BookingService(bookings),
     )
 
 

@@ -380,6 +380,16 @@ async def test_update_to_all_day_spans_the_working_day(synergist: httpx.AsyncCli
     assert booking["calIsoDateTimeEnd"] == "2017-07-10T17:30:00"
 
 
+async def test_update_onto_a_weekend_warns(synergist: httpx.AsyncClient) -> None:
+    change = {
+        "calDiaryInternal": "56570",
+        "calIsoDateTimeStart": "2017-07-08T10:00:00",
+        "calIsoDateTimeEnd": "2017-07-08T11:00:00",
+    }
+    body = await succeed(synergist, "update", input=input_of(change))
+    assert "not a working day" in body["warningmessage"]
+
+
 async def test_update_of_an_unknown_booking_fails(synergist: httpx.AsyncClient) -> None:
     await fail(synergist, "update", input=input_of({"calDiaryInternal": "1", "calAllDay": True}))
 

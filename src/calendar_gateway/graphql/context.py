@@ -2,13 +2,16 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 import strawberry
 from starlette.requests import Request
 from starlette.responses import Response
+from strawberry.dataloader import DataLoader
 
+from calendar_gateway.services.bookings import BookingService
 from calendar_gateway.services.calendars import CalendarService
+from calendar_gateway.upstreams.bookings import Booking, Reply
 
 
 @dataclass(frozen=True)
@@ -16,6 +19,7 @@ class Services:
     """The domain services, made once in the app's lifespan."""
 
     calendars: CalendarService
+    bookings: BookingService
 
 
 @dataclass
@@ -25,6 +29,10 @@ class Context:
     request: Request
     response: Response | None
     services: Services
+    booking_loader: DataLoader[str, Reply[Booking]]
+    """Per request, so the same booking asked for twice costs one upstream call."""
+    warnings: list[str] = field(default_factory=list)
+    """Upstream warnings for ``extensions.warnings`` (Synergist's warningmessage)."""
 
 
 Info = strawberry.Info[Context, None]

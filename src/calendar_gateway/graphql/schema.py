@@ -6,24 +6,24 @@ import strawberry
 from strawberry.extensions import ParserCache, ValidationCache
 from strawberry.schema.config import StrawberryConfig
 
+from calendar_gateway.graphql.bookings import BookingMutation, BookingQuery
 from calendar_gateway.graphql.calendars import CalendarMutation, CalendarQuery
 from calendar_gateway.graphql.errors import ErrorContract
 from calendar_gateway.graphql.scalars import SCALARS
+from calendar_gateway.graphql.warnings import UpstreamWarnings
 
 
 @strawberry.type
-class Query(CalendarQuery):
+class Query(CalendarQuery, BookingQuery):
     pass
 
 
 @strawberry.type
-class Mutation(CalendarMutation):
+class Mutation(CalendarMutation, BookingMutation):
     pass
 
 
-class Schema(strawberry.federation.Schema):
-    """A Federation v2 subgraph: its entities can be joined from other subgraphs."""
-
+class Schema(strawberry.Schema):
     def process_errors(self, errors: object, execution_context: object = None) -> None:
         # ErrorContract logs what deserves it; expected upstream failures are not stack traces.
         return None
@@ -33,8 +33,6 @@ def create_schema() -> strawberry.Schema:
     return Schema(
         query=Query,
         mutation=Mutation,
-        # The newest version that both composition libraries in tests/e2e understand.
-        federation_version="2.9",
-        extensions=[ErrorContract, ParserCache, ValidationCache],
+        extensions=[ErrorContract, UpstreamWarnings, ParserCache, ValidationCache],
         config=StrawberryConfig(scalar_map=SCALARS),
     )

@@ -141,8 +141,8 @@ class BookingsSimulator:
 
     def update(self, params: Params) -> Answer:
         changes = [_change(item) for item in _input(params)]
-        updated = self.diary.update(changes, now=int(clock.time()))
-        return Answer([self._render(b) for b in updated])
+        updated, warnings = self.diary.update(changes, now=int(clock.time()))
+        return Answer([self._render(b) for b in updated], warnings)
 
     def delete(self, params: Params) -> Answer:
         keys = [_required(item, "calDiaryInternal") for item in _input(params)]

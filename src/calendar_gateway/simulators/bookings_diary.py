@@ -235,11 +235,16 @@ class Diary:
                 warnings.append(plan.warning)
         return created, warnings
 
-    def update(self, changes: list[BookingChange], now: int) -> list[Booking]:
+    def update(self, changes: list[BookingChange], now: int) -> tuple[list[Booking], list[str]]:
+        """Validate every change before storing any; warn of bookings off working days."""
         updated = [self._changed(change, now) for change in changes]
         for booking in updated:
             self.bookings[booking.id] = booking
-        return updated
+        return updated, [
+            f"Booking {b.id} starts on {b.start.date()}, which is not a working day"
+            for b in updated
+            if not self.working.is_working(b.start.date())
+        ]
 
     def delete(self, keys: list[str]) -> list[Booking]:
         doomed = [self.find(key) for key in keys]

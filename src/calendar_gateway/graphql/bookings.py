@@ -1,0 +1,266 @@
+"""Synergist bookings: types, the per-request loader, queries and mutations."""
+
+from __future__ import annotations
+
+import asyncio
+from datetime import date, datetime
+from typing import Annotated, TypeVar, cast
+
+import strawberry
+from strawberry.scalars import JSON
+
+from calendar_gateway.graphql.context import Info
+from calendar_gateway.upstreams import bookings as synergist
+from calendar_gateway.upstreams.bookings import Reply
+
+T = TypeVar("T")
+
+
+@strawberry.type(description="The person or thing booked.")
+class BookingResource:
+    id: strawberry.ID
+    name: str
+
+
+@strawberry.type(description="The client the job is for.")
+class BookingClient:
+    code: str
+    name: str
+
+
+@strawberry.type
+class JobPhase:
+    number: str = strawberry.field(description='Job and phase, e.g. "3/00001015.001".')
+    description: str
+
+
+@strawberry.type
+class Job:
+    number: str = strawberry.field(description='e.g. "3/00001015".')
+    description: str
+    handler: str
+    phase: JobPhase
+
+
+@strawberry.type
+class ChargeCode:
+    code: str
+    description: str
+
+
+@strawberry.type
+class Requisition:
+    id: strawberry.ID
+    subject: str
+    details: str
+
+
+@strawberry.type(description="The estimate the booking draws on, in hours.")
+class Allocation:
+    estimated_hours: float
+    booked_hours: float
+    remaining_hours: float = strawberry.field(description="Estimated less booked; may be < 0.")
+    timesheet_hours: float
+    draft_hours: float
+    initials: str = strawberry.field(description="Of the resources booked on the estimate.")
+
+
+@strawberry.type(description="A Synergist diary booking; times are local, without zone.")
+class Booking:
+    id: strawberry.ID = strawberry.field(description="The diary id (calDiaryInternal).")
+    uuid: str | None
+    time_summary_id: strawberry.ID
+    resource: BookingResource
+    client: BookingClient
+    job: Job
+    charge_code: ChargeCode
+    start: datetime
+    end: datetime
+    all_day: bool
+    number_of_days: int
+    hours_per_day: float
+    duration_description: str
+    colour: str | None = strawberry.field(description='As "#RRGGBB".')
+    status: str
+    requisition: Requisition | None
+    allocation: Allocation | None
+    raw: JSON = strawberry.field(description="The booking as Synergist sent it.")
+
+    @classmethod
+    def from_domain(cls, booking: synergist.Booking) -> Booking:
+        job = booking.job
+        return cls(
+            id=strawberry.ID(booking.id),
+            uuid=booking.uuid,
+            time_summary_id=strawberry.ID(booking.time_summary_id),
+            resource=BookingResource(
+                id=strawberry.ID(booking.resource.id), name=booking.resource.name
+            ),
+            client=BookingClient(code=booking.client.code, name=booking.client.name),
+            job=Job(
+                number=job.number,
+                description=job.description,
+                handler=job.handler,
+                phase=JobPhase(number=job.phase.number, description=job.phase.description),
+            ),
+            charge_code=ChargeCode(
+                code=booking.charge_code.code, description=booking.charge_code.description
+            ),
+            start=booking.start,
+            end=booking.end,
+            all_day=booking.all_day,
+            number_of_days=booking.number_of_days,
+            hours_per_day=booking.hours_per_day,
+            duration_description=booking.duration_description,
+            colour=booking.colour,
+            status=booking.status,
+            requisition=_requisition(booking.requisition),
+            allocation=_allocation(booking.allocation),
+            raw=JSON(booking.raw),
+        )
+
+
+def _requisition(requisition: synergist.Requisition | None) -> Requisition | None:
+    if requisition is None:
+        return None
+    return Requisition(
+        id=strawberry.ID(requisition.id),
+        subject=requisition.subject,
+        details=requisition.details,
+    )
+
+
+def _allocation(allocation: synergist.Allocation | None) -> Allocation | None:
+    if allocation is None:
+        return None
+    return Allocation(
+        estimated_hours=allocation.estimated_hours,
+        booked_hours=allocation.booked_hours,
+        remaining_hours=allocation.remaining_hours,
+        timesheet_hours=allocation.timesheet_hours,
+        draft_hours=allocation.draft_hours,
+        initials=allocation.initials,
+    )
+
+
+@strawberry.type
+class CreateBookingPayload:
+    bookings: list[Booking] = strawberry.field(
+        description="Every booking made: Synergist books each working day separately."
+    )
+    warnings: list[str] = strawberry.field(
+        description="What Synergist changed, e.g. a duration reduced to the working hours."
+    )
+
+
+@strawberry.input(description="Give end or numberOfDays. Naive local date-times.")
+class CreateBookingInput:
+    time_summary_id: strawberry.ID
+    resource_id: strawberry.ID
+    start: datetime
+    end: datetime | None = strawberry.field(
+        default=None, description="The last day (its time of day is not used)."
+    )
+    number_of_days: int | None = strawberry.field(
+        default=None, description="Working days from start, one booking each."
+    )
+    duration_hours: float | None = strawberry.field(
+        default=None,
+        description="Hours to book over the days; reduced to their working hours. "
+        "Left out: minimum-length bookings (or all-day ones with allDay).",
+    )
+    all_day: bool | None = strawberry.field(
+        default=None, description="Book whole working days: only the dates are sent."
+    )
+
+    def to_domain(self) -> synergist.NewBooking:
+        return synergist.NewBooking(
+            time_summary_id=str(self.time_summary_id),
+            resource_id=str(self.resource_id),
+            start=self.start,
+            end=self.end,
+            number_of_days=self.number_of_days,
+            duration_hours=self.duration_hours,
+            all_day=bool(self.all_day),
+        )
+
+
+@strawberry.input(description="Only the fields given change.")
+class UpdateBookingInput:
+    id: strawberry.ID = strawberry.field(description="Diary id or UUID.")
+    resource_id: strawberry.Maybe[strawberry.ID]
+    start: strawberry.Maybe[datetime]
+    end: strawberry.Maybe[datetime]
+    all_day: strawberry.Maybe[bool]
+
+    def to_domain(self) -> synergist.BookingChange:
+        resource_id = _given(self.resource_id)
+        return synergist.BookingChange(
+            booking_id=str(self.id),
+            resource_id=None if resource_id is None else str(resource_id),
+            start=_given(self.start),
+            end=_given(self.end),
+            all_day=_given(self.all_day),
+        )
+
+
+def _given(value: strawberry.Maybe[T]) -> T | None:
+    """Absent leaves the field alone (GraphQL refuses an explicit null)."""
+    return None if value is None else value.value
+
+
+def _note(info: Info, reply: Reply[T]) -> T:
+    """The reply's value; its warnings go to the response's ``extensions.warnings``."""
+    info.context.warnings.extend(reply.warnings)
+    return reply.value
+
+
+async def _load(info: Info, booking_id: strawberry.ID) -> Booking:
+    return Booking.from_domain(_note(info, await info.context.booking_loader.load(str(booking_id))))
+
+
+@strawberry.type
+class BookingQuery:
+    @strawberry.field(description="One booking, by diary id or UUID.")
+    async def booking(self, info: Info, id: strawberry.ID) -> Booking | None:
+        return await _load(info, id)
+
+    @strawberry.field(description="Bookings by id, fetched at once; a failed id gives null.")
+    async def bookings(self, info: Info, ids: list[strawberry.ID]) -> list[Booking | None]:
+        found = await asyncio.gather(*(_load(info, i) for i in ids), return_exceptions=True)
+        for outcome in found:
+            if not isinstance(outcome, Booking | Exception):
+                raise outcome
+        # graphql-core makes an exception in a list a null item with an error at its path.
+        return cast("list[Booking | None]", found)
+
+    @strawberry.field(description="A company's bookings that touch the date range, all pages.")
+    async def bookings_in_range(
+        self,
+        info: Info,
+        company: str,
+        from_: Annotated[date, strawberry.argument(name="from")],
+        to: date,
+    ) -> list[Booking]:
+        found = _note(info, await info.context.services.bookings.in_range(company, from_, to))
+        return [Booking.from_domain(b) for b in found]
+
+
+@strawberry.type
+class BookingMutation:
+    @strawberry.mutation(description="Books time; Synergist may make several bookings of it.")
+    async def create_booking(self, info: Info, input: CreateBookingInput) -> CreateBookingPayload:
+        reply = await info.context.services.bookings.create(input.to_domain())
+        return CreateBookingPayload(
+            bookings=[Booking.from_domain(b) for b in reply.value], warnings=list(reply.warnings)
+        )
+
+    @strawberry.mutation(description="Moves, resizes or reassigns a booking.")
+    async def update_booking(self, info: Info, input: UpdateBookingInput) -> Booking:
+        updated = _note(info, await info.context.services.bookings.update(input.to_domain()))
+        return Booking.from_domain(updated)
+
+    @strawberry.mutation(description="Deletes a booking (by diary id or UUID); answers its id.")
+    async def delete_booking(self, info: Info, id: strawberry.ID) -> strawberry.ID:
+        deleted = _note(info, await info.context.services.bookings.delete(str(id)))
+        return strawberry.ID(deleted)

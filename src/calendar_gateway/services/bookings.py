@@ -1,0 +1,90 @@
+"""Synergist bookings: input rules checked before any upstream call, and batched reads."""
+
+from __future__ import annotations
+
+import asyncio
+from datetime import date, datetime
+
+from calendar_gateway.services.errors import InvalidInputError
+from calendar_gateway.upstreams.bookings import (
+    Booking,
+    BookingChange,
+    BookingsClient,
+    NewBooking,
+    Reply,
+)
+
+
+class BookingService:
+    """What the GraphQL layer may do with bookings."""
+
+    def __init__(self, client: BookingsClient, batch_concurrency: int = 8) -> None:
+        self._client = client
+        self._batch_concurrency = batch_concurrency
+
+    async def get(self, booking_id: str) -> Reply[Booking]:
+        return await self._client.refresh(booking_id)
+
+    async def get_many(self, booking_ids: list[str]) -> list[Reply[Booking] | BaseException]:
+        """Each booking or the error it failed with, in order; at most a few calls at once."""
+        # One request may ask for many ids: bound them, so it cannot take every upstream slot.
+        slots = asyncio.Semaphore(self._batch_concurrency)
+
+        async def one(booking_id: str) -> Reply[Booking]:
+            async with slots:
+                return await self._client.refresh(booking_id)
+
+        return await asyncio.gather(*(one(i) for i in booking_ids), return_exceptions=True)
+
+    async def in_range(self, company: str, first: date, last: date) -> Reply[tuple[Booking, ...]]:
+        if not company.strip():
+            raise InvalidInputError("company", "company must not be empty")
+        if last < first:
+            raise InvalidInputError("to", "to is before from")
+        return await self._client.display(company, first, last)
+
+    async def create(self, request: NewBooking) -> Reply[tuple[Booking, ...]]:
+        """Every booking Synergist made of the request, and its warnings."""
+        _validate_new(request)
+        return await self._client.create([request])
+
+    async def update(self, change: BookingChange) -> Reply[Booking]:
+        _validate_change(change)
+        reply = await self._client.update([change])
+        if not reply.value:
+            # Synergist answered success without the booking: read it back.
+            return await self._client.refresh(change.booking_id)
+        return Reply(reply.value[0], reply.warnings)
+
+    async def delete(self, booking_id: str) -> Reply[str]:
+        reply = await self._client.delete([booking_id])
+        return Reply(reply.value[0], reply.warnings)
+
+
+def _validate_new(request: NewBooking) -> None:
+    _require_local(request.start, "start")
+    if (request.end is None) == (request.number_of_days is None):
+        raise InvalidInputError("end", "give either end or numberOfDays")
+    if request.end is not None:
+        _require_local(request.end, "end")
+        if request.end.date() < request.start.date():
+            raise InvalidInputError("end", "end is before start")
+    if request.number_of_days is not None and request.number_of_days < 1:
+        raise InvalidInputError("numberOfDays", "numberOfDays must be at least 1")
+
+
+def _validate_change(change: BookingChange) -> None:
+    changes = (change.resource_id, change.start, change.end, change.all_day)
+    if all(value is None for value in changes):
+        raise InvalidInputError("input", "give at least one of resourceId, start, end, allDay")
+    for name, moment in (("start", change.start), ("end", change.end)):
+        if moment is not None:
+            _require_local(moment, name)
+    if change.start and change.end and change.end < change.start:
+        raise InvalidInputError("end", "end is before start")
+
+
+def _require_local(moment: datetime, field: str) -> None:
+    # Synergist's times are local to its server and carry no zone: an offset cannot be honoured.
+    if moment.tzinfo is not None:
+        raise InvalidInputError(field, f"{field} must be a local date-time without an offset")
