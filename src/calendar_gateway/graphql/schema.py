@@ -23,7 +23,9 @@ class Mutation(CalendarMutation, BookingMutation):
     pass
 
 
-class Schema(strawberry.Schema):
+class Schema(strawberry.federation.Schema):
+    """A Federation v2 subgraph: its entities can be joined from other subgraphs."""
+
     def process_errors(self, errors: object, execution_context: object = None) -> None:
         # ErrorContract logs what deserves it; expected upstream failures are not stack traces.
         return None
@@ -33,6 +35,8 @@ def create_schema() -> strawberry.Schema:
     return Schema(
         query=Query,
         mutation=Mutation,
+        # The newest version that both composition libraries in tests/e2e understand.
+        federation_version="2.9",
         extensions=[ErrorContract, UpstreamWarnings, ParserCache, ValidationCache],
         config=StrawberryConfig(scalar_map=SCALARS),
     )
