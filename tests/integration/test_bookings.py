@@ -170,6 +170,25 @@ async def test_bookings_in_range_rejects_a_reversed_range_before_any_upstream_ca
     assert await synergist_requests(upstream) == {}
 
 
+ENTITIES = """
+query Bookings($representations: [_Any!]!) {
+  _entities(representations: $representations) { ... on Booking { id resource { name } } }
+}"""
+
+
+async def test_booking_references_resolve_through_the_loader(
+    gateway: httpx.AsyncClient, upstream: httpx.AsyncClient
+) -> None:
+    keys = [{"__typename": "Booking", "id": i} for i in (EGON, "56570", EGON)]
+    body = await execute(gateway, ENTITIES, {"representations": keys})
+    assert body["data"]["_entities"] == [
+        {"id": EGON, "resource": {"name": "Mr.Later"}},
+        {"id": "56570", "resource": {"name": "Freelancer.01"}},
+        {"id": EGON, "resource": {"name": "Mr.Later"}},
+    ]
+    assert await synergist_requests(upstream) == {"calendarrefresh": 2}
+
+
 # createBooking: the vendor's business logic
 
 

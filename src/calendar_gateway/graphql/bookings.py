@@ -65,7 +65,9 @@ class Allocation:
     initials: str = strawberry.field(description="Of the resources booked on the estimate.")
 
 
-@strawberry.type(description="A Synergist diary booking; times are local, without zone.")
+@strawberry.federation.type(
+    keys=["id"], description="A Synergist diary booking; times are local, without zone."
+)
 class Booking:
     id: strawberry.ID = strawberry.field(description="The diary id (calDiaryInternal).")
     uuid: str | None
@@ -85,6 +87,11 @@ class Booking:
     requisition: Requisition | None
     allocation: Allocation | None
     raw: JSON = strawberry.field(description="The booking as Synergist sent it.")
+
+    @classmethod
+    async def resolve_reference(cls, info: Info, **key: str) -> Booking:
+        """Federation: the booking another subgraph names by id, through the loader."""
+        return await _load(info, strawberry.ID(key["id"]))
 
     @classmethod
     def from_domain(cls, booking: synergist.Booking) -> Booking:
