@@ -22,9 +22,6 @@ class BookingService:
         self._client = client
         self._batch_concurrency = batch_concurrency
 
-    async def get(self, booking_id: str) -> Reply[Booking]:
-        return await self._client.refresh(booking_id)
-
     async def get_many(self, booking_ids: list[str]) -> list[Reply[Booking] | BaseException]:
         """Each booking or the error it failed with, in order; at most a few calls at once."""
         # One request may ask for many ids: bound them, so it cannot take every upstream slot.
