@@ -10,6 +10,7 @@ import strawberry
 from strawberry.scalars import JSON
 
 from calendar_gateway.graphql.context import Info
+from calendar_gateway.graphql.maybe import given
 from calendar_gateway.upstreams import bookings as synergist
 from calendar_gateway.upstreams.bookings import Reply
 
@@ -201,19 +202,14 @@ class UpdateBookingInput:
     all_day: strawberry.Maybe[bool]
 
     def to_domain(self) -> synergist.BookingChange:
-        resource_id = _given(self.resource_id)
+        resource_id = given(self.resource_id)
         return synergist.BookingChange(
             booking_id=str(self.id),
             resource_id=None if resource_id is None else str(resource_id),
-            start=_given(self.start),
-            end=_given(self.end),
-            all_day=_given(self.all_day),
+            start=given(self.start),
+            end=given(self.end),
+            all_day=given(self.all_day),
         )
-
-
-def _given(value: strawberry.Maybe[T]) -> T | None:
-    """Absent leaves the field alone (GraphQL refuses an explicit null)."""
-    return None if value is None else value.value
 
 
 def _note(info: Info, reply: Reply[T]) -> T:

@@ -3,20 +3,19 @@
 from __future__ import annotations
 
 from datetime import date
-from typing import Annotated, TypeVar
+from typing import Annotated
 
 import strawberry
 from strawberry.scalars import JSON
 
 from calendar_gateway.graphql.context import Info
+from calendar_gateway.graphql.maybe import given
 from calendar_gateway.graphql.scalars import LocalTime
 from calendar_gateway.services.calendars import ExceptionDraft
 from calendar_gateway.services.timezones import resolve_zone
 from calendar_gateway.services.worktime import fixed_date
 from calendar_gateway.upstreams import calendars as grs
 from calendar_gateway.upstreams.calendars import ExceptionType, Placement, RelativeType, Weekday
-
-T = TypeVar("T")
 
 strawberry.enum(Weekday, description="A day of the week (GRS numbers 1 = Sunday).")
 strawberry.enum(ExceptionType, description="HOLIDAY: no work that day; TIME_CHANGE: other hours.")
@@ -189,18 +188,13 @@ class UpdateBusinessCalendarInput:
 
     def to_settings(self) -> grs.CalendarSettings:
         return grs.CalendarSettings(
-            name=_given(self.name),
-            week_starts=_given(self.week_starts),
-            week_ends=_given(self.week_ends),
-            day_starts=_given(self.day_starts),
-            day_ends=_given(self.day_ends),
-            time_zone_id=_given(self.time_zone),
+            name=given(self.name),
+            week_starts=given(self.week_starts),
+            week_ends=given(self.week_ends),
+            day_starts=given(self.day_starts),
+            day_ends=given(self.day_ends),
+            time_zone_id=given(self.time_zone),
         )
-
-
-def _given(value: strawberry.Maybe[T]) -> T | None:
-    """Absent leaves the field alone."""
-    return None if value is None else value.value
 
 
 def _ref(
