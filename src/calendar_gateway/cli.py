@@ -37,6 +37,9 @@ def _parser() -> argparse.ArgumentParser:
     simulate = commands.add_parser("simulate", help="all three vendor simulators on one port")
     simulate.add_argument("--host", default=LOOPBACK)
     simulate.add_argument("--port", type=int, default=8100)
+    simulate.add_argument(
+        "--latency", type=float, default=0.0, help="seconds added to every vendor request"
+    )
     simulate.set_defaults(run=_simulate)
 
     demo = commands.add_parser("demo", help="the simulators and a gateway in front of them")
@@ -72,7 +75,8 @@ def _first_problem(exc: ValidationError) -> str:
 
 
 def _simulate(args: argparse.Namespace) -> None:
-    uvicorn.run(simulators.create_app(), host=args.host, port=args.port)
+    app = simulators.create_app(latency_seconds=args.latency)
+    uvicorn.run(app, host=args.host, port=args.port)
 
 
 def _demo(args: argparse.Namespace) -> None:

@@ -9,13 +9,39 @@ from calendar_gateway.simulators import appointments, bookings, calendars
 from calendar_gateway.simulators.faults import FaultInjection
 
 
-def create_app() -> FaultInjection:
-    """All three simulators on one port, each under its vendor's own paths."""
+def create_app(
+    *,
+    latency_seconds: float = 0.0,
+    xelion_max_in_flight: int = appointments.AppointmentsSimulatorConfig.max_in_flight_per_session,
+) -> FaultInjection:
+    """All three simulators on one port, each under its vendor's own paths.
+
+    ``latency_seconds`` delays every vendor request of all three (not the ``_admin`` routes);
+    ``xelion_max_in_flight`` is Xelion's per-session limit of concurrent requests.
+    """
     vendors = Starlette(
         routes=[
-            Mount("/jsonapi", app=bookings.create_app()),
-            Mount("/grs/v1", app=calendars.create_app()),
-            Mount("/api/v1/{tenant}", app=appointments.create_app()),
+            Mount(
+                "/jsonapi",
+                app=bookings.create_app(
+                    bookings.BookingsSimulatorConfig(latency_seconds=latency_seconds)
+                ),
+            ),
+            Mount(
+                "/grs/v1",
+                app=calendars.create_app(
+                    calendars.CalendarsSimulatorConfig(latency_seconds=latency_seconds)
+                ),
+            ),
+            Mount(
+                "/api/v1/{tenant}",
+                app=appointments.create_app(
+                    appointments.AppointmentsSimulatorConfig(
+                        latency_seconds=latency_seconds,
+                        max_in_flight_per_session=xelion_max_in_flight,
+                    )
+                ),
+            ),
         ]
     )
     return FaultInjection(vendors)
