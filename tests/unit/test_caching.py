@@ -1,0 +1,107 @@
+"""The read cache's rules, on the in-memory store."""
+
+from __future__ import annotations
+
+import asyncio
+
+import pytest
+
+from calendar_gateway.caching import ReadCache, open_store
+
+
+class Upstream:
+    """Counts loads; each answer says which load produced it."""
+
+    def __init__(self) -> None:
+        self.calls = 0
+        self.gate = asyncio.Event()
+        self.gate.set()
+
+    async def load(self) -> dict[str, int]:
+        self.calls += 1
+        call = self.calls
+        await self.gate.wait()
+        return {"call": call}
+
+
+def cache(identity: str = "calendars|http://grs|demo", ttl: float = 60) -> ReadCache:
+    return ReadCache(open_store(None, "test"), identity, ttl)
+
+
+async def test_a_second_read_is_served_from_the_cache() -> None:
+    reads, upstream = cache(), Upstream()
+    assert await reads.read("body:1", upstream.load) == {"call": 1}
+    assert await reads.read("body:1", upstream.load) == {"call": 1}
+    assert upstream.calls == 1
+    assert (reads.hits, reads.misses) == (1, 1)
+
+
+async def test_identical_reads_in_flight_share_one_upstream_call() -> None:
+    reads, upstream = cache(ttl=0), Upstream()
+    upstream.gate.clear()
+    pending = [asyncio.create_task(reads.read("body:1", upstream.load)) for _ in range(10)]
+    while upstream.calls == 0:
+        await asyncio.sleep(0)
+    upstream.gate.set()
+    assert await asyncio.gather(*pending) == [{"call": 1}] * 10
+    assert upstream.calls == 1
+
+
+async def test_zero_ttl_stores_nothing() -> None:
+    reads, upstream = cache(ttl=0), Upstream()
+    await reads.read("body:1", upstream.load)
+    await reads.read("body:1", upstream.load)
+    assert upstream.calls == 2
+
+
+async def test_answers_never_cross_upstream_identities() -> None:
+    store = open_store(None, "test")
+    demo = ReadCache(store, "calendars|http://grs|demo", 60)
+    viewer = ReadCache(store, "calendars|http://grs|viewer", 60)
+    upstream = Upstream()
+    await demo.read("body:1", upstream.load)
+    assert await viewer.read("body:1", upstream.load) == {"call": 2}
+
+
+async def test_forget_makes_the_next_read_load_again() -> None:
+    reads, upstream = cache(), Upstream()
+    await reads.read("body:1", upstream.load)
+    await reads.forget("body:1")
+    assert await reads.read("body:1", upstream.load) == {"call": 2}
+
+
+async def test_forget_group_invalidates_every_key_of_the_group() -> None:
+    reads, upstream = cache(), Upstream()
+    await reads.read("range:a", upstream.load, group="ranges")
+    await reads.read("range:b", upstream.load, group="ranges")
+    await reads.read("body:1", upstream.load)
+    await reads.forget_group("ranges")
+    assert await reads.read("range:a", upstream.load, group="ranges") == {"call": 4}
+    assert await reads.read("body:1", upstream.load) == {"call": 3}
+
+
+async def test_a_load_overtaken_by_an_invalidation_is_not_stored() -> None:
+    reads, upstream = cache(), Upstream()
+    upstream.gate.clear()
+    stale = asyncio.create_task(reads.read("body:1", upstream.load))
+    while upstream.calls == 0:  # until the read is out at the upstream
+        await asyncio.sleep(0)
+    await reads.forget("body:1")  # a write landed while the read was out
+    upstream.gate.set()
+    await stale
+    assert await reads.read("body:1", upstream.load) == {"call": 2}
+
+
+async def test_a_failed_load_is_not_cached_and_reaches_every_waiter() -> None:
+    reads = cache()
+
+    async def failing() -> dict[str, int]:
+        await asyncio.sleep(0)
+        raise LookupError("upstream said no")
+
+    results = await asyncio.gather(
+        reads.read("body:1", failing), reads.read("body:1", failing), return_exceptions=True
+    )
+    assert all(isinstance(r, LookupError) for r in results)
+    with pytest.raises(LookupError):
+        await reads.read("body:1", failing)
