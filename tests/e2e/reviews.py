@@ -10,6 +10,20 @@ import strawberry
 from strawberry.asgi import GraphQL
 
 DADS_CALENDAR = ("default", "default", "dcc4a39b-3442-4408-a907-b85c44663681")
+EGONS_BOOKING = "137463"
+
+
+@strawberry.federation.type(keys=["id"])
+class Booking:
+    id: strawberry.ID
+
+    @strawberry.field
+    def review_note(self) -> str:
+        return f"booking {self.id} reviewed"
+
+    @classmethod
+    def resolve_reference(cls, **key: str) -> Booking:
+        return cls(id=strawberry.ID(key["id"]))
 
 
 @strawberry.federation.type(keys=["tenantId packageId id"])
@@ -33,6 +47,10 @@ class BusinessCalendar:
 
 @strawberry.type
 class Query:
+    @strawberry.field
+    def bookings_under_review(self) -> list[Booking]:
+        return [Booking(id=strawberry.ID(EGONS_BOOKING))]
+
     @strawberry.field
     def calendars_under_review(self) -> list[BusinessCalendar]:
         tenant_id, package_id, calendar_id = DADS_CALENDAR

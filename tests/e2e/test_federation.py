@@ -18,6 +18,7 @@ from tests.servers import serve
 CHECKED_IN = Path(__file__).parents[2] / "schema.graphql"
 COMPOSERS = ["apollo", "guild"]
 DADS = "dcc4a39b-3442-4408-a907-b85c44663681"
+EGON = "137463"
 
 CONFLICTING_SUBGRAPH = """
 extend schema @link(url: "https://specs.apollo.dev/federation/v2.9", import: ["@key"])
@@ -129,6 +130,43 @@ async def test_apollo_gateway_resolves_calendars_another_subgraph_knows_by_key(
                     "id": DADS,
                     "name": "Dad's Dating Calendar",
                     "reviewNote": f"calendar {DADS} reviewed",
+                }
+            ]
+        }
+    }
+
+
+async def test_apollo_gateway_adds_another_subgraphs_field_to_a_booking(
+    node: Node, gateway: httpx.AsyncClient, reviews_url: str
+) -> None:
+    subgraphs = {"calendar-gateway": graphql_url(gateway), "reviews": f"{reviews_url}/graphql"}
+    query = f'{{ booking(id: "{EGON}") {{ id resource {{ name }} reviewNote }} }}'
+    result = await through_apollo_gateway(node, subgraphs, query)
+    assert result == {
+        "data": {
+            "booking": {
+                "id": EGON,
+                "resource": {"name": "Mr.Later"},
+                "reviewNote": f"booking {EGON} reviewed",
+            }
+        }
+    }
+
+
+async def test_apollo_gateway_resolves_bookings_another_subgraph_knows_by_key(
+    node: Node, gateway: httpx.AsyncClient, reviews_url: str
+) -> None:
+    subgraphs = {"calendar-gateway": graphql_url(gateway), "reviews": f"{reviews_url}/graphql"}
+    query = "{ bookingsUnderReview { id start resource { name } reviewNote } }"
+    result = await through_apollo_gateway(node, subgraphs, query)
+    assert result == {
+        "data": {
+            "bookingsUnderReview": [
+                {
+                    "id": EGON,
+                    "start": "2017-11-07T09:00:00",
+                    "resource": {"name": "Mr.Later"},
+                    "reviewNote": f"booking {EGON} reviewed",
                 }
             ]
         }
