@@ -624,3 +624,19 @@ async def test_unseeded_simulator_has_no_appointments() -> None:
     async with simulator(AppointmentsSimulatorConfig(seed=False)) as client:
         client.headers["Authorization"] = f"xelion {await login(client)}"
         assert_error(await client.get("appointments/1758831"), 404, 10100)
+
+
+async def test_list_limit_is_capped_by_the_servers_page_size() -> None:
+    async with simulator(AppointmentsSimulatorConfig(max_limit=1)) as client:
+        client.headers["Authorization"] = f"xelion {await login(client)}"
+        params = {"after": "2017-01-01", "before": "2018-12-31", "limit": "10"}
+        body = (await client.get("calendars/1557367", params=params)).json()
+    assert len(body["data"]) == 1
+    assert body["meta"]["paging"]["nextId"] == "1758518"
+
+
+async def test_patch_adding_a_present_calendar_changes_nothing(xelion: httpx.AsyncClient) -> None:
+    before = await read(xelion, "1627410")
+    operation = {"op": "add", "path": "/calendars/1658051"}
+    assert (await patch(xelion, "1627410", operation)).status_code == 204
+    assert await read(xelion, "1627410") == before

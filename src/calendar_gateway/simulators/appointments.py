@@ -66,7 +66,8 @@ _MAX_USER_SPACE = 200
 class AppointmentsSimulatorConfig:
     """How the simulated Xelion server behaves.
 
-    ``token_lifetime_seconds`` sets validUntil after a login or renewal;
+    ``token_lifetime_seconds`` sets validUntil after a login or renewal; ``max_limit`` caps
+    the ``limit`` of a list (inferred: the pages name no maximum);
     ``max_in_flight_per_session`` is how many requests one session may have open before
     the next gets 429/10400; ``latency_seconds`` delays every vendor request (and keeps it
     in flight meanwhile); ``seed`` loads the appointments of appointments_seed.py.
@@ -76,6 +77,7 @@ class AppointmentsSimulatorConfig:
     latency_seconds: float = 0.0
     token_lifetime_seconds: float = 1800.0
     max_in_flight_per_session: int = 4
+    max_limit: int = 100
 
 
 @dataclass
@@ -202,7 +204,7 @@ class XelionSimulator:
 
     async def calendar(self, request: Request, session: Session) -> Response:
         owner = request.path_params["oid"]
-        query = _list_query(request)
+        query = _list_query(request, self.config.max_limit)
         page = self.state.store.page(owner, query)
         paging = {"previousId": page.previous_id, "nextId": page.next_id}
         links = [_link("refresh", str(request.url))]
@@ -308,16 +310,16 @@ async def json_body(request: Request) -> object:
         raise bad_payload("the payload is not JSON") from None
 
 
-def _list_query(request: Request) -> ListQuery:
+def _list_query(request: Request, max_limit: int) -> ListQuery:
     params = request.query_params
     after, before, limit = params.get("after"), params.get("before"), params.get("limit")
     if after is None and before is None:
         today = datetime.now(UTC).date()
-        return ListQuery(today, None, today, _limit(limit))
+        return ListQuery(today, None, today, min(_limit(limit), max_limit))
     after_oid = after if after is not None and after.isdigit() else None
     after_date = _date(after) if after is not None and after_oid is None else None
     before_date = _date(before) if before is not None else None
-    return ListQuery(after_date, after_oid, before_date, _limit(limit))
+    return ListQuery(after_date, after_oid, before_date, min(_limit(limit), max_limit))
 
 
 def _limit(text: str | None) -> int:

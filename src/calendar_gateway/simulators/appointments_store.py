@@ -264,8 +264,12 @@ class AppointmentStore:
             raise _not_found(oid)
         # (inferred) relations behave as sets: adding a member twice or removing a
         # non-member changes nothing.
-        others = [member for member in target[name] if member["oid"] != oid]
-        target[name] = [*others, RELATIONS[name](oid)] if op == "add" else others
+        members = target[name]
+        present = any(member["oid"] == oid for member in members)
+        if op == "add" and not present:
+            target[name] = [*members, RELATIONS[name](oid)]
+        if op == "remove":
+            target[name] = [member for member in members if member["oid"] != oid]
 
 
 def _operations(payload: object) -> list[object]:

@@ -1,0 +1,212 @@
+"""Appointments: the gateway's time rules on the way to Xelion, and updates read back after writing.
+
+Times as a client states them (design.md, "Appointment times"): one with an offset is an
+instant; a naive one is read in the input's ``timeZone``, else in APPOINTMENTS_TIMEZONE. An
+all-day side is sent as the local calendar date of its value (in ``timeZone`` when given,
+else in the value's own offset) at 00:00:00 or 23:59:59, never as the UTC-shifted instant:
+appointments-update.txt. Everything else goes to Xelion in UTC.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, replace
+from datetime import UTC, date, datetime, time, tzinfo
+
+from calendar_gateway.services.errors import InvalidInputError
+from calendar_gateway.services.timezones import UnknownTimeZoneError, resolve_zone
+from calendar_gateway.upstreams.appointments import (
+    Appointment,
+    AppointmentPatch,
+    AppointmentsClient,
+    AppointmentSummary,
+    NewAppointment,
+    RecurrenceFields,
+    to_patch_operations,
+)
+
+MAX_LIST = 500  # (inferred) enough for a calendar view; bounds the pages one query may fetch
+_OID = re.compile(r"[0-9]+")
+_DAY_START = time(0, 0, 0)
+_DAY_END = time(23, 59, 59)
+
+
+def local_date(value: datetime, zone: tzinfo | None) -> date:
+    """The calendar date ``value`` names: in ``zone`` when given, else in its own offset."""
+    if zone is not None and value.tzinfo is not None:
+        return value.astimezone(zone).date()
+    return value.date()
+
+
+def all_day_start(value: datetime, zone: tzinfo | None) -> datetime:
+    """Naive: Xelion reads an all-day start as a local date, not an instant."""
+    return datetime.combine(local_date(value, zone), _DAY_START)
+
+
+def all_day_end(value: datetime, zone: tzinfo | None) -> datetime:
+    return datetime.combine(local_date(value, zone), _DAY_END)
+
+
+def instant(value: datetime, zone: tzinfo) -> datetime:
+    """An aware UTC datetime; a naive ``value`` is read as wall-clock time in ``zone``."""
+    if value.tzinfo is None:
+        value = value.replace(tzinfo=zone)
+    return value.astimezone(UTC)
+
+
+@dataclass(frozen=True)
+class TimeRules:
+    """How one request's times are read: its ``timeZone``, else the gateway's default."""
+
+    zone: tzinfo | None
+    default_zone: tzinfo
+
+    def start(self, value: datetime, all_day: bool) -> datetime:
+        return all_day_start(value, self.zone) if all_day else self.instant(value)
+
+    def end(self, value: datetime, all_day: bool) -> datetime:
+        return all_day_end(value, self.zone) if all_day else self.instant(value)
+
+    def instant(self, value: datetime) -> datetime:
+        return instant(value, self.zone or self.default_zone)
+
+    def recurrence(self, fields: RecurrenceFields) -> RecurrenceFields:
+        return replace(
+            fields,
+            first=self._optional(fields.first),
+            last=self._optional(fields.last),
+            termination_date=self._optional(fields.termination_date),
+        )
+
+    def _optional(self, value: datetime | None) -> datetime | None:
+        return None if value is None else self.instant(value)
+
+
+def to_vendor_patch(
+    patch: AppointmentPatch, rules: TimeRules, stored: Appointment | None
+) -> AppointmentPatch:
+    """``patch`` with its times as Xelion takes them.
+
+    A side is all-day when the patch says so, or leaves it unsaid and ``stored`` is all-day.
+    """
+    start_all_day = _all_day(patch.all_start_day, stored is not None and stored.all_start_day)
+    end_all_day = _all_day(patch.all_end_day, stored is not None and stored.all_end_day)
+    return replace(
+        patch,
+        start=None if patch.start is None else rules.start(patch.start, start_all_day),
+        end=None if patch.end is None else rules.end(patch.end, end_all_day),
+        recurrence=rules.recurrence(patch.recurrence),
+    )
+
+
+def to_vendor_appointment(new: NewAppointment, rules: TimeRules) -> NewAppointment:
+    """``new`` with its times as Xelion takes them."""
+    return replace(
+        new,
+        start=rules.start(new.start, new.all_start_day),
+        end=rules.end(new.end, new.all_end_day),
+        recurrence=None if new.recurrence is None else rules.recurrence(new.recurrence),
+    )
+
+
+def needs_stored_flags(patch: AppointmentPatch) -> bool:
+    """Whether a time in ``patch`` takes its all-day flag from the stored appointment."""
+    return (patch.start is not None and patch.all_start_day is None) or (
+        patch.end is not None and patch.all_end_day is None
+    )
+
+
+def _all_day(given: bool | None, stored: bool) -> bool:
+    return stored if given is None else given
+
+
+class AppointmentService:
+    """Xelion appointments for the GraphQL layer."""
+
+    def __init__(self, client: AppointmentsClient, default_zone: tzinfo) -> None:
+        self._client = client
+        self._default_zone = default_zone
+
+    async def get(self, oid: str) -> Appointment:
+        return await self._client.get(require_oid(oid, "id"))
+
+    async def calendar(
+        self, calendar_id: str, after: date | None, before: date | None, first: int | None
+    ) -> list[AppointmentSummary]:
+        """A calendar's (or user's) appointments that start after and end before the dates.
+
+        Neither date means today, in APPOINTMENTS_TIMEZONE.
+        """
+        count = 15 if first is None else first
+        if not 1 <= count <= MAX_LIST:
+            raise InvalidInputError("first", f"first must be between 1 and {MAX_LIST}")
+        if after is not None and before is not None and before < after:
+            raise InvalidInputError("before", "before must not precede after")
+        if after is None and before is None:
+            after = before = datetime.now(self._default_zone).date()
+        oid = require_oid(calendar_id, "calendarId")
+        return await self._client.calendar(oid, after=after, before=before, count=count)
+
+    async def create(self, new: NewAppointment, time_zone: str | None) -> Appointment:
+        _check_oids(new.calendars, "calendars")
+        _check_oids(new.participants, "participants")
+        vendor = to_vendor_appointment(new, self._rules(time_zone))
+        _check_order(vendor.start, vendor.end)
+        return await self._client.create(vendor)
+
+    async def update(self, oid: str, patch: AppointmentPatch, time_zone: str | None) -> Appointment:
+        """Send one operation per field given, then answer the appointment as Xelion has it."""
+        require_oid(oid, "id")
+        _check_patch(patch)
+        rules = self._rules(time_zone)
+        stored = await self._client.get(oid) if needs_stored_flags(patch) else None
+        vendor = to_vendor_patch(patch, rules, stored)
+        if vendor.start is not None and vendor.end is not None:
+            _check_order(vendor.start, vendor.end)
+        operations = to_patch_operations(vendor)
+        if operations:
+            await self._client.patch(oid, operations)
+        return await self._client.get(oid)
+
+    async def delete(self, oid: str) -> str:
+        await self._client.delete(require_oid(oid, "id"))
+        return oid
+
+    def _rules(self, time_zone: str | None) -> TimeRules:
+        if time_zone is None:
+            return TimeRules(None, self._default_zone)
+        try:
+            return TimeRules(resolve_zone(time_zone), self._default_zone)
+        except UnknownTimeZoneError as error:
+            raise InvalidInputError("timeZone", str(error)) from error
+
+
+def require_oid(value: str, field: str) -> str:
+    if not _OID.fullmatch(value):
+        raise InvalidInputError(field, f"{value!r} is not a Xelion object id")
+    return value
+
+
+def _check_oids(values: tuple[str, ...], field: str) -> None:
+    for value in values:
+        require_oid(value, field)
+
+
+def _check_patch(patch: AppointmentPatch) -> None:
+    pairs = (
+        ("calendars", patch.add_calendars, patch.remove_calendars),
+        ("participants", patch.add_participants, patch.remove_participants),
+    )
+    for name, added, removed in pairs:
+        field = f"add{name.capitalize()}"
+        _check_oids(added, field)
+        _check_oids(removed, f"remove{name.capitalize()}")
+        if both := set(added) & set(removed):
+            raise InvalidInputError(field, f"{', '.join(sorted(both))} both added and removed")
+
+
+def _check_order(start: datetime, end: datetime) -> None:
+    # An all-day side is a local date and a timed one an instant: only like can be compared,
+    # and Xelion checks the rest.
+    if (start.tzinfo is None) == (end.tzinfo is None) and end < start:
+        raise InvalidInputError("end", "end must not precede start")
