@@ -3,9 +3,9 @@
 ``POST /_admin/faults`` with ``{"method": "PUT", "path": "businesscalendarbody", "status": 500,
 "delay": 0.0, "drop": false, "times": 1}`` makes the next matching request (method optional,
 ``path`` a regular expression searched in the URL path) wait ``delay`` seconds, then answer
-``status`` (with ``body`` as JSON when given), or drop the connection mid-response when
-``drop`` is true; with neither, the request goes through after the delay. ``times`` null
-means every match. ``DELETE`` clears all.
+``status`` (with ``body`` as JSON and ``headers`` when given), or drop the connection
+mid-response when ``drop`` is true; with neither, the request goes through after the delay.
+``times`` null means every match. ``DELETE`` clears all.
 """
 
 from __future__ import annotations
@@ -13,7 +13,7 @@ from __future__ import annotations
 import asyncio
 import json
 import re
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
 
 from starlette.types import ASGIApp, Receive, Scope, Send
@@ -27,6 +27,7 @@ class Fault:
     method: str | None = None
     status: int | None = None
     body: Any = None
+    headers: dict[str, str] = field(default_factory=dict)
     delay: float = 0.0
     drop: bool = False
     times: int | None = 1
@@ -61,7 +62,8 @@ class FaultInjection:
         if fault.drop:
             await _drop(send)
         elif fault.status is not None:
-            await _answer(send, fault.status, fault.body or {"message": "injected fault"})
+            body = fault.body or {"message": "injected fault"}
+            await _answer(send, fault.status, body, fault.headers)
         else:
             await self.app(scope, receive, send)
 
@@ -80,6 +82,7 @@ class FaultInjection:
                 method=spec.get("method"),
                 status=spec.get("status"),
                 body=spec.get("body"),
+                headers=spec.get("headers", {}),
                 delay=float(spec.get("delay", 0.0)),
                 drop=bool(spec.get("drop", False)),
                 times=spec.get("times", 1),
@@ -97,9 +100,12 @@ async def _body(receive: Receive) -> bytes:
             return b"".join(chunks)
 
 
-async def _answer(send: Send, status: int, body: object) -> None:
+async def _answer(
+    send: Send, status: int, body: object, extra: dict[str, str] | None = None
+) -> None:
     payload = json.dumps(body).encode()
     headers = [(b"content-type", b"application/json"), (b"content-length", b"%d" % len(payload))]
+    headers += [(k.lower().encode(), v.encode()) for k, v in (extra or {}).items()]
     await send({"type": "http.response.start", "status": status, "headers": headers})
     await send({"type": "http.response.body", "body": payload})
 

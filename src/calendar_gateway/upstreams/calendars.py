@@ -211,7 +211,8 @@ class CalendarsClient:
         _raise_for_write_status(response)
 
     async def lock(self, ref: CalendarRef) -> None:
-        response = await self._call("GET", ref.path("lockcalendar"))
+        # Lock and unlock are GETs that change state: never sent twice by the transport.
+        response = await self._call("GET", ref.path("lockcalendar"), idempotent=False)
         if response.status_code == 412:
             # 412 means another token holds it; the list tells us who.
             raise CalendarLockedError(
@@ -220,27 +221,33 @@ class CalendarsClient:
         _raise_for_status(response)
 
     async def unlock(self, ref: CalendarRef) -> None:
-        response = await self._call("GET", ref.path("unlockcalendar"))
+        response = await self._call("GET", ref.path("unlockcalendar"), idempotent=False)
         _raise_for_status(response)
 
     async def _lock_owner(self, ref: CalendarRef) -> str | None:
         listed = await self.calendars(ref.tenant_id, ref.package_id)
         return next((c.lock_owner for c in listed if ref.matches(c)), None)
 
-    async def _call(self, method: str, path: str, json: Any = None) -> httpx.Response:
+    async def _call(
+        self, method: str, path: str, json: Any = None, *, idempotent: bool | None = None
+    ) -> httpx.Response:
         token = self._token or await self._login(stale=None)
-        response = await self._send(method, path, token, json)
+        response = await self._send(method, path, token, json, idempotent)
         if response.status_code != 401:
             return response
         token = await self._login(stale=token)
-        response = await self._send(method, path, token, json)
+        response = await self._send(method, path, token, json, idempotent)
         if response.status_code == 401:
             raise UnauthenticatedError(UPSTREAM, "GRS rejected the renewed API token")
         return response
 
-    async def _send(self, method: str, path: str, token: str, json: Any) -> httpx.Response:
+    async def _send(
+        self, method: str, path: str, token: str, json: Any, idempotent: bool | None
+    ) -> httpx.Response:
         headers = {"Authorization": _basic(self._user, token)}
-        return await self._transport.request(method, path, headers=headers, json=json)
+        return await self._transport.request(
+            method, path, headers=headers, json=json, idempotent=idempotent
+        )
 
     async def _login(self, stale: str | None) -> str:
         async with self._login_lock:

@@ -1,21 +1,61 @@
-"""The shared HTTP layer: one httpx client per upstream, bounded, with failures typed."""
+"""The shared HTTP layer: one httpx client per upstream, bounded, retried, and circuit-broken."""
 
 from __future__ import annotations
 
 import asyncio
-from collections.abc import Mapping
+import logging
+import time
+from collections.abc import Awaitable, Callable, Mapping
+from dataclasses import dataclass
 from typing import Any
 
 import httpx
 
+from calendar_gateway import correlation, metrics, tracing
+from calendar_gateway.upstreams.circuit import CircuitBreaker
 from calendar_gateway.upstreams.errors import UpstreamUnavailableError
+from calendar_gateway.upstreams.retry import (
+    NO_RETRIES,
+    RETRYABLE_STATUSES,
+    RetryPolicy,
+    parse_retry_after,
+)
+
+log = logging.getLogger(__name__)
+
+IDEMPOTENT_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})
+PROBE_TIMEOUT_SECONDS = 2.0
+
+
+class _NoAnswerError(Exception):
+    """One attempt got no answer: timeout, refused or dropped connection."""
+
+    def __init__(self, reason: str) -> None:
+        super().__init__(reason)
+        self.reason = reason
+
+
+@dataclass(frozen=True)
+class _Call:
+    method: str
+    url: str
+    headers: Mapping[str, str]
+    params: Mapping[str, str] | None
+    json: Any
+    data: Mapping[str, str] | None
 
 
 class Transport:
     """Sends requests to one upstream; at most ``max_concurrency`` at a time.
 
-    Connection errors, timeouts and 5xx answers become ``UpstreamUnavailableError``;
-    every other status is the vendor client's to interpret.
+    ``timeout`` is a number of seconds for every phase, or an ``httpx.Timeout`` with
+    connect, read, write and pool set apart; the pool timeout also bounds the wait for
+    one of the ``max_concurrency`` slots. Idempotent requests are retried as ``retry``
+    says, within a budget of one read timeout. ``circuit`` counts consecutive failures
+    and, while open, fails calls at once.
+
+    Connection errors, timeouts, 5xx answers and an open circuit become
+    ``UpstreamUnavailableError``; every other status is the vendor client's to interpret.
     """
 
     def __init__(
@@ -23,19 +63,28 @@ class Transport:
         upstream: str,
         base_url: str,
         *,
-        timeout: float,
+        timeout: float | httpx.Timeout,
         max_concurrency: int,
         client: httpx.AsyncClient | None = None,
+        retry: RetryPolicy | None = None,
+        circuit: CircuitBreaker | None = None,
+        sleep: Callable[[float], Awaitable[None]] = asyncio.sleep,
+        clock: Callable[[], float] = time.monotonic,
     ) -> None:
         self.upstream = upstream
+        self.circuit = circuit or CircuitBreaker()
+        self._timeout = _timeout(timeout)
         self._client = client or httpx.AsyncClient(
             base_url=base_url,
-            timeout=httpx.Timeout(timeout, connect=min(timeout, 5.0)),
+            timeout=self._timeout,
             limits=httpx.Limits(
                 max_connections=max_concurrency, max_keepalive_connections=max_concurrency
             ),
         )
         self._slots = asyncio.Semaphore(max_concurrency)
+        self._retry = retry or RetryPolicy()
+        self._sleep = sleep
+        self._clock = clock
 
     async def request(
         self,
@@ -46,21 +95,153 @@ class Transport:
         params: Mapping[str, str] | None = None,
         json: Any = None,
         data: Mapping[str, str] | None = None,
+        idempotent: bool | None = None,
     ) -> httpx.Response:
-        async with self._slots:
+        """Send one request; ``idempotent`` (default: GET, HEAD, OPTIONS) allows retries.
+
+        Pass ``idempotent=True`` for a read sent as POST, and ``False`` for a GET that
+        changes state (a lock): only idempotent requests are ever sent twice.
+        """
+        if idempotent is None:
+            idempotent = method.upper() in IDEMPOTENT_METHODS
+        policy = self._retry if idempotent else NO_RETRIES
+        call = _Call(method, url, _with_request_id(headers), params, json, data)
+        started = self._clock()
+        retry = 0
+        while True:
+            retry += 1
             try:
-                response = await self._client.request(
-                    method, url, headers=headers, params=params, json=json, data=data
-                )
-            except httpx.TimeoutException as exc:
-                raise UpstreamUnavailableError(self.upstream, "upstream timed out") from exc
-            except httpx.TransportError as exc:
-                raise UpstreamUnavailableError(self.upstream, "upstream unreachable") from exc
+                response = await self._attempt(call)
+            except _NoAnswerError as exc:
+                pause = self._pause(policy, retry, None, started)
+                if pause is None:
+                    raise UpstreamUnavailableError(self.upstream, exc.reason) from exc
+            else:
+                if response.status_code not in RETRYABLE_STATUSES:
+                    return response
+                retry_after = parse_retry_after(response.headers.get("Retry-After"))
+                pause = self._pause(policy, retry, retry_after, started)
+                if pause is None:
+                    return self._final(response)
+            await self._sleep(pause)
+
+    async def probe(self) -> bool:
+        """Is the upstream's server answering at all? Any answer below 500 says yes.
+
+        The base URL needs no credentials, so a probe never counts as a failed login.
+        """
+        try:
+            response = await self._client.get("", timeout=PROBE_TIMEOUT_SECONDS)
+        except httpx.TransportError:
+            return False
+        return response.status_code < 500
+
+    async def aclose(self) -> None:
+        await self._client.aclose()
+
+    def _pause(
+        self, policy: RetryPolicy, retry: int, retry_after: float | None, started: float
+    ) -> float | None:
+        pause = policy.delay(retry, retry_after)
+        budget = self._timeout.read if self._timeout.read is not None else float("inf")
+        if pause is None or self._clock() - started + pause > budget:
+            return None
+        return pause
+
+    def _final(self, response: httpx.Response) -> httpx.Response:
         if response.status_code >= 500:
             raise UpstreamUnavailableError(
                 self.upstream, f"upstream answered HTTP {response.status_code}"
             )
         return response
 
-    async def aclose(self) -> None:
-        await self._client.aclose()
+    async def _attempt(self, call: _Call) -> httpx.Response:
+        method, url = call.method, call.url
+        if not self.circuit.admit():
+            metrics.UPSTREAM_REQUESTS.labels(self.upstream, method, "circuit_open").inc()
+            raise UpstreamUnavailableError(self.upstream, "upstream circuit is open")
+        sent = dict(call.headers)
+        async with self._slot():
+            with tracing.upstream_span(self.upstream, method, url, sent) as span:
+                started = time.perf_counter()
+                try:
+                    response = await self._client.request(
+                        method,
+                        url,
+                        headers=sent,
+                        params=call.params,
+                        json=call.json,
+                        data=call.data,
+                    )
+                except httpx.TransportError as exc:
+                    reason = _failure_reason(exc)
+                    self._record(method, _failure_label(exc), started)
+                    self._failed(method, url, reason)
+                    span.failed(reason)
+                    raise _NoAnswerError(reason) from exc
+                self._record(method, str(response.status_code), started)
+                span.answered(response.status_code)
+        if response.status_code >= 500:
+            self._failed(method, url, f"HTTP {response.status_code}")
+        else:
+            self.circuit.succeeded()
+        return response
+
+    def _slot(self) -> _Slot:
+        return _Slot(self.upstream, self._slots, self._timeout.pool)
+
+    def _record(self, method: str, status: str, started: float) -> None:
+        metrics.UPSTREAM_REQUESTS.labels(self.upstream, method, status).inc()
+        metrics.UPSTREAM_DURATION.labels(self.upstream).observe(time.perf_counter() - started)
+
+    def _failed(self, method: str, url: str, reason: str) -> None:
+        self.circuit.failed()
+        # The path only: a query string may carry what a vendor wants kept out of logs.
+        path = url.split("?", maxsplit=1)[0]
+        log.warning("%s %s %s failed: %s", self.upstream, method, path, reason)
+
+
+class _Slot:
+    """One of the upstream's ``max_concurrency`` slots, waited for at most the pool timeout."""
+
+    def __init__(self, upstream: str, slots: asyncio.Semaphore, wait: float | None) -> None:
+        self._upstream = upstream
+        self._slots = slots
+        self._wait = wait
+
+    async def __aenter__(self) -> None:
+        try:
+            async with asyncio.timeout(self._wait):
+                await self._slots.acquire()
+        except TimeoutError:
+            metrics.UPSTREAM_REQUESTS.labels(self._upstream, "", "busy").inc()
+            raise UpstreamUnavailableError(
+                self._upstream, "too many calls already waiting for the upstream"
+            ) from None
+
+    async def __aexit__(self, *exc_info: object) -> None:
+        self._slots.release()
+
+
+def _timeout(timeout: float | httpx.Timeout) -> httpx.Timeout:
+    if isinstance(timeout, httpx.Timeout):
+        return timeout
+    return httpx.Timeout(timeout, connect=min(timeout, 5.0))
+
+
+def _with_request_id(headers: Mapping[str, str] | None) -> dict[str, str]:
+    outgoing = dict(headers or {})
+    request_id = correlation.current_request_id()
+    if request_id is not None:
+        outgoing[correlation.REQUEST_ID_HEADER] = request_id
+    return outgoing
+
+
+def _failure_label(exc: httpx.TransportError) -> str:
+    return "timeout" if isinstance(exc, httpx.TimeoutException) else "unreachable"
+
+
+def _failure_reason(exc: httpx.TransportError) -> str:
+    if isinstance(exc, httpx.TimeoutException):
+        return "upstream timed out"
+    return "upstream unreachable"

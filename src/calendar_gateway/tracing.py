@@ -1,0 +1,111 @@
+"""OpenTelemetry spans when the ``otel`` extra is installed, and nothing at all when it is not.
+
+A span per GraphQL operation (graphql/observability.py) and a client span per upstream call
+(the transport), which also carries the trace context to the vendor as ``traceparent``.
+``configure`` installs the SDK with the exporter named by ``OTEL_TRACES_EXPORTER``; the
+exporter reads its own standard variables (``OTEL_EXPORTER_OTLP_ENDPOINT``, ...).
+"""
+
+from __future__ import annotations
+
+import contextlib
+import logging
+from collections.abc import Iterator, MutableMapping
+from typing import TYPE_CHECKING
+
+try:
+    from opentelemetry import propagate, trace
+except ImportError:  # the base install: tracing is an opt-in extra
+    trace = None  # type: ignore[assignment]
+    propagate = None  # type: ignore[assignment]
+
+if TYPE_CHECKING:
+    from opentelemetry.trace import Span
+
+log = logging.getLogger(__name__)
+
+TRACER = "calendar_gateway"
+
+
+class SpanRecord:
+    """What the gateway writes on a span; does nothing when tracing is off."""
+
+    def __init__(self, span: Span | None) -> None:
+        self._span = span
+
+    def rename(self, name: str) -> None:
+        if self._span is not None:
+            self._span.update_name(name)
+
+    def set(self, key: str, value: str | int) -> None:
+        if self._span is not None:
+            self._span.set_attribute(key, value)
+
+    def answered(self, status: int) -> None:
+        self.set("http.response.status_code", status)
+        if status >= 500:
+            self.failed(f"HTTP {status}")
+
+    def failed(self, reason: str) -> None:
+        if self._span is not None and trace is not None:
+            self._span.set_status(trace.Status(trace.StatusCode.ERROR, reason))
+
+
+@contextlib.contextmanager
+def operation_span() -> Iterator[SpanRecord]:
+    """A server span for one GraphQL operation; its name is set once the document is parsed."""
+    if trace is None:
+        yield SpanRecord(None)
+        return
+    tracer = trace.get_tracer(TRACER)
+    with tracer.start_as_current_span("graphql", kind=trace.SpanKind.SERVER) as span:
+        yield SpanRecord(span)
+
+
+@contextlib.contextmanager
+def upstream_span(
+    upstream: str, method: str, path: str, headers: MutableMapping[str, str]
+) -> Iterator[SpanRecord]:
+    """A client span for one call to ``upstream``; puts its trace context in ``headers``."""
+    if trace is None or propagate is None:
+        yield SpanRecord(None)
+        return
+    attributes = {
+        "http.request.method": method,
+        "url.path": path.split("?", maxsplit=1)[0],
+        "calendar_gateway.upstream": upstream,
+    }
+    tracer = trace.get_tracer(TRACER)
+    with tracer.start_as_current_span(
+        f"{method} {upstream}", kind=trace.SpanKind.CLIENT, attributes=attributes
+    ) as span:
+        propagate.inject(headers)
+        yield SpanRecord(span)
+
+
+def configure(exporter: str) -> None:
+    """Send spans to ``exporter`` ("otlp", "console" or "none"), if the extra is installed."""
+    if exporter == "none":
+        return
+    try:
+        from opentelemetry.sdk.trace import TracerProvider  # noqa: PLC0415 - optional extra
+        from opentelemetry.sdk.trace.export import (  # noqa: PLC0415
+            BatchSpanProcessor,
+            ConsoleSpanExporter,
+            SpanExporter,
+        )
+    except ImportError:
+        log.info("tracing is off: install calendar-gateway[otel] to enable it")
+        return
+    if exporter == "console":
+        chosen: SpanExporter = ConsoleSpanExporter()
+    else:
+        from opentelemetry.exporter.otlp.proto.http.trace_exporter import (  # noqa: PLC0415
+            OTLPSpanExporter,
+        )
+
+        chosen = OTLPSpanExporter()
+    # The provider reads OTEL_SERVICE_NAME, OTEL_RESOURCE_ATTRIBUTES and OTEL_TRACES_SAMPLER.
+    provider = TracerProvider()
+    provider.add_span_processor(BatchSpanProcessor(chosen))
+    trace.set_tracer_provider(provider)
