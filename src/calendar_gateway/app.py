@@ -3,11 +3,15 @@
 from __future__ import annotations
 
 import contextlib
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Iterator
+from contextvars import ContextVar
 from functools import cached_property
 
+import httpx
+from prometheus_client import CONTENT_TYPE_LATEST, generate_latest
 from redis.asyncio import Redis
 from starlette.applications import Starlette
+from starlette.middleware import Middleware
 from starlette.requests import Request
 from starlette.responses import HTMLResponse, Response
 from starlette.routing import Mount, Route
@@ -15,7 +19,8 @@ from starlette.websockets import WebSocket
 from strawberry.asgi import GraphQL
 from strawberry.dataloader import DataLoader
 
-from calendar_gateway import graphiql
+from calendar_gateway import graphiql, health, logs, metrics, tracing
+from calendar_gateway.correlation import RequestIdMiddleware
 from calendar_gateway.graphql.context import Context, Services
 from calendar_gateway.graphql.schema import create_schema
 from calendar_gateway.locking import LocalMutex, Mutex, RedisMutex
@@ -24,7 +29,15 @@ from calendar_gateway.services.calendars import CalendarService
 from calendar_gateway.settings import Settings
 from calendar_gateway.upstreams.bookings import BookingsClient
 from calendar_gateway.upstreams.calendars import CalendarsClient
+from calendar_gateway.upstreams.circuit import CircuitBreaker
+from calendar_gateway.upstreams.retry import RetryPolicy
 from calendar_gateway.upstreams.transport import Transport
+
+# The transports made while the services start, by upstream: readiness and metrics watch
+# them without each service having to hand its transport back.
+_made_transports: ContextVar[dict[str, Transport] | None] = ContextVar(
+    "made_transports", default=None
+)
 
 
 class GraphQLEndpoint(GraphQL[Context, None]):
@@ -57,30 +70,69 @@ class GraphQLEndpoint(GraphQL[Context, None]):
 
 def create_app(settings: Settings) -> Starlette:
     endpoint = GraphQLEndpoint(settings)
+    upstreams: dict[str, Transport] = {}
+    readiness = health.Readiness(upstreams, settings.readiness_cache_seconds)
+    registry = metrics.registry_for(upstreams)
 
     @contextlib.asynccontextmanager
     async def lifespan(app: Starlette) -> AsyncIterator[None]:
         async with contextlib.AsyncExitStack() as stack:
-            endpoint.services = await _start_services(settings, stack)
+            with _collecting_transports() as made:
+                endpoint.services = await _start_services(settings, stack)
+            upstreams.update(made)
             yield
             endpoint.services = None
+            upstreams.clear()
+
+    async def metrics_endpoint(request: Request) -> Response:
+        return Response(generate_latest(registry), media_type=CONTENT_TYPE_LATEST)
 
     return Starlette(
         routes=[
             Route("/graphql", endpoint, methods=["GET", "POST"]),
+            Route("/healthz", health.healthz),
+            Route("/readyz", health.readyz(readiness)),
+            Route("/metrics", metrics_endpoint),
             Mount(graphiql.MOUNT, app=graphiql.assets(), name="graphiql-assets"),
         ],
+        middleware=[Middleware(RequestIdMiddleware)],
         lifespan=lifespan,
     )
 
 
+@contextlib.contextmanager
+def _collecting_transports() -> Iterator[dict[str, Transport]]:
+    made: dict[str, Transport] = {}
+    token = _made_transports.set(made)
+    try:
+        yield made
+    finally:
+        _made_transports.reset(token)
+
+
 def _transport(settings: Settings, upstream: str, base_url: str) -> Transport:
-    return Transport(
+    read = getattr(settings, f"{upstream}_timeout_seconds") or settings.upstream_timeout_seconds
+    transport = Transport(
         upstream,
         base_url,
-        timeout=settings.upstream_timeout_seconds,
+        timeout=httpx.Timeout(
+            read,
+            connect=settings.upstream_connect_timeout_seconds,
+            pool=settings.upstream_pool_timeout_seconds,
+        ),
         max_concurrency=settings.upstream_max_concurrency,
+        retry=RetryPolicy(
+            attempts=settings.upstream_retry_attempts,
+            base_delay=settings.upstream_retry_base_seconds,
+            max_delay=settings.upstream_retry_max_seconds,
+            max_retry_after=settings.upstream_retry_after_max_seconds,
+        ),
+        circuit=CircuitBreaker(settings.circuit_failure_threshold, settings.circuit_reset_seconds),
     )
+    made = _made_transports.get()
+    if made is not None:
+        made[upstream] = transport
+    return transport
 
 
 async def _start_services(settings: Settings, stack: contextlib.AsyncExitStack) -> Services:
@@ -121,4 +173,7 @@ def _mutex(settings: Settings, stack: contextlib.AsyncExitStack) -> Mutex:
 
 def create_app_from_env() -> Starlette:
     """The factory ``serve`` hands to uvicorn, so each worker reads the environment."""
-    return create_app(Settings())  # type: ignore[call-arg]
+    settings = Settings()  # type: ignore[call-arg]
+    logs.configure(settings)
+    tracing.configure(settings.otel_traces_exporter)
+    return create_app(settings)

@@ -55,17 +55,18 @@ class ReadCache:
     async def read(self, key: str, load: Callable[[], Awaitable[T]], *, group: str = "") -> T:
         """The cached answer for ``key``, or ``load()``'s, shared with concurrent readers."""
         full_key = await self._key(key, group)
-        if full_key in self._in_flight:
-            return cast(T, await asyncio.shield(self._in_flight[full_key]))
-        if self._ttl > 0:
+        if self._ttl > 0 and full_key not in self._in_flight:
             cached = await self._store.get(full_key)
             if cached is not None:
                 self.hits += 1
                 return cast(T, cached)
-        self.misses += 1
-        flight = asyncio.ensure_future(self._load(full_key, load))
-        self._in_flight[full_key] = flight
-        flight.add_done_callback(lambda _: self._land(full_key, flight))
+        # Checked after the store's await: a reader that got here first may be loading.
+        flight = self._in_flight.get(full_key)
+        if flight is None:
+            self.misses += 1
+            flight = asyncio.ensure_future(self._load(full_key, load))
+            self._in_flight[full_key] = flight
+            flight.add_done_callback(lambda done: self._land(full_key, done))
         return cast(T, await asyncio.shield(flight))
 
     def _land(self, full_key: str, flight: asyncio.Future[Any]) -> None:

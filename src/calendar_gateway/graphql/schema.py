@@ -9,6 +9,7 @@ from strawberry.schema.config import StrawberryConfig
 from calendar_gateway.graphql.bookings import BookingMutation, BookingQuery
 from calendar_gateway.graphql.calendars import CalendarMutation, CalendarQuery
 from calendar_gateway.graphql.errors import ErrorContract
+from calendar_gateway.graphql.observability import OperationObserver
 from calendar_gateway.graphql.scalars import SCALARS
 from calendar_gateway.graphql.warnings import UpstreamWarnings
 
@@ -37,6 +38,13 @@ def create_schema() -> strawberry.Schema:
         mutation=Mutation,
         # The newest version that both composition libraries in tests/e2e understand.
         federation_version="2.9",
-        extensions=[ErrorContract, UpstreamWarnings, ParserCache, ValidationCache],
+        # OperationObserver first: it leaves last, after ErrorContract has coded the errors.
+        extensions=[
+            OperationObserver,
+            ErrorContract,
+            UpstreamWarnings,
+            ParserCache,
+            ValidationCache,
+        ],
         config=StrawberryConfig(scalar_map=SCALARS),
     )

@@ -9,8 +9,10 @@ import logging
 from collections.abc import AsyncIterator, Awaitable, Callable
 from dataclasses import dataclass, replace
 from datetime import date, datetime, time
+from time import perf_counter
 from typing import TypeVar
 
+from calendar_gateway import metrics
 from calendar_gateway.locking import Mutex
 from calendar_gateway.services.errors import InvalidInputError
 from calendar_gateway.services.timezones import UnknownTimeZoneError, resolve_zone
@@ -227,6 +229,8 @@ class CalendarService:
         edit = asyncio.ensure_future(self._run_edit(ref, change))
         self._edits.add(edit)
         edit.add_done_callback(self._edits.discard)
+        metrics.EDITS_IN_FLIGHT.inc()
+        edit.add_done_callback(lambda _: metrics.EDITS_IN_FLIGHT.dec())
         # A cancelled request (client gone) stops waiting; the edit itself runs on.
         return await asyncio.shield(edit)
 
@@ -234,7 +238,9 @@ class CalendarService:
         self, ref: CalendarRef, change: Callable[[BusinessCalendar], Awaitable[T]]
     ) -> T:
         key = await self._mutex_key(ref)
+        waiting = perf_counter()
         async with self._mutex.hold(key):
+            metrics.LOCK_WAIT.observe(perf_counter() - waiting)
             try:
                 return await self._locked(ref, change)
             except LockLostError:

@@ -1,0 +1,104 @@
+"""Every GraphQL operation counted, timed, traced and logged, after the error contract ran."""
+
+from __future__ import annotations
+
+import logging
+import re
+import time
+from collections.abc import Iterator
+
+from graphql import ExecutionResult as GraphQLExecutionResult
+from strawberry.extensions import SchemaExtension
+from strawberry.types.execution import ExecutionContext, ExecutionResult
+
+from calendar_gateway import metrics, tracing
+
+log = logging.getLogger(__name__)
+
+# Operation names come from clients: only this many distinct ones become metric labels,
+# so a client inventing names cannot grow the metrics without bound.
+MAX_OPERATION_LABELS = 200
+_NAME = re.compile(r"[_A-Za-z][_0-9A-Za-z]{0,63}")
+
+
+class OperationLabels:
+    """Metric labels for client-chosen operation names, bounded in number."""
+
+    def __init__(self, limit: int = MAX_OPERATION_LABELS) -> None:
+        self._limit = limit
+        self._seen: set[str] = set()
+
+    def __call__(self, name: str | None) -> str:
+        if name is None:
+            return "anonymous"
+        if name in self._seen:
+            return name
+        if not _NAME.fullmatch(name) or len(self._seen) >= self._limit:
+            return "other"
+        self._seen.add(name)
+        return name
+
+
+_labels = OperationLabels()
+
+
+class OperationObserver(SchemaExtension):
+    """Metrics, a span and a log line per operation; list it before ``ErrorContract``.
+
+    Strawberry leaves extensions in reverse order, so listed first it sees the errors
+    as the client will: with their final codes.
+    """
+
+    def on_operation(self) -> Iterator[None]:
+        started = time.perf_counter()
+        with tracing.operation_span() as span:
+            yield
+            context = self.execution_context
+            operation, kind = _labels(context.operation_name), _operation_type(context)
+            codes = _error_codes(context)
+            outcome = _outcome(context, codes)
+            span.rename(f"{kind} {operation}")
+            span.set("graphql.operation.name", operation)
+            span.set("graphql.operation.type", kind)
+            if outcome != "ok":
+                span.failed(", ".join(sorted(set(codes))))
+        elapsed = time.perf_counter() - started
+        metrics.GRAPHQL_REQUESTS.labels(operation, kind, outcome).inc()
+        metrics.GRAPHQL_DURATION.labels(operation, kind).observe(elapsed)
+        for code in codes:
+            metrics.GRAPHQL_ERRORS.labels(code).inc()
+        log.info(
+            "graphql %s %s: %s",
+            kind,
+            operation,
+            outcome,
+            extra={"duration_ms": round(elapsed * 1000, 1), "error_codes": codes},
+        )
+
+
+def _operation_type(context: ExecutionContext) -> str:
+    try:
+        return context.operation_type.value
+    except RuntimeError:  # the document did not parse, or names no such operation
+        return "unknown"
+
+
+def _error_codes(context: ExecutionContext) -> list[str]:
+    result = context.result
+    if not isinstance(result, (GraphQLExecutionResult, ExecutionResult)) or not result.errors:
+        return list(map(_code_of, context.pre_execution_errors or []))
+    return [_code_of(error) for error in result.errors]
+
+
+def _code_of(error: object) -> str:
+    extensions = getattr(error, "extensions", None) or {}
+    return str(extensions.get("code", "UNKNOWN"))
+
+
+def _outcome(context: ExecutionContext, codes: list[str]) -> str:
+    if not codes:
+        return "ok"
+    result = context.result
+    data = getattr(result, "data", None)
+    has_data = isinstance(data, dict) and any(value is not None for value in data.values())
+    return "partial" if has_data else "error"

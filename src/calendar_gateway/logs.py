@@ -1,0 +1,107 @@
+"""Structured logs: one JSON object a line, with the request id, and secrets redacted.
+
+The gateway never puts a secret in a log message on purpose; redaction is the second
+line of defence, for what a vendor or a library might echo.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import re
+import sys
+from collections.abc import Iterable
+from datetime import UTC, datetime
+
+from calendar_gateway import correlation
+from calendar_gateway.settings import Settings
+
+REDACTED = "[redacted]"
+# Shorter known values (demo passwords such as "user") would mangle ordinary words; the
+# credential patterns still catch them where they stand as credentials.
+MIN_SECRET_LENGTH = 6
+
+# An Authorization value, or a field that holds a credential, in JSON, form or header shape.
+_CREDENTIALS = re.compile(
+    r"(?i)(\"?(?:authorization|password|sha512password|apitoken|renewaltoken|authentication)"
+    r"\"?\s*[:=]\s*\"?)(?:(?:basic|bearer|xelion)\s+)?[^\"&\s,;}]+"
+)
+# The attributes every LogRecord has; anything else was passed as ``extra`` and is logged.
+_STANDARD = frozenset(vars(logging.LogRecord("", 0, "", 0, "", None, None))) | {
+    "message",
+    "asctime",
+    "taskName",
+}
+
+
+class Redactor:
+    """Replaces known secret values, and anything shaped like a credential, in text."""
+
+    def __init__(self, secrets: Iterable[str] = ()) -> None:
+        # Longest first, so a secret containing another is replaced whole.
+        known = (s for s in secrets if len(s) >= MIN_SECRET_LENGTH)
+        self._secrets = sorted(known, key=len, reverse=True)
+
+    def __call__(self, text: str) -> str:
+        for secret in self._secrets:
+            text = text.replace(secret, REDACTED)
+        return _CREDENTIALS.sub(lambda m: m.group(1) + REDACTED, text)
+
+
+class JsonFormatter(logging.Formatter):
+    """A JSON object per record: time, level, logger, message, request_id, extras, exception."""
+
+    def __init__(self, redact: Redactor) -> None:
+        super().__init__()
+        self._redact = redact
+
+    def format(self, record: logging.LogRecord) -> str:
+        entry: dict[str, object] = {
+            "time": datetime.fromtimestamp(record.created, UTC).isoformat(timespec="milliseconds"),
+            "level": record.levelname,
+            "logger": record.name,
+            "message": self._redact(record.getMessage()),
+        }
+        request_id = correlation.current_request_id()
+        if request_id is not None:
+            entry["request_id"] = request_id
+        for key, value in vars(record).items():
+            if key not in _STANDARD:
+                entry[key] = self._redact(str(value)) if isinstance(value, str) else value
+        if record.exc_info:
+            entry["exception"] = self._redact(self.formatException(record.exc_info))
+        return json.dumps(entry, default=str)
+
+
+class RedactingFormatter(logging.Formatter):
+    """The plain-text format for people at a terminal, redacted all the same."""
+
+    def __init__(self, redact: Redactor) -> None:
+        super().__init__("%(asctime)s %(levelname)s %(name)s: %(message)s")
+        self._redact = redact
+
+    def format(self, record: logging.LogRecord) -> str:
+        return self._redact(super().format(record))
+
+
+def configure(settings: Settings) -> None:
+    """Send every log record, uvicorn's too, to stderr in the configured format."""
+    redact = Redactor(_secrets_of(settings))
+    handler = logging.StreamHandler(sys.stderr)
+    formatter = JsonFormatter if settings.log_format == "json" else RedactingFormatter
+    handler.setFormatter(formatter(redact))
+    root = logging.getLogger()
+    root.handlers = [handler]
+    root.setLevel(settings.log_level)
+    for name in ("uvicorn", "uvicorn.error", "uvicorn.access"):
+        logger = logging.getLogger(name)
+        logger.handlers = []
+        logger.propagate = True
+
+
+def _secrets_of(settings: Settings) -> list[str]:
+    return [
+        settings.bookings_password.get_secret_value(),
+        settings.calendars_password.get_secret_value(),
+        settings.appointments_password.get_secret_value(),
+    ]
