@@ -15,6 +15,7 @@ test: $(VENV)/.dev-installed graphiql e2e-packages lint typecheck pytest
 lint:
 	$(BIN)/ruff check src tests
 	$(BIN)/ruff format --check src tests
+	$(BIN)/hadolint Dockerfile
 
 typecheck:
 	$(BIN)/mypy
