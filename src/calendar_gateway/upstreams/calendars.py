@@ -19,10 +19,12 @@ from calendar_gateway.upstreams.errors import (
     ForbiddenError,
     LockLostError,
     NotFoundError,
+    RateLimitedError,
     UnauthenticatedError,
     ValidationFailedError,
     VendorError,
 )
+from calendar_gateway.upstreams.retry import parse_retry_after
 from calendar_gateway.upstreams.transport import Transport
 
 JsonObject = dict[str, Any]
@@ -279,6 +281,10 @@ def _raise_for_status(response: httpx.Response) -> None:
         raise NotFoundError(UPSTREAM, "GRS has no such tenant, package or calendar")
     if status == 422:
         raise _validation_error(response)
+    if status == 429:
+        # Still throttled after the transport's bounded backoff (reads) or at once (writes).
+        retry_after = parse_retry_after(response.headers.get("Retry-After"))
+        raise RateLimitedError(UPSTREAM, "GRS is throttling the gateway", retry_after)
     raise VendorError(UPSTREAM, f"GRS answered HTTP {status}", upstream_code=str(status))
 
 
