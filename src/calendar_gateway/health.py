@@ -11,12 +11,21 @@ import asyncio
 import time
 from collections.abc import Awaitable, Callable, Mapping
 from dataclasses import dataclass
+from typing import Protocol
 
 from starlette.requests import Request
 from starlette.responses import JSONResponse
 
-from calendar_gateway.upstreams.circuit import CircuitState
-from calendar_gateway.upstreams.transport import Transport
+from calendar_gateway.upstreams.circuit import CircuitBreaker, CircuitState
+
+
+class Upstream(Protocol):
+    """What readiness needs of an upstream's transport."""
+
+    @property
+    def circuit(self) -> CircuitBreaker: ...
+
+    async def probe(self) -> bool: ...
 
 
 @dataclass(frozen=True)
@@ -37,7 +46,7 @@ class Readiness:
 
     def __init__(
         self,
-        transports: Mapping[str, Transport],
+        transports: Mapping[str, Upstream],
         cache_seconds: float,
         clock: Callable[[], float] = time.monotonic,
     ) -> None:

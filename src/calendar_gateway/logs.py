@@ -21,10 +21,10 @@ REDACTED = "[redacted]"
 # credential patterns still catch them where they stand as credentials.
 MIN_SECRET_LENGTH = 6
 
-# An Authorization value, or a field that holds a credential, in JSON, form or header shape.
+# An Authorization value, or a field that holds a credential, in JSON, repr, form or header shape.
 _CREDENTIALS = re.compile(
-    r"(?i)(\"?(?:authorization|password|sha512password|apitoken|renewaltoken|authentication)"
-    r"\"?\s*[:=]\s*\"?)(?:(?:basic|bearer|xelion)\s+)?[^\"&\s,;}]+"
+    r"(?i)([\"']?(?:authorization|password|sha512password|apitoken|renewaltoken|authentication)"
+    r"[\"']?\s*[:=]\s*[\"']?)(?:(?:basic|bearer|xelion)\s+)?[^\"'&\s,;}]+"
 )
 # The attributes every LogRecord has; anything else was passed as ``extra`` and is logged.
 _STANDARD = frozenset(vars(logging.LogRecord("", 0, "", 0, "", None, None))) | {
