@@ -1,0 +1,31 @@
+"""Tracing is an opt-in extra: without OpenTelemetry the gateway runs all the same."""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+
+WITHOUT_OPENTELEMETRY = """
+import sys
+sys.modules["opentelemetry"] = None  # as if the extra were not installed
+from calendar_gateway import tracing
+from calendar_gateway.app import create_app
+from calendar_gateway.cli import demo_settings
+create_app(demo_settings("http://127.0.0.1:9", 0))
+with tracing.operation_span() as span:
+    span.rename("query Q")
+    span.failed("no reason")
+tracing.configure("otlp")
+print("ok")
+"""
+
+
+def test_the_gateway_imports_and_traces_nothing_without_opentelemetry() -> None:
+    ran = subprocess.run(
+        [sys.executable, "-c", WITHOUT_OPENTELEMETRY],
+        capture_output=True,
+        text=True,
+        check=False,
+        timeout=60,
+    )
+    assert (ran.returncode, ran.stdout.strip()) == (0, "ok"), ran.stderr
