@@ -12,6 +12,7 @@ from typing import Any
 import httpx
 
 from calendar_gateway import correlation, metrics, tracing
+from calendar_gateway.upstreams.aiohttp_transport import AiohttpTransport
 from calendar_gateway.upstreams.circuit import CircuitBreaker
 from calendar_gateway.upstreams.errors import UpstreamUnavailableError
 from calendar_gateway.upstreams.retry import (
@@ -74,12 +75,13 @@ class Transport:
         self.upstream = upstream
         self.circuit = circuit or CircuitBreaker()
         self._timeout = _timeout(timeout)
+        limits = httpx.Limits(
+            max_connections=max_concurrency, max_keepalive_connections=max_concurrency
+        )
         self._client = client or httpx.AsyncClient(
             base_url=base_url,
             timeout=self._timeout,
-            limits=httpx.Limits(
-                max_connections=max_concurrency, max_keepalive_connections=max_concurrency
-            ),
+            transport=AiohttpTransport(limits),
         )
         self._slots = asyncio.Semaphore(max_concurrency)
         self._retry = retry or RetryPolicy()
