@@ -24,14 +24,18 @@ from calendar_gateway.correlation import RequestIdMiddleware
 from calendar_gateway.graphql.context import Context, Services
 from calendar_gateway.graphql.schema import create_schema
 from calendar_gateway.locking import LocalMutex, Mutex, RedisMutex
+from calendar_gateway.services.appointments import AppointmentService
 from calendar_gateway.services.bookings import BookingService
 from calendar_gateway.services.calendars import CalendarService
+from calendar_gateway.services.timezones import resolve_zone
 from calendar_gateway.settings import Settings
+from calendar_gateway.upstreams.appointments import AppointmentsClient
 from calendar_gateway.upstreams.bookings import BookingsClient
 from calendar_gateway.upstreams.calendars import CalendarsClient
 from calendar_gateway.upstreams.circuit import CircuitBreaker
 from calendar_gateway.upstreams.retry import RetryPolicy
 from calendar_gateway.upstreams.transport import Transport
+from calendar_gateway.upstreams.xelion_session import XelionCredentials, XelionSession
 
 # The transports made while the services start, by upstream: readiness and metrics watch
 # them without each service having to hand its transport back.
@@ -58,6 +62,7 @@ class GraphQLEndpoint(GraphQL[Context, None]):
             response=response if isinstance(response, Response) else None,
             services=self.services,
             booking_loader=DataLoader(load_fn=self.services.bookings.get_many),
+            appointment_loader=DataLoader(load_fn=self.services.appointments.get_many),
         )
 
     @cached_property
@@ -159,7 +164,29 @@ async def _start_services(settings: Settings, stack: contextlib.AsyncExitStack) 
             settings.calendars_package,
         ),
         bookings=BookingService(bookings),
+        appointments=AppointmentService(
+            _appointments_client(settings, stack), resolve_zone(settings.appointments_timezone)
+        ),
     )
+
+
+def _appointments_client(
+    settings: Settings, stack: contextlib.AsyncExitStack
+) -> AppointmentsClient:
+    transport = _transport(settings, "appointments", settings.appointments_url)
+    stack.push_async_callback(transport.aclose)
+    credentials = XelionCredentials(
+        settings.appointments_user,
+        settings.appointments_password.get_secret_value(),
+        settings.appointments_userspace,
+    )
+    session = XelionSession(
+        transport, credentials, max_in_flight=settings.appointments_max_in_flight
+    )
+    client = AppointmentsClient(session)
+    # Pushed after the transport, so it runs first: log out while the transport is open.
+    stack.push_async_callback(client.aclose)
+    return client
 
 
 def _mutex(settings: Settings, stack: contextlib.AsyncExitStack) -> Mutex:

@@ -640,3 +640,19 @@ async def test_patch_adding_a_present_calendar_changes_nothing(xelion: httpx.Asy
     operation = {"op": "add", "path": "/calendars/1658051"}
     assert (await patch(xelion, "1627410", operation)).status_code == 204
     assert await read(xelion, "1627410") == before
+
+
+async def test_requests_record_each_vendor_payload_but_no_password(
+    xelion: httpx.AsyncClient,
+) -> None:
+    await patch(xelion, "1627410", replace("/subject", "x"))
+    recorded = (await xelion.get("_admin/requests")).json()["requests"]
+    assert recorded == [
+        {"method": "POST", "path": "/me/login", "body": None, "status": 200},
+        {
+            "method": "PATCH",
+            "path": "/appointments/1627410",
+            "body": {"operations": [{"op": "replace", "path": "/subject", "value": "x"}]},
+            "status": 204,
+        },
+    ]

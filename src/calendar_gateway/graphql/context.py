@@ -9,8 +9,10 @@ from starlette.requests import Request
 from starlette.responses import Response
 from strawberry.dataloader import DataLoader
 
+from calendar_gateway.services.appointments import AppointmentService
 from calendar_gateway.services.bookings import BookingService
 from calendar_gateway.services.calendars import CalendarService
+from calendar_gateway.upstreams.appointments import Appointment
 from calendar_gateway.upstreams.bookings import Booking, Reply
 
 
@@ -20,6 +22,7 @@ class Services:
 
     calendars: CalendarService
     bookings: BookingService
+    appointments: AppointmentService
 
 
 @dataclass
@@ -31,6 +34,8 @@ class Context:
     services: Services
     booking_loader: DataLoader[str, Reply[Booking]]
     """Per request, so the same booking asked for twice costs one upstream call."""
+    appointment_loader: DataLoader[str, Appointment]
+    """Per request: a list's entries and their detail fields share one read per appointment."""
     warnings: list[str] = field(default_factory=list)
     """Upstream warnings for ``extensions.warnings`` (Synergist's warningmessage)."""
 

@@ -6,6 +6,7 @@ import strawberry
 from strawberry.extensions import ParserCache, ValidationCache
 from strawberry.schema.config import StrawberryConfig
 
+from calendar_gateway.graphql.appointments import AppointmentMutation, AppointmentQuery
 from calendar_gateway.graphql.bookings import BookingMutation, BookingQuery
 from calendar_gateway.graphql.calendars import CalendarMutation, CalendarQuery
 from calendar_gateway.graphql.errors import ErrorContract
@@ -15,12 +16,12 @@ from calendar_gateway.graphql.warnings import UpstreamWarnings
 
 
 @strawberry.type
-class Query(CalendarQuery, BookingQuery):
+class Query(CalendarQuery, BookingQuery, AppointmentQuery):
     pass
 
 
 @strawberry.type
-class Mutation(CalendarMutation, BookingMutation):
+class Mutation(CalendarMutation, BookingMutation, AppointmentMutation):
     pass
 
 

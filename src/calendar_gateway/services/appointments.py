@@ -9,6 +9,7 @@ appointments-update.txt. Everything else goes to Xelion in UTC.
 
 from __future__ import annotations
 
+import asyncio
 import re
 from dataclasses import dataclass, replace
 from datetime import UTC, date, datetime, time, tzinfo
@@ -129,6 +130,13 @@ class AppointmentService:
 
     async def get(self, oid: str) -> Appointment:
         return await self._client.get(require_oid(oid, "id"))
+
+    async def get_many(self, oids: list[str]) -> list[Appointment | BaseException]:
+        """Each appointment or the error it failed with, in order.
+
+        The Xelion session bounds how many of these are in flight at once.
+        """
+        return await asyncio.gather(*(self.get(oid) for oid in oids), return_exceptions=True)
 
     async def calendar(
         self, calendar_id: str, after: date | None, before: date | None, first: int | None

@@ -25,13 +25,15 @@ no dates means ``after = before =`` today (UTC). A recurring appointment is list
 its stored start; the vendor's list example shows occurrences expanded.
 
 Admin routes (not vendor): ``GET _admin/stats`` (requests by operation, and how many were
-throttled), ``POST _admin/reset``, and ``POST _admin/expire-tokens`` (every token is past its
-validUntil, so tests need not sleep).
+throttled), ``GET _admin/requests`` (each vendor request's method, path, JSON payload and
+answer status, so tests can read what a client sent), ``POST _admin/reset``, and
+``POST _admin/expire-tokens`` (every token is past its validUntil, so tests need not sleep).
 """
 
 from __future__ import annotations
 
 import asyncio
+import functools
 import json
 import secrets
 from collections import Counter
@@ -96,6 +98,7 @@ class _State:
     store: AppointmentStore
     sessions: dict[str, Session] = field(default_factory=dict)
     counts: Counter[str] = field(default_factory=Counter)
+    requests: list[JsonObject] = field(default_factory=list)
     throttled: int = 0
 
 
@@ -114,30 +117,41 @@ class XelionSimulator:
         """An authenticated vendor endpoint, counted, delayed, throttled per session."""
 
         async def endpoint(request: Request) -> Response:
-            self.state.counts[operation] += 1
-            try:
-                session = self._authenticate(request)
-                self._admit(session)
-                session.in_flight += 1
-                try:
-                    await self._delay()
-                    return await handler(request, session)
-                finally:
-                    # Released before the response is sent, so a client that waits for an
-                    # answer before its next request never sees its own request counted.
-                    session.in_flight -= 1
-            except XelionError as error:
-                return error_response(error)
+            return await self._answer(
+                operation, request, lambda: self._in_session(request, handler)
+            )
 
         return endpoint
 
     async def login(self, request: Request) -> Response:
-        self.state.counts["login"] += 1
+        return await self._answer("login", request, functools.partial(self._logged_in, request))
+
+    async def _answer(
+        self, operation: str, request: Request, respond: Callable[[], Awaitable[Response]]
+    ) -> Response:
+        entry = await self._record(operation, request)
+        try:
+            response = await respond()
+        except XelionError as error:
+            response = error_response(error)
+        entry["status"] = response.status_code
+        return response
+
+    async def _in_session(self, request: Request, handler: Handler) -> Response:
+        session = self._authenticate(request)
+        self._admit(session)
+        session.in_flight += 1
         try:
             await self._delay()
-            return self._login(await json_body(request), request)
-        except XelionError as error:
-            return error_response(error)
+            return await handler(request, session)
+        finally:
+            # Released before the response is sent, so a client that waits for an answer
+            # before its next request never sees its own request counted.
+            session.in_flight -= 1
+
+    async def _logged_in(self, request: Request) -> Response:
+        await self._delay()
+        return self._login(await json_body(request), request)
 
     def _login(self, body: object, request: Request) -> Response:
         if body is None:
@@ -223,6 +237,9 @@ class XelionSimulator:
             {"requests": dict(self.state.counts), "throttled": self.state.throttled}
         )
 
+    async def recorded(self, request: Request) -> Response:
+        return JSONResponse({"requests": self.state.requests})
+
     async def reset(self, request: Request) -> Response:
         self.state = self._fresh_state()
         return Response(status_code=204)
@@ -232,6 +249,19 @@ class XelionSimulator:
         for session in self.state.sessions.values():
             session.valid_until = expired
         return Response(status_code=204)
+
+    async def _record(self, operation: str, request: Request) -> JsonObject:
+        self.state.counts[operation] += 1
+        try:
+            payload = await json_body(request)
+        except XelionError:
+            payload = None  # the handler answers it
+        if operation == "login":
+            payload = None  # a password is not for the record
+        path = request.url.path.removeprefix(request.scope.get("root_path", ""))
+        entry = {"method": request.method, "path": path, "body": payload}
+        self.state.requests.append(entry)
+        return entry
 
     def _authenticate(self, request: Request) -> Session:
         header = request.headers.get("authorization")
@@ -288,6 +318,7 @@ def create_app(config: AppointmentsSimulatorConfig | None = None) -> Starlette:
                 methods=["GET"],
             ),
             Route("/_admin/stats", simulator.stats, methods=["GET"]),
+            Route("/_admin/requests", simulator.recorded, methods=["GET"]),
             Route("/_admin/reset", simulator.reset, methods=["POST"]),
             Route("/_admin/expire-tokens", simulator.expire_tokens, methods=["POST"]),
         ]

@@ -1,0 +1,347 @@
+"""Xelion appointments: types, the per-request loader, queries and mutations."""
+
+from __future__ import annotations
+
+from datetime import date, datetime
+
+import strawberry
+from strawberry.scalars import JSON
+
+# Strawberry registers an enum when a type first uses it. The business calendars register
+# Weekday with its description; imported first, they keep it from getting a second, bare one.
+import calendar_gateway.graphql.calendars  # noqa: F401
+from calendar_gateway.graphql.context import Info
+from calendar_gateway.graphql.maybe import given
+from calendar_gateway.upstreams import appointments as xelion
+from calendar_gateway.upstreams.appointments import (
+    MonthRecurrenceType,
+    RecurrenceType,
+    TerminationType,
+    UserStatus,
+)
+from calendar_gateway.upstreams.calendars import Weekday
+
+strawberry.enum(UserStatus, description="The presence an appointment gives its owner.")
+strawberry.enum(RecurrenceType, description="How often an appointment recurs.")
+strawberry.enum(
+    TerminationType,
+    name="RecurrenceTerminationType",
+    description="NEVER; COUNT: after `count` times; DATE: on `date`.",
+)
+strawberry.enum(
+    MonthRecurrenceType,
+    description="Monthly on the same day of the month, or the same weekday (e.g. third Monday).",
+)
+
+_TIMES = (
+    "In UTC; an all-day side is the local date at 00:00:00 (start) or 23:59:59 (end), "
+    "without offset."
+)
+
+
+@strawberry.type(description="A person (or other addressable) taking part.")
+class AppointmentParticipant:
+    id: strawberry.ID = strawberry.field(description="The Xelion oid.")
+    name: str
+    type: str = strawberry.field(description='The Xelion object type, e.g. "Person".')
+
+
+@strawberry.type(description="A Xelion calendar the appointment is on.")
+class AppointmentCalendar:
+    id: strawberry.ID = strawberry.field(description="The Xelion oid.")
+    name: str
+
+
+@strawberry.type
+class RecurrenceTermination:
+    type: TerminationType | None
+    date: datetime | None = strawberry.field(description="DATE: the last day, in UTC.")
+    count: int | None = strawberry.field(description="COUNT: how many times.")
+
+
+@strawberry.type(description="How an appointment repeats.")
+class Recurrence:
+    type: RecurrenceType
+    interval: int | None = strawberry.field(description="Every `interval` days, weeks, ...")
+    termination: RecurrenceTermination
+    first: datetime | None = strawberry.field(description="The first occurrence, in UTC.")
+    last: datetime | None = strawberry.field(description="The last occurrence, in UTC.")
+    weekdays: list[Weekday] = strawberry.field(description="WEEKLY: the days it falls on.")
+    month_type: MonthRecurrenceType | None
+
+    @classmethod
+    def from_domain(cls, recurrence: xelion.Recurrence) -> Recurrence:
+        return cls(
+            type=recurrence.type,
+            interval=recurrence.interval,
+            termination=RecurrenceTermination(
+                type=recurrence.termination_type,
+                date=recurrence.termination_date,
+                count=recurrence.count,
+            ),
+            first=recurrence.first,
+            last=recurrence.last,
+            weekdays=sorted(recurrence.weekdays),
+            month_type=recurrence.month_type,
+        )
+
+
+@strawberry.type(description="What the gateway's Xelion user may do with the appointment.")
+class AppointmentPermissions:
+    read: bool
+    write: bool
+    remove: bool
+
+
+@strawberry.federation.type(keys=["id"], description="A Xelion appointment.")
+class Appointment:
+    id: strawberry.ID = strawberry.field(description="The Xelion oid.")
+    subject: str
+    start: datetime = strawberry.field(description=_TIMES)
+    end: datetime = strawberry.field(description=_TIMES)
+    all_day_start: bool
+    all_day_end: bool
+    internal: bool = strawberry.field(description="Takes place at the office.")
+
+    detail: strawberry.Private[xelion.Appointment | None]
+    """None for a list entry: Xelion lists fewer fields than it answers for one."""
+
+    @strawberry.field
+    async def user_status(self, info: Info) -> UserStatus | None:
+        return (await self._detail(info)).user_status
+
+    @strawberry.field
+    async def participants(self, info: Info) -> list[AppointmentParticipant]:
+        return [
+            AppointmentParticipant(id=strawberry.ID(p.oid), name=p.name, type=p.object_type)
+            for p in (await self._detail(info)).participants
+        ]
+
+    @strawberry.field
+    async def calendars(self, info: Info) -> list[AppointmentCalendar]:
+        return [
+            AppointmentCalendar(id=strawberry.ID(c.oid), name=c.name)
+            for c in (await self._detail(info)).calendars
+        ]
+
+    @strawberry.field
+    async def comment(self, info: Info) -> str:
+        return (await self._detail(info)).comment
+
+    @strawberry.field
+    async def recurrence(self, info: Info) -> Recurrence | None:
+        recurrence = (await self._detail(info)).recurrence
+        return None if recurrence is None else Recurrence.from_domain(recurrence)
+
+    @strawberry.field
+    async def permissions(self, info: Info) -> AppointmentPermissions:
+        permissions = (await self._detail(info)).permissions
+        return AppointmentPermissions(
+            read=permissions.read, write=permissions.write, remove=permissions.remove
+        )
+
+    @strawberry.field(description="The appointment as Xelion sent it.")
+    async def raw(self, info: Info) -> JSON:
+        return JSON((await self._detail(info)).raw)
+
+    async def _detail(self, info: Info) -> xelion.Appointment:
+        if self.detail is not None:
+            return self.detail
+        return await info.context.appointment_loader.load(str(self.id))
+
+    @classmethod
+    async def resolve_reference(cls, info: Info, **key: str) -> Appointment:
+        """Federation: the appointment another subgraph names by id, through the loader."""
+        return cls.from_domain(await info.context.appointment_loader.load(key["id"]))
+
+    @classmethod
+    def from_domain(cls, appointment: xelion.Appointment) -> Appointment:
+        return cls(
+            id=strawberry.ID(appointment.oid),
+            subject=appointment.subject,
+            start=appointment.start,
+            end=appointment.end,
+            all_day_start=appointment.all_start_day,
+            all_day_end=appointment.all_end_day,
+            internal=appointment.internal,
+            detail=appointment,
+        )
+
+    @classmethod
+    def from_summary(cls, summary: xelion.AppointmentSummary) -> Appointment:
+        return cls(
+            id=strawberry.ID(summary.oid),
+            subject=summary.subject,
+            start=summary.start,
+            end=summary.end,
+            all_day_start=summary.all_start_day,
+            all_day_end=summary.all_end_day,
+            internal=summary.internal,
+            detail=None,
+        )
+
+
+_NAIVE = "Naive date-times are read in the input's timeZone, else in APPOINTMENTS_TIMEZONE."
+
+
+@strawberry.input(description=f"How an appointment repeats; fields left out are not sent. {_NAIVE}")
+class RecurrenceInput:
+    type: strawberry.Maybe[RecurrenceType]
+    interval: strawberry.Maybe[int]
+    termination_type: strawberry.Maybe[TerminationType]
+    termination_date: strawberry.Maybe[datetime]
+    count: strawberry.Maybe[int]
+    first: strawberry.Maybe[datetime]
+    last: strawberry.Maybe[datetime]
+    weekdays: strawberry.Maybe[list[Weekday]]
+    month_type: strawberry.Maybe[MonthRecurrenceType]
+
+    def to_domain(self) -> xelion.RecurrenceFields:
+        weekdays = given(self.weekdays)
+        return xelion.RecurrenceFields(
+            type=given(self.type),
+            interval=given(self.interval),
+            termination_type=given(self.termination_type),
+            termination_date=given(self.termination_date),
+            count=given(self.count),
+            first=given(self.first),
+            last=given(self.last),
+            weekdays=None if weekdays is None else frozenset(weekdays),
+            month_type=given(self.month_type),
+        )
+
+
+@strawberry.input(description=_NAIVE)
+class CreateAppointmentInput:
+    subject: str
+    start: datetime
+    end: datetime
+    all_day_start: bool | None = strawberry.field(
+        default=None, description="Starts at the beginning of start's local date."
+    )
+    all_day_end: bool | None = strawberry.field(
+        default=None, description="Lasts until the end of end's local date."
+    )
+    time_zone: str | None = strawberry.field(
+        default=None, description="An IANA zone, e.g. Europe/Amsterdam."
+    )
+    internal: bool | None = None
+    user_status: UserStatus | None = None
+    comment: str | None = None
+    participants: list[strawberry.ID] | None = strawberry.field(
+        default=None, description="Oids of persons."
+    )
+    calendars: list[strawberry.ID] | None = strawberry.field(
+        default=None, description="Oids of Xelion calendars."
+    )
+    recurrence: RecurrenceInput | None = None
+
+    def to_domain(self) -> xelion.NewAppointment:
+        return xelion.NewAppointment(
+            subject=self.subject,
+            start=self.start,
+            end=self.end,
+            all_start_day=bool(self.all_day_start),
+            all_end_day=bool(self.all_day_end),
+            internal=bool(self.internal),
+            user_status=self.user_status,
+            comment=self.comment,
+            participants=tuple(str(oid) for oid in self.participants or ()),
+            calendars=tuple(str(oid) for oid in self.calendars or ()),
+            recurrence=None if self.recurrence is None else self.recurrence.to_domain(),
+        )
+
+
+@strawberry.input(description=f"Only the fields given change, one operation each. {_NAIVE}")
+class UpdateAppointmentInput:
+    subject: strawberry.Maybe[str]
+    comment: strawberry.Maybe[str]
+    internal: strawberry.Maybe[bool]
+    user_status: strawberry.Maybe[UserStatus]
+    start: strawberry.Maybe[datetime] = strawberry.field(
+        description="All-day when allDayStart is true, or left out and the appointment is."
+    )
+    end: strawberry.Maybe[datetime] = strawberry.field(
+        description="All-day when allDayEnd is true, or left out and the appointment is."
+    )
+    all_day_start: strawberry.Maybe[bool]
+    all_day_end: strawberry.Maybe[bool]
+    time_zone: strawberry.Maybe[str] = strawberry.field(
+        description="An IANA zone for naive date-times and all-day dates."
+    )
+    add_calendars: strawberry.Maybe[list[strawberry.ID]]
+    remove_calendars: strawberry.Maybe[list[strawberry.ID]]
+    add_participants: strawberry.Maybe[list[strawberry.ID]]
+    remove_participants: strawberry.Maybe[list[strawberry.ID]]
+    recurrence: strawberry.Maybe[RecurrenceInput]
+
+    def to_domain(self) -> xelion.AppointmentPatch:
+        recurrence = given(self.recurrence)
+        return xelion.AppointmentPatch(
+            subject=given(self.subject),
+            comment=given(self.comment),
+            internal=given(self.internal),
+            user_status=given(self.user_status),
+            all_start_day=given(self.all_day_start),
+            start=given(self.start),
+            all_end_day=given(self.all_day_end),
+            end=given(self.end),
+            add_calendars=_oids(self.add_calendars),
+            remove_calendars=_oids(self.remove_calendars),
+            add_participants=_oids(self.add_participants),
+            remove_participants=_oids(self.remove_participants),
+            recurrence=xelion.RecurrenceFields() if recurrence is None else recurrence.to_domain(),
+        )
+
+
+def _oids(value: strawberry.Maybe[list[strawberry.ID]]) -> tuple[str, ...]:
+    return tuple(str(oid) for oid in given(value) or ())
+
+
+def _remember(info: Info, appointment: xelion.Appointment) -> Appointment:
+    """Later reads in this request see the appointment as written."""
+    info.context.appointment_loader.prime(appointment.oid, appointment, force=True)
+    return Appointment.from_domain(appointment)
+
+
+@strawberry.type
+class AppointmentQuery:
+    @strawberry.field(description="One appointment, by Xelion oid.")
+    async def appointment(self, info: Info, id: strawberry.ID) -> Appointment | None:
+        return Appointment.from_domain(await info.context.appointment_loader.load(str(id)))
+
+    @strawberry.field(
+        description="The appointments of a calendar (or user) that start on or after `after` "
+        "and end on or before `before`; neither means today. `first` defaults to 15."
+    )
+    async def appointments(
+        self,
+        info: Info,
+        calendar_id: strawberry.ID,
+        after: date | None = None,
+        before: date | None = None,
+        first: int | None = None,
+    ) -> list[Appointment]:
+        service = info.context.services.appointments
+        found = await service.calendar(str(calendar_id), after, before, first)
+        return [Appointment.from_summary(summary) for summary in found]
+
+
+@strawberry.type
+class AppointmentMutation:
+    @strawberry.mutation(description="Creates an appointment owned by the gateway's Xelion user.")
+    async def create_appointment(self, info: Info, input: CreateAppointmentInput) -> Appointment:
+        service = info.context.services.appointments
+        return _remember(info, await service.create(input.to_domain(), input.time_zone))
+
+    @strawberry.mutation(description="Changes the fields given; answers the appointment re-read.")
+    async def update_appointment(
+        self, info: Info, id: strawberry.ID, input: UpdateAppointmentInput
+    ) -> Appointment:
+        service = info.context.services.appointments
+        updated = await service.update(str(id), input.to_domain(), given(input.time_zone))
+        return _remember(info, updated)
+
+    @strawberry.mutation(description="Deletes an appointment; answers its id.")
+    async def delete_appointment(self, info: Info, id: strawberry.ID) -> strawberry.ID:
+        return strawberry.ID(await info.context.services.appointments.delete(str(id)))
