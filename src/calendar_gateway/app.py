@@ -8,6 +8,7 @@ from contextvars import ContextVar
 from functools import cached_property
 
 import httpx
+import orjson
 from prometheus_client import CONTENT_TYPE_LATEST, generate_latest
 from redis.asyncio import Redis
 from starlette.applications import Starlette
@@ -71,6 +72,10 @@ class GraphQLEndpoint(GraphQL[Context, None]):
 
     async def render_graphql_ide(self, request: Request) -> Response:
         return HTMLResponse(self.offline_ide_html)
+
+    def encode_json(self, data: object) -> bytes:
+        # About 14 x faster than json.dumps on a large answer (docs/benchmarks.md).
+        return orjson.dumps(data)
 
 
 def create_app(settings: Settings) -> Starlette:

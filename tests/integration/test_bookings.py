@@ -343,7 +343,7 @@ async def test_disabled_account_is_unauthenticated(
 async def test_upstream_5xx_is_unavailable(
     gateway: httpx.AsyncClient, upstream: httpx.AsyncClient
 ) -> None:
-    await inject(upstream, path=r"calendar\.json", status=503)
+    await inject(upstream, path=r"calendar\.json", status=503, times=None)
     body = await execute(gateway, BOOKING, {"id": EGON})
     assert error_codes(body) == ["UPSTREAM_UNAVAILABLE"]
 
@@ -351,7 +351,7 @@ async def test_upstream_5xx_is_unavailable(
 async def test_a_failing_booking_leaves_the_rest_of_the_response(
     gateway: httpx.AsyncClient, upstream: httpx.AsyncClient
 ) -> None:
-    await inject(upstream, path=r"calendar\.json", status=503)
+    await inject(upstream, path=r"calendar\.json", status=503, times=None)
     body = await execute(gateway, '{ booking(id: "137463") { id } businessCalendars { id } }')
     assert body["data"]["booking"] is None
     assert body["data"]["businessCalendars"]

@@ -27,6 +27,8 @@ from calendar_gateway.upstreams.transport import Transport
 
 UPSTREAM = "bookings"
 ENDPOINT = "/jsonapi/calendar.json"
+# Reads, though POSTed (see above): the transport may send them again after a failure.
+READ_ACTIONS = frozenset({"calendarrefresh", "calendardisplay", "unallocated"})
 JsonObject = dict[str, Any]
 T = TypeVar("T")
 R = TypeVar("R")
@@ -246,7 +248,8 @@ class BookingsClient:
 
     async def _call(self, action: str, fields: dict[str, str]) -> _Page:
         form = {**self._credentials, "action": action, **fields}
-        response = await self._transport.request("POST", ENDPOINT, data=form)
+        idempotent = action in READ_ACTIONS
+        response = await self._transport.request("POST", ENDPOINT, data=form, idempotent=idempotent)
         return _read(response, self._scrub)
 
     def _scrub(self, vendor_text: str) -> str:
