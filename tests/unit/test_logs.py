@@ -5,9 +5,14 @@ from __future__ import annotations
 import json
 import logging
 import sys
+from collections.abc import Iterator
 
+import pytest
+from pydantic import SecretStr
+
+from calendar_gateway.cli import demo_settings
 from calendar_gateway.graphql.observability import OperationLabels
-from calendar_gateway.logs import REDACTED, JsonFormatter, Redactor
+from calendar_gateway.logs import REDACTED, JsonFormatter, Redactor, configure
 
 
 def record(message: str, *args: object, **extra: object) -> logging.LogRecord:
@@ -80,3 +85,27 @@ def test_operation_names_become_labels_up_to_a_limit() -> None:
 
 def test_an_operation_name_that_is_not_a_graphql_name_is_other() -> None:
     assert OperationLabels()("x" * 100) == "other"
+
+
+@pytest.fixture
+def restored_logging() -> Iterator[None]:
+    """configure() rewires the root logger and uvicorn's; put them back afterwards."""
+    names = ("", "uvicorn", "uvicorn.error", "uvicorn.access")
+    saved = [(logging.getLogger(n), logging.getLogger(n).handlers[:], logging.getLogger(n).level,
+              logging.getLogger(n).propagate) for n in names]  # fmt: skip
+    yield
+    for logger, handlers, level, propagate in saved:
+        logger.handlers, logger.level, logger.propagate = handlers, level, propagate
+
+
+@pytest.mark.usefixtures("restored_logging")
+def test_serve_logs_json_to_stderr_redacting_the_configured_passwords(
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    settings = demo_settings("http://127.0.0.1:9", 0).model_copy(
+        update={"calendars_password": SecretStr("SECRET-pw-123")}
+    )
+    configure(settings)
+    logging.getLogger("uvicorn.error").warning("GRS said SECRET-pw-123 is wrong")
+    entry = json.loads(capsys.readouterr().err.splitlines()[-1])
+    assert (entry["logger"], entry["message"]) == ("uvicorn.error", f"GRS said {REDACTED} is wrong")

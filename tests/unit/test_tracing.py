@@ -5,6 +5,8 @@ from __future__ import annotations
 import subprocess
 import sys
 
+import pytest
+
 WITHOUT_OPENTELEMETRY = """
 import sys
 sys.modules["opentelemetry"] = None  # as if the extra were not installed
@@ -29,3 +31,23 @@ def test_the_gateway_imports_and_traces_nothing_without_opentelemetry() -> None:
         timeout=60,
     )
     assert (ran.returncode, ran.stdout.strip()) == (0, "ok"), ran.stderr
+
+
+WITH_CONSOLE_EXPORTER = """
+from calendar_gateway import tracing
+tracing.configure("console")
+with tracing.operation_span() as span:
+    span.rename("query Exported")
+"""  # the SDK flushes its batch at exit
+
+
+def test_configure_sends_spans_to_the_exporter_otel_traces_exporter_names() -> None:
+    pytest.importorskip("opentelemetry.sdk", reason="tracing needs the otel extra")
+    ran = subprocess.run(
+        [sys.executable, "-c", WITH_CONSOLE_EXPORTER],
+        capture_output=True,
+        text=True,
+        check=False,
+        timeout=60,
+    )
+    assert '"name": "query Exported"' in ran.stdout, ran.stderr
