@@ -2,12 +2,13 @@
 
 from __future__ import annotations
 
-from datetime import date
-from typing import Annotated
+from datetime import date, datetime
+from typing import Annotated, TypeVar
 
 import strawberry
 from strawberry.scalars import JSON
 
+from calendar_gateway.graphql import worktime
 from calendar_gateway.graphql.context import Info
 from calendar_gateway.graphql.maybe import given
 from calendar_gateway.graphql.scalars import LocalTime
@@ -21,6 +22,9 @@ strawberry.enum(Weekday, description="A day of the week (GRS numbers 1 = Sunday)
 strawberry.enum(ExceptionType, description="HOLIDAY: no work that day; TIME_CHANGE: other hours.")
 strawberry.enum(Placement, description="How an exception is placed: one date, yearly, or relative.")
 strawberry.enum(RelativeType, description="Which of a month's weekdays a RELATIVE exception takes.")
+
+T = TypeVar("T")
+FromArg = Annotated[T, strawberry.argument(name="from")]
 
 
 @strawberry.type(description="A holiday or a day with other working hours.")
@@ -41,6 +45,10 @@ class CalendarException:
 
     exception: strawberry.Private[grs.CalendarException]
     time_zone_id: strawberry.Private[str]
+
+    @strawberry.field(description="The dates from `from` to `to` (both included) it falls on.")
+    def occurrences(self, from_: FromArg[date], to: date) -> list[date]:
+        return worktime.occurrences(self.exception, self.time_zone_id, from_, to)
 
     @classmethod
     def from_domain(cls, exception: grs.CalendarException, time_zone_id: str) -> CalendarException:
@@ -84,15 +92,45 @@ class BusinessCalendar:
 
     @strawberry.field(description="Holidays and changed hours; read from the calendar's body.")
     async def exceptions(self, info: Info) -> list[CalendarException]:
-        calendar = self.calendar
-        if calendar.exceptions is None:
-            # The list has no exceptions; the body does.
-            ref = info.context.services.calendars.ref(self.id, self.tenant_id, self.package_id)
-            calendar = await info.context.services.calendars.get(ref)
+        calendar = await self._body(info)
         return [
             CalendarException.from_domain(e, calendar.time_zone_id)
             for e in calendar.exceptions or ()
         ]
+
+    @strawberry.field(description=f"Whether `at` is working time. {worktime.NAIVE}")
+    async def is_working_time(self, info: Info, at: datetime) -> bool:
+        return worktime.is_working_time(await self._body(info), at)
+
+    @strawberry.field(
+        description=f"The working time from `from` to `to`, at most a year. {worktime.NAIVE}"
+    )
+    async def working_windows(
+        self, info: Info, from_: FromArg[datetime], to: datetime
+    ) -> list[worktime.TimeWindow]:
+        return worktime.working_windows(await self._body(info), from_, to)
+
+    @strawberry.field(
+        description=f"The first working instant at or after `after` (itself when working), "
+        f"in UTC; null when there is none within a year. {worktime.NAIVE}"
+    )
+    async def next_working_time(self, info: Info, after: datetime) -> datetime | None:
+        return worktime.next_working_time(await self._body(info), after)
+
+    @strawberry.field(
+        description=f"Elapsed working hours from `from` to `to`, at most a year. {worktime.NAIVE}"
+    )
+    async def working_hours_between(
+        self, info: Info, from_: FromArg[datetime], to: datetime
+    ) -> float:
+        return worktime.working_hours_between(await self._body(info), from_, to)
+
+    async def _body(self, info: Info) -> grs.BusinessCalendar:
+        if self.calendar.exceptions is not None:
+            return self.calendar
+        # The list has no exceptions; the body does.
+        ref = info.context.services.calendars.ref(self.id, self.tenant_id, self.package_id)
+        return await info.context.services.calendars.get(ref)
 
     @classmethod
     async def resolve_reference(cls, info: Info, **key: str) -> BusinessCalendar:
