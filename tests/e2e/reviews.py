@@ -11,6 +11,7 @@ from strawberry.asgi import GraphQL
 
 DADS_CALENDAR = ("default", "default", "dcc4a39b-3442-4408-a907-b85c44663681")
 EGONS_BOOKING = "137463"
+CAKE_APPOINTMENT = "1758831"
 
 
 @strawberry.federation.type(keys=["id"])
@@ -45,8 +46,25 @@ class BusinessCalendar:
         )
 
 
+@strawberry.federation.type(keys=["id"])
+class Appointment:
+    id: strawberry.ID
+
+    @strawberry.field
+    def review_note(self) -> str:
+        return f"appointment {self.id} reviewed"
+
+    @classmethod
+    def resolve_reference(cls, **key: str) -> Appointment:
+        return cls(id=strawberry.ID(key["id"]))
+
+
 @strawberry.type
 class Query:
+    @strawberry.field
+    def appointments_under_review(self) -> list[Appointment]:
+        return [Appointment(id=strawberry.ID(CAKE_APPOINTMENT))]
+
     @strawberry.field
     def bookings_under_review(self) -> list[Booking]:
         return [Booking(id=strawberry.ID(EGONS_BOOKING))]

@@ -19,6 +19,7 @@ CHECKED_IN = Path(__file__).parents[2] / "schema.graphql"
 COMPOSERS = ["apollo", "guild"]
 DADS = "dcc4a39b-3442-4408-a907-b85c44663681"
 EGON = "137463"
+CAKE = "1758831"
 
 CONFLICTING_SUBGRAPH = """
 extend schema @link(url: "https://specs.apollo.dev/federation/v2.9", import: ["@key"])
@@ -167,6 +168,43 @@ async def test_apollo_gateway_resolves_bookings_another_subgraph_knows_by_key(
                     "start": "2017-11-07T09:00:00",
                     "resource": {"name": "Mr.Later"},
                     "reviewNote": f"booking {EGON} reviewed",
+                }
+            ]
+        }
+    }
+
+
+async def test_apollo_gateway_adds_another_subgraphs_field_to_an_appointment(
+    node: Node, gateway: httpx.AsyncClient, reviews_url: str
+) -> None:
+    subgraphs = {"calendar-gateway": graphql_url(gateway), "reviews": f"{reviews_url}/graphql"}
+    query = f'{{ appointment(id: "{CAKE}") {{ id subject reviewNote }} }}'
+    result = await through_apollo_gateway(node, subgraphs, query)
+    assert result == {
+        "data": {
+            "appointment": {
+                "id": CAKE,
+                "subject": "Taart eten",
+                "reviewNote": f"appointment {CAKE} reviewed",
+            }
+        }
+    }
+
+
+async def test_apollo_gateway_resolves_appointments_another_subgraph_knows_by_key(
+    node: Node, gateway: httpx.AsyncClient, reviews_url: str
+) -> None:
+    subgraphs = {"calendar-gateway": graphql_url(gateway), "reviews": f"{reviews_url}/graphql"}
+    query = "{ appointmentsUnderReview { id subject comment reviewNote } }"
+    result = await through_apollo_gateway(node, subgraphs, query)
+    assert result == {
+        "data": {
+            "appointmentsUnderReview": [
+                {
+                    "id": CAKE,
+                    "subject": "Taart eten",
+                    "comment": "Taart halen bij de bakker",
+                    "reviewNote": f"appointment {CAKE} reviewed",
                 }
             ]
         }
