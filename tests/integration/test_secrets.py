@@ -16,7 +16,6 @@ from typing import Any
 import httpx
 import pytest
 
-from calendar_gateway.app import create_app
 from calendar_gateway.graphql.errors import INTERNAL_MESSAGE
 from calendar_gateway.settings import Settings
 from calendar_gateway.simulators import app as simulators
@@ -79,10 +78,12 @@ GRS_PATHS = [
           "body": {"message": "Validation Failed", "errors": []}}),
 ]  # fmt: skip
 SYNERGIST_PATHS = [
-    Path("500", BOOKING, "UPSTREAM_UNAVAILABLE", {"path": r"calendar\.json", "status": 500}),
+    Path("500", BOOKING, "UPSTREAM_UNAVAILABLE",
+         {"path": r"calendar\.json", "status": 500, "times": None}),
     Path("timeout", BOOKING, "UPSTREAM_UNAVAILABLE",
          {"path": r"calendar\.json", "delay": 1.0, "times": None}),
-    Path("dropped", BOOKING, "UPSTREAM_UNAVAILABLE", {"path": r"calendar\.json", "drop": True}),
+    Path("dropped", BOOKING, "UPSTREAM_UNAVAILABLE",
+         {"path": r"calendar\.json", "drop": True, "times": None}),
     Path("vendor-error", BOOKING, "UPSTREAM_ERROR",
          {"path": r"calendar\.json", "status": 200,
           "body": {"success": False, "errorcode": "9", "errormessage": "no"}}),
