@@ -7,6 +7,7 @@ from strawberry.extensions import ParserCache, ValidationCache
 from strawberry.schema.config import StrawberryConfig
 
 from calendar_gateway.graphql.appointments import AppointmentMutation, AppointmentQuery
+from calendar_gateway.graphql.availability import AvailabilityQuery
 from calendar_gateway.graphql.bookings import BookingMutation, BookingQuery
 from calendar_gateway.graphql.calendars import CalendarMutation, CalendarQuery
 from calendar_gateway.graphql.errors import ErrorContract
@@ -16,7 +17,7 @@ from calendar_gateway.graphql.warnings import UpstreamWarnings
 
 
 @strawberry.type
-class Query(CalendarQuery, BookingQuery, AppointmentQuery):
+class Query(CalendarQuery, BookingQuery, AppointmentQuery, AvailabilityQuery):
     pass
 
 
