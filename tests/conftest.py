@@ -68,9 +68,10 @@ async def gateway_client(settings: Settings) -> AsyncIterator[httpx.AsyncClient]
 
 @pytest.fixture(scope="session")
 async def shared_gateway_url(simulator_url: str) -> AsyncIterator[str]:
-    # It must not keep a circuit open across tests that take an upstream down (resilience
-    # tests run gateways of their own).
-    settings = settings_for(simulator_url, circuit_failure_threshold=1_000_000)
+    # The simulators reset between tests behind the gateway's back: it must not cache, nor
+    # keep a circuit open across tests that take an upstream down (resilience tests run
+    # gateways of their own).
+    settings = settings_for(simulator_url, cache_ttl_seconds=0, circuit_failure_threshold=1_000_000)
     async with serve(create_app(settings)) as url:
         yield url
 

@@ -9,6 +9,8 @@ from functools import cached_property
 
 import httpx
 import orjson
+from aiocache.base import BaseCache
+from cross_web import AsyncHTTPRequestAdapter
 from prometheus_client import CONTENT_TYPE_LATEST, generate_latest
 from redis.asyncio import Redis
 from starlette.applications import Starlette
@@ -19,10 +21,17 @@ from starlette.routing import Mount, Route
 from starlette.websockets import WebSocket
 from strawberry.asgi import GraphQL
 from strawberry.dataloader import DataLoader
+from strawberry.http import GraphQLRequestData
+from strawberry.types import ExecutionResult
 
 from calendar_gateway import graphiql, health, logs, metrics, tracing
+from calendar_gateway.caching import ReadCache, close_store, open_store
 from calendar_gateway.correlation import RequestIdMiddleware
 from calendar_gateway.graphql.context import Context, Services
+from calendar_gateway.graphql.persisted_queries import (
+    PersistedQueries,
+    PersistedQueryNotFoundError,
+)
 from calendar_gateway.graphql.schema import create_schema
 from calendar_gateway.locking import LocalMutex, Mutex, RedisMutex
 from calendar_gateway.services.appointments import AppointmentService
@@ -52,6 +61,7 @@ class GraphQLEndpoint(GraphQL[Context, None]):
         super().__init__(create_schema())
         self.settings = settings
         self.services: Services | None = None
+        self.persisted_queries: PersistedQueries | None = None
 
     async def get_context(
         self, request: Request | WebSocket, response: Response | WebSocket
@@ -64,6 +74,24 @@ class GraphQLEndpoint(GraphQL[Context, None]):
             services=self.services,
             booking_loader=DataLoader(load_fn=self.services.bookings.get_many),
             appointment_loader=DataLoader(load_fn=self.services.appointments.get_many),
+        )
+
+    async def execute_single(  # noqa: PLR0917 - Strawberry's signature
+        self,
+        request: Request,
+        request_adapter: AsyncHTTPRequestAdapter,
+        sub_response: Response,
+        context: Context,
+        root_value: None,
+        request_data: GraphQLRequestData,
+    ) -> ExecutionResult:
+        if self.persisted_queries is not None:
+            try:
+                request_data = await self.persisted_queries.resolve(request_data)
+            except PersistedQueryNotFoundError as error:
+                return ExecutionResult(data=None, errors=[error])
+        return await super().execute_single(
+            request, request_adapter, sub_response, context, root_value, request_data
         )
 
     @cached_property
@@ -88,7 +116,10 @@ def create_app(settings: Settings) -> Starlette:
     async def lifespan(app: Starlette) -> AsyncIterator[None]:
         async with contextlib.AsyncExitStack() as stack:
             with _collecting_transports() as made:
-                endpoint.services = await _start_services(settings, stack)
+                store = open_store(settings.redis_url, settings.redis_key_prefix)
+                stack.push_async_callback(close_store, store)
+                endpoint.persisted_queries = PersistedQueries(store)
+                endpoint.services = await _start_services(settings, stack, store)
             upstreams.update(made)
             yield
             endpoint.services = None
@@ -145,7 +176,9 @@ def _transport(settings: Settings, upstream: str, base_url: str) -> Transport:
     return transport
 
 
-async def _start_services(settings: Settings, stack: contextlib.AsyncExitStack) -> Services:
+async def _start_services(
+    settings: Settings, stack: contextlib.AsyncExitStack, store: BaseCache
+) -> Services:
     calendars_transport = _transport(settings, "calendars", settings.calendars_url)
     stack.push_async_callback(calendars_transport.aclose)
     calendars = CalendarsClient(
@@ -164,13 +197,27 @@ async def _start_services(settings: Settings, stack: contextlib.AsyncExitStack) 
     return Services(
         calendars=CalendarService(
             calendars,
+            _read_cache(
+                store, settings, "calendars", settings.calendars_url, settings.calendars_user
+            ),
             _mutex(settings, stack),
             settings.calendars_tenant,
             settings.calendars_package,
         ),
-        bookings=BookingService(bookings),
+        bookings=BookingService(
+            bookings,
+            _read_cache(store, settings, "bookings", settings.bookings_url, settings.bookings_user),
+        ),
         appointments=AppointmentService(
-            _appointments_client(settings, stack), resolve_zone(settings.appointments_timezone)
+            _appointments_client(settings, stack),
+            _read_cache(
+                store,
+                settings,
+                "appointments",
+                settings.appointments_url,
+                settings.appointments_user,
+            ),
+            resolve_zone(settings.appointments_timezone),
         ),
     )
 
@@ -192,6 +239,13 @@ def _appointments_client(
     # Pushed after the transport, so it runs first: log out while the transport is open.
     stack.push_async_callback(client.aclose)
     return client
+
+
+def _read_cache(
+    store: BaseCache, settings: Settings, upstream: str, url: str, user: str
+) -> ReadCache:
+    # Scoped by who we are upstream: no answer crosses credentials.
+    return ReadCache(store, f"{upstream}|{url}|{user}", settings.cache_ttl_seconds)
 
 
 def _mutex(settings: Settings, stack: contextlib.AsyncExitStack) -> Mutex:

@@ -14,6 +14,7 @@ import re
 from dataclasses import dataclass, replace
 from datetime import UTC, date, datetime, time, tzinfo
 
+from calendar_gateway.caching import ReadCache
 from calendar_gateway.services.errors import InvalidInputError
 from calendar_gateway.services.timezones import UnknownTimeZoneError, resolve_zone
 from calendar_gateway.upstreams.appointments import (
@@ -121,15 +122,21 @@ def _all_day(given: bool | None, stored: bool) -> bool:
     return stored if given is None else given
 
 
+LISTS = "lists"
+"""Cached calendar listings: any appointment write may change any of them."""
+
+
 class AppointmentService:
     """Xelion appointments for the GraphQL layer."""
 
-    def __init__(self, client: AppointmentsClient, default_zone: tzinfo) -> None:
+    def __init__(self, client: AppointmentsClient, cache: ReadCache, default_zone: tzinfo) -> None:
         self._client = client
+        self._cache = cache
         self._default_zone = default_zone
 
     async def get(self, oid: str) -> Appointment:
-        return await self._client.get(require_oid(oid, "id"))
+        require_oid(oid, "id")
+        return await self._cache.read(f"appointment:{oid}", lambda: self._client.get(oid))
 
     async def get_many(self, oids: list[str]) -> list[Appointment | BaseException]:
         """Each appointment or the error it failed with, in order.
@@ -153,14 +160,21 @@ class AppointmentService:
         if after is None and before is None:
             after = before = datetime.now(self._default_zone).date()
         oid = require_oid(calendar_id, "calendarId")
-        return await self._client.calendar(oid, after=after, before=before, count=count)
+        return await self._cache.read(
+            f"list:{oid}:{after}:{before}:{count}",
+            lambda: self._client.calendar(oid, after=after, before=before, count=count),
+            group=LISTS,
+        )
 
     async def create(self, new: NewAppointment, time_zone: str | None) -> Appointment:
         _check_oids(new.calendars, "calendars")
         _check_oids(new.participants, "participants")
         vendor = to_vendor_appointment(new, self._rules(time_zone))
         _check_order(vendor.start, vendor.end)
-        return await self._client.create(vendor)
+        try:
+            return await self._client.create(vendor)
+        finally:
+            await self._cache.forget_group(LISTS)
 
     async def update(self, oid: str, patch: AppointmentPatch, time_zone: str | None) -> Appointment:
         """Send one operation per field given, then answer the appointment as Xelion has it."""
@@ -173,12 +187,23 @@ class AppointmentService:
             _check_order(vendor.start, vendor.end)
         operations = to_patch_operations(vendor)
         if operations:
-            await self._client.patch(oid, operations)
+            try:
+                await self._client.patch(oid, operations)
+            finally:
+                await self._forget(oid)
         return await self._client.get(oid)
 
     async def delete(self, oid: str) -> str:
-        await self._client.delete(require_oid(oid, "id"))
+        try:
+            await self._client.delete(require_oid(oid, "id"))
+        finally:
+            await self._forget(oid)
         return oid
+
+    async def _forget(self, oid: str) -> None:
+        # Also after a failed write: a timeout does not tell whether it landed.
+        await self._cache.forget(f"appointment:{oid}")
+        await self._cache.forget_group(LISTS)
 
     def _rules(self, time_zone: str | None) -> TimeRules:
         if time_zone is None:

@@ -5,6 +5,7 @@ from __future__ import annotations
 import asyncio
 from datetime import date, datetime
 
+from calendar_gateway.caching import ReadCache
 from calendar_gateway.services.errors import InvalidInputError
 from calendar_gateway.upstreams.bookings import (
     Booking,
@@ -14,12 +15,21 @@ from calendar_gateway.upstreams.bookings import (
     Reply,
 )
 
+# A booking's allocation figures (booked, remaining hours) are shared by every booking of
+# its job phase and charge code, so any write may change bookings it did not touch: writes
+# invalidate every cached booking and every cached range, not just their own.
+BOOKINGS = "bookings"
+RANGES = "ranges"
+
 
 class BookingService:
     """What the GraphQL layer may do with bookings."""
 
-    def __init__(self, client: BookingsClient, batch_concurrency: int = 8) -> None:
+    def __init__(
+        self, client: BookingsClient, cache: ReadCache, batch_concurrency: int = 8
+    ) -> None:
         self._client = client
+        self._cache = cache
         self._batch_concurrency = batch_concurrency
 
     async def get_many(self, booking_ids: list[str]) -> list[Reply[Booking] | BaseException]:
@@ -29,7 +39,11 @@ class BookingService:
 
         async def one(booking_id: str) -> Reply[Booking]:
             async with slots:
-                return await self._client.refresh(booking_id)
+                return await self._cache.read(
+                    f"booking:{booking_id}",
+                    lambda: self._client.refresh(booking_id),
+                    group=BOOKINGS,
+                )
 
         return await asyncio.gather(*(one(i) for i in booking_ids), return_exceptions=True)
 
@@ -38,24 +52,42 @@ class BookingService:
             raise InvalidInputError("company", "company must not be empty")
         if last < first:
             raise InvalidInputError("to", "to is before from")
-        return await self._client.display(company, first, last)
+        return await self._cache.read(
+            f"range:{company}:{first}:{last}",
+            lambda: self._client.display(company, first, last),
+            group=RANGES,
+        )
 
     async def create(self, request: NewBooking) -> Reply[tuple[Booking, ...]]:
         """Every booking Synergist made of the request, and its warnings."""
         _validate_new(request)
-        return await self._client.create([request])
+        try:
+            return await self._client.create([request])
+        finally:
+            await self._forget_all()
 
     async def update(self, change: BookingChange) -> Reply[Booking]:
         _validate_change(change)
-        reply = await self._client.update([change])
+        try:
+            reply = await self._client.update([change])
+        finally:
+            await self._forget_all()
         if not reply.value:
             # Synergist answered success without the booking: read it back.
             return await self._client.refresh(change.booking_id)
         return Reply(reply.value[0], reply.warnings)
 
     async def delete(self, booking_id: str) -> Reply[str]:
-        reply = await self._client.delete([booking_id])
+        try:
+            reply = await self._client.delete([booking_id])
+        finally:
+            await self._forget_all()
         return Reply(reply.value[0], reply.warnings)
+
+    async def _forget_all(self) -> None:
+        # Also after a failed write: a timeout does not tell whether it landed.
+        await self._cache.forget_group(BOOKINGS)
+        await self._cache.forget_group(RANGES)
 
 
 def _validate_new(request: NewBooking) -> None:

@@ -13,6 +13,7 @@ from time import perf_counter
 from typing import TypeVar
 
 from calendar_gateway import metrics
+from calendar_gateway.caching import ReadCache
 from calendar_gateway.locking import Mutex
 from calendar_gateway.services.errors import InvalidInputError
 from calendar_gateway.services.timezones import UnknownTimeZoneError, resolve_zone
@@ -132,9 +133,15 @@ class CalendarService:
     """
 
     def __init__(
-        self, client: CalendarsClient, mutex: Mutex, tenant_id: str, package_id: str
+        self,
+        client: CalendarsClient,
+        cache: ReadCache,
+        mutex: Mutex,
+        tenant_id: str,
+        package_id: str,
     ) -> None:
         self._client = client
+        self._cache = cache
         self._mutex = mutex
         self._tenant_id = tenant_id
         self._package_id = package_id
@@ -152,12 +159,14 @@ class CalendarService:
     async def calendars(
         self, tenant_id: str | None = None, package_id: str | None = None
     ) -> list[BusinessCalendar]:
-        return await self._client.calendars(
-            tenant_id or self._tenant_id, package_id or self._package_id
+        tenant, package = tenant_id or self._tenant_id, package_id or self._package_id
+        return await self._cache.read(
+            _list_key(tenant, package), lambda: self._client.calendars(tenant, package)
         )
 
     async def get(self, ref: CalendarRef) -> BusinessCalendar:
-        return await self._client.calendar(ref)
+        """The calendar with its exceptions, from the cache when fresh enough."""
+        return await self._cache.read(_body_key(ref), lambda: self._client.calendar(ref))
 
     async def create(
         self,
@@ -166,9 +175,11 @@ class CalendarService:
         package_id: str | None = None,
     ) -> BusinessCalendar:
         validate_settings(settings)
-        created = await self._client.create(
-            tenant_id or self._tenant_id, package_id or self._package_id, settings
-        )
+        tenant, package = tenant_id or self._tenant_id, package_id or self._package_id
+        try:
+            created = await self._client.create(tenant, package, settings)
+        finally:
+            await self._cache.forget(_list_key(tenant, package))
         # GRS answers a create with the external id only; the body has both ids.
         return await self._client.calendar(self.ref(created.id, tenant_id, package_id))
 
@@ -234,6 +245,13 @@ class CalendarService:
         # A cancelled request (client gone) stops waiting; the edit itself runs on.
         return await asyncio.shield(edit)
 
+    async def _forget(self, ref: CalendarRef, calendar: BusinessCalendar) -> None:
+        # The edit may have changed what the list shows (name, hours, lock) and the body,
+        # cached under either of the calendar's two ids.
+        ids = {ref.calendar_id, calendar.id, calendar.external_id} - {None}
+        bodies = [_body_key(replace(ref, calendar_id=i)) for i in ids if i is not None]
+        await self._cache.forget(_list_key(ref.tenant_id, ref.package_id), *bodies)
+
     async def _run_edit(
         self, ref: CalendarRef, change: Callable[[BusinessCalendar], Awaitable[T]]
     ) -> T:
@@ -252,8 +270,12 @@ class CalendarService:
         self, ref: CalendarRef, change: Callable[[BusinessCalendar], Awaitable[T]]
     ) -> T:
         async with self._upstream_lock(ref):
+            # Edits read fresh from GRS, never from the cache.
             current = await self._client.calendar(ref)
-            return await change(current)
+            try:
+                return await change(current)
+            finally:
+                await self._forget(ref, current)
 
     @contextlib.asynccontextmanager
     async def _upstream_lock(self, ref: CalendarRef) -> AsyncIterator[None]:
@@ -302,3 +324,11 @@ def _released(calendar: BusinessCalendar) -> BusinessCalendar:
 def _ids_of(current: BusinessCalendar, written: BusinessCalendar) -> BusinessCalendar:
     # GRS answers a write with the external id only; the read before it had both.
     return replace(written, id=current.id, external_id=current.external_id)
+
+
+def _list_key(tenant_id: str, package_id: str) -> str:
+    return f"calendars:{tenant_id}/{package_id}"
+
+
+def _body_key(ref: CalendarRef) -> str:
+    return f"calendar:{ref.tenant_id}/{ref.package_id}/{ref.calendar_id}"
