@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import contextlib
+import secrets
 from collections.abc import AsyncIterator, Iterator
 from contextvars import ContextVar
 from functools import cached_property
@@ -222,6 +223,12 @@ async def _start_services(
     )
 
 
+def _own_user_space(configured: str) -> str:
+    # Xelion refuses a second login into one userSpace (10005) until the first session
+    # ends: each worker process, and a restart before the old token expires, needs its own.
+    return f"{configured}-{secrets.token_hex(4)}"
+
+
 def _appointments_client(
     settings: Settings, stack: contextlib.AsyncExitStack
 ) -> AppointmentsClient:
@@ -230,7 +237,7 @@ def _appointments_client(
     credentials = XelionCredentials(
         settings.appointments_user,
         settings.appointments_password.get_secret_value(),
-        settings.appointments_userspace,
+        _own_user_space(settings.appointments_userspace),
     )
     session = XelionSession(
         transport, credentials, max_in_flight=settings.appointments_max_in_flight

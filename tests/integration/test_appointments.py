@@ -465,3 +465,14 @@ async def test_50_concurrent_appointment_reads_provoke_no_429() -> None:
     assert {code for body in bodies[1:] for code in error_codes(body)} == {"NOT_FOUND"}
     assert stats["throttled"] == 0
     assert stats["requests"]["get"] == 50
+
+
+async def test_two_gateways_configured_alike_both_log_in_to_xelion(
+    simulator_url: str, upstream: httpx.AsyncClient
+) -> None:
+    # Two workers or replicas share one APPOINTMENTS_USERSPACE setting; Xelion allows one
+    # session per userSpace, so each process must log in under a userSpace of its own.
+    settings = settings_for(simulator_url)
+    async with gateway_client(settings) as first, gateway_client(settings) as second:
+        bodies = [await execute(g, APPOINTMENT, {"id": "1758831"}) for g in (first, second)]
+    assert [b.get("errors") for b in bodies] == [None, None]
