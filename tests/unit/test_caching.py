@@ -14,12 +14,14 @@ class Upstream:
 
     def __init__(self) -> None:
         self.calls = 0
+        self.started = asyncio.Event()
         self.gate = asyncio.Event()
         self.gate.set()
 
     async def load(self) -> dict[str, int]:
         self.calls += 1
         call = self.calls
+        self.started.set()
         await self.gate.wait()
         return {"call": call}
 
@@ -40,8 +42,7 @@ async def test_identical_reads_in_flight_share_one_upstream_call() -> None:
     reads, upstream = cache(ttl=0), Upstream()
     upstream.gate.clear()
     pending = [asyncio.create_task(reads.read("body:1", upstream.load)) for _ in range(10)]
-    while upstream.calls == 0:
-        await asyncio.sleep(0)
+    await upstream.started.wait()
     upstream.gate.set()
     assert await asyncio.gather(*pending) == [{"call": 1}] * 10
     assert upstream.calls == 1
@@ -84,8 +85,7 @@ async def test_a_load_overtaken_by_an_invalidation_is_not_stored() -> None:
     reads, upstream = cache(), Upstream()
     upstream.gate.clear()
     stale = asyncio.create_task(reads.read("body:1", upstream.load))
-    while upstream.calls == 0:  # until the read is out at the upstream
-        await asyncio.sleep(0)
+    await upstream.started.wait()  # the read is out at the upstream
     await reads.forget("body:1")  # a write landed while the read was out
     upstream.gate.set()
     await stale
