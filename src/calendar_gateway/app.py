@@ -59,7 +59,7 @@ class GraphQLEndpoint(GraphQL[Context, None]):
     """Strawberry's ASGI view, with our context and an offline GraphiQL."""
 
     def __init__(self, settings: Settings) -> None:
-        super().__init__(create_schema())
+        super().__init__(create_schema(settings))
         self.settings = settings
         self.services: Services | None = None
         self.persisted_queries: PersistedQueries | None = None

@@ -112,6 +112,9 @@ def demo_settings(upstream: str, port: int) -> Settings:
         appointments_user="demo",
         appointments_password="demo",  # type: ignore[arg-type]
         auth_mode="none",
+        # For exploring in GraphiQL: its docs need introspection, and one person is no flood.
+        introspection=True,
+        rate_limit_requests=0,
         host=LOOPBACK,
         port=port,
     )

@@ -2,10 +2,13 @@
 
 from __future__ import annotations
 
-from typing import Literal
+import json
+from pathlib import Path
+from typing import Annotated, Literal
 
-from pydantic import AliasChoices, Field, SecretStr
-from pydantic_settings import BaseSettings, SettingsConfigDict
+from pydantic import AliasChoices, Field, FilePath, SecretStr, ValidationInfo, field_validator
+from pydantic_core import PydanticCustomError
+from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
 
 ENV_PREFIX = "CALENDAR_GATEWAY_"
 
@@ -71,8 +74,71 @@ class Settings(BaseSettings):
     )
     """The standard OpenTelemetry variable; spans are sent only with the ``otel`` extra."""
 
+    # Client protection: see docs/operations-protection.md.
     auth_mode: Literal["api-key", "jwt", "none"] = "api-key"
-    api_keys: str = ""
+    """``none`` is an explicit opt-out for local use; ``demo`` runs with it."""
+    api_keys: Annotated[tuple[SecretStr, ...], NoDecode] = Field(default=(), validate_default=True)
+    """Comma-separated keys that clients send as ``Authorization: Bearer <key>``."""
+    jwt_secret: SecretStr | None = None
+    """HS256 key, at least 32 bytes."""
+    jwt_jwks_file: FilePath | None = Field(default=None, validate_default=True)
+    """A JWKS file of RS256/ES256 public keys, read at start."""
+    jwt_audience: str | None = None
+    jwt_issuer: str | None = None
+    introspection: bool = False
+    max_query_depth: int = Field(default=10, ge=1)
+    max_aliases: int = Field(default=15, ge=0)
+    max_query_tokens: int = Field(default=2000, ge=1)
+    max_root_fields: int = Field(default=10, ge=1)
+    cors_origins: Annotated[tuple[str, ...], NoDecode] = ()
+    """Comma-separated origins that browsers may call from; ``*`` for any; empty for none."""
+    max_body_bytes: int = Field(default=1_048_576, ge=1)
+    rate_limit_requests: int = Field(default=600, ge=0)
+    """GraphQL requests one client may send per window; 0 turns the limit off."""
+    rate_limit_window_seconds: float = Field(default=60.0, gt=0)
 
     host: str = "127.0.0.1"
     port: int = 8000
+
+    @field_validator("api_keys", "cors_origins", mode="before")
+    @classmethod
+    def _split_list(cls, value: object) -> object:
+        """Comma-separated items, or a JSON list as pydantic-settings reads other lists."""
+        if not isinstance(value, str):
+            return value
+        if value.lstrip().startswith("["):
+            return json.loads(value)
+        return tuple(item.strip() for item in value.split(",") if item.strip())
+
+    @field_validator("api_keys")
+    @classmethod
+    def _keys_when_api_key_mode(
+        cls, keys: tuple[SecretStr, ...], info: ValidationInfo
+    ) -> tuple[SecretStr, ...]:
+        if info.data.get("auth_mode") == "api-key" and not keys:
+            raise PydanticCustomError(
+                "auth_configuration",
+                f"required when {ENV_PREFIX}AUTH_MODE is api-key, the default"
+                " (see the configuration table in README.md)",
+            )
+        return keys
+
+    @field_validator("jwt_secret")
+    @classmethod
+    def _secret_as_long_as_the_hash(cls, secret: SecretStr | None) -> SecretStr | None:
+        # RFC 7518 3.2: an HS256 key must be at least as long as the hash output.
+        if secret is not None and len(secret.get_secret_value().encode()) < 32:
+            raise PydanticCustomError("too_short", "must be at least 32 bytes long")
+        return secret
+
+    @field_validator("jwt_jwks_file")
+    @classmethod
+    def _one_key_source_when_jwt_mode(cls, jwks: Path | None, info: ValidationInfo) -> Path | None:
+        secret = info.data.get("jwt_secret")
+        if info.data.get("auth_mode") == "jwt" and (secret is None) == (jwks is None):
+            raise PydanticCustomError(
+                "auth_configuration",
+                f"{ENV_PREFIX}AUTH_MODE jwt needs either this or {ENV_PREFIX}JWT_SECRET"
+                " (see the configuration table in README.md)",
+            )
+        return jwks

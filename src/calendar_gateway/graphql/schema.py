@@ -11,9 +11,11 @@ from calendar_gateway.graphql.availability import AvailabilityQuery
 from calendar_gateway.graphql.bookings import BookingMutation, BookingQuery
 from calendar_gateway.graphql.calendars import CalendarMutation, CalendarQuery
 from calendar_gateway.graphql.errors import ErrorContract
+from calendar_gateway.graphql.limits import limits
 from calendar_gateway.graphql.observability import OperationObserver
 from calendar_gateway.graphql.scalars import SCALARS
 from calendar_gateway.graphql.warnings import UpstreamWarnings
+from calendar_gateway.settings import Settings
 
 
 @strawberry.type
@@ -34,7 +36,8 @@ class Schema(strawberry.federation.Schema):
         return None
 
 
-def create_schema() -> strawberry.Schema:
+def create_schema(settings: Settings | None = None) -> strawberry.Schema:
+    """The schema; with ``settings``, also their limits on operations (the SDL is the same)."""
     return Schema(
         query=Query,
         mutation=Mutation,
@@ -47,6 +50,7 @@ def create_schema() -> strawberry.Schema:
             UpstreamWarnings,
             ParserCache,
             ValidationCache,
+            *(limits(settings) if settings else []),
         ],
         config=StrawberryConfig(scalar_map=SCALARS),
     )
