@@ -35,6 +35,7 @@ from calendar_gateway.graphql.persisted_queries import (
 )
 from calendar_gateway.graphql.schema import create_schema
 from calendar_gateway.locking import LocalMutex, Mutex, RedisMutex
+from calendar_gateway.protection import Protection
 from calendar_gateway.services.appointments import AppointmentService
 from calendar_gateway.services.bookings import BookingService
 from calendar_gateway.services.calendars import CalendarService
@@ -112,10 +113,12 @@ def create_app(settings: Settings) -> Starlette:
     upstreams: dict[str, Transport] = {}
     readiness = health.Readiness(upstreams, settings.readiness_cache_seconds)
     registry = metrics.registry_for(upstreams)
+    protection = Protection(settings)
 
     @contextlib.asynccontextmanager
     async def lifespan(app: Starlette) -> AsyncIterator[None]:
         async with contextlib.AsyncExitStack() as stack:
+            stack.push_async_callback(protection.aclose)
             with _collecting_transports() as made:
                 store = open_store(settings.redis_url, settings.redis_key_prefix)
                 stack.push_async_callback(close_store, store)
@@ -137,7 +140,7 @@ def create_app(settings: Settings) -> Starlette:
             Route("/metrics", metrics_endpoint),
             Mount(graphiql.MOUNT, app=graphiql.assets(), name="graphiql-assets"),
         ],
-        middleware=[Middleware(RequestIdMiddleware)],
+        middleware=[Middleware(RequestIdMiddleware), *protection.middleware],
         lifespan=lifespan,
     )
 

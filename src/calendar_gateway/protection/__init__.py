@@ -1,0 +1,79 @@
+"""The guards in front of GraphQL: CORS, body size, CSRF, authentication, rate limits.
+
+The query limits (depth, aliases, tokens, root fields, introspection) live with the schema,
+in ``graphql/limits.py``.
+"""
+
+from __future__ import annotations
+
+from redis.asyncio import Redis
+from starlette.middleware import Middleware
+from starlette.middleware.authentication import AuthenticationMiddleware
+from starlette.middleware.cors import CORSMiddleware
+
+from calendar_gateway.correlation import REQUEST_ID_HEADER
+from calendar_gateway.protection.auth import backend_for, unauthenticated
+from calendar_gateway.protection.body_size import BodySizeLimitMiddleware
+from calendar_gateway.protection.csrf import PREFLIGHT_HEADERS, CsrfPreventionMiddleware
+from calendar_gateway.protection.throttling import (
+    MemoryWindows,
+    RateLimitMiddleware,
+    RedisWindows,
+    Windows,
+)
+from calendar_gateway.settings import Settings
+
+
+class Protection:
+    """The middleware, in the order a request meets it, and the rate limit's store."""
+
+    def __init__(self, settings: Settings) -> None:
+        self.windows = _windows_for(settings)
+        # CORS first, so that every refusal below still reaches a permitted page readably.
+        self.middleware = [
+            *_cors(settings),
+            Middleware(BodySizeLimitMiddleware, max_bytes=settings.max_body_bytes),
+            Middleware(CsrfPreventionMiddleware),
+            *_authentication(settings),
+            # After authentication: a client is counted by who it is, not where it is.
+            *([Middleware(RateLimitMiddleware, windows=self.windows)] if self.windows else []),
+        ]
+
+    async def aclose(self) -> None:
+        if self.windows is not None:
+            await self.windows.aclose()
+
+
+def _cors(settings: Settings) -> list[Middleware]:
+    # Without an allow-list browsers keep to their same-origin policy: nothing to add.
+    if not settings.cors_origins:
+        return []
+    return [
+        Middleware(
+            CORSMiddleware,
+            allow_origins=settings.cors_origins,
+            allow_methods=["GET", "POST"],
+            allow_headers=["Authorization", "Content-Type", REQUEST_ID_HEADER, *PREFLIGHT_HEADERS],
+            expose_headers=["Retry-After", REQUEST_ID_HEADER],
+            max_age=600,
+        )
+    ]
+
+
+def _authentication(settings: Settings) -> list[Middleware]:
+    backend = backend_for(settings)
+    if backend is None:
+        return []
+    return [Middleware(AuthenticationMiddleware, backend=backend, on_error=unauthenticated)]
+
+
+def _windows_for(settings: Settings) -> Windows | None:
+    limit, window = settings.rate_limit_requests, settings.rate_limit_window_seconds
+    if limit == 0:
+        return None
+    if settings.redis_url is None:
+        return MemoryWindows(limit, window)
+    # Connects on first use, in the server's event loop.
+    return RedisWindows(
+        Redis.from_url(settings.redis_url), settings.redis_key_prefix, limit, window
+    )

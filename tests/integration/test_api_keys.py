@@ -1,0 +1,85 @@
+"""AUTH_MODE=api-key: operations need a key; health, metrics and GraphiQL's page do not."""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator
+
+import httpx
+import pytest
+
+from tests.conftest import gateway_client, settings_for
+
+TYPENAME = {"query": "{ __typename }"}
+
+
+@pytest.fixture(scope="module")
+async def gateway(simulator_url: str) -> AsyncIterator[httpx.AsyncClient]:
+    settings = settings_for(simulator_url, auth_mode="api-key", api_keys="k1, k2")
+    async with gateway_client(settings) as client:
+        yield client
+
+
+def bearer(token: str) -> dict[str, str]:
+    return {"Authorization": f"Bearer {token}"}
+
+
+async def test_a_configured_key_runs_operations(gateway: httpx.AsyncClient) -> None:
+    response = await gateway.post("/graphql", json=TYPENAME, headers=bearer("k1"))
+    assert response.status_code == 200
+    assert response.json() == {"data": {"__typename": "Query"}}
+
+
+async def test_every_configured_key_is_accepted(gateway: httpx.AsyncClient) -> None:
+    response = await gateway.post("/graphql", json=TYPENAME, headers=bearer("k2"))
+    assert response.status_code == 200
+
+
+async def test_no_key_gives_401_with_a_graphql_error_and_a_bearer_challenge(
+    gateway: httpx.AsyncClient,
+) -> None:
+    response = await gateway.post("/graphql", json=TYPENAME)
+    assert response.status_code == 401
+    assert response.headers["WWW-Authenticate"].startswith("Bearer")
+    [error] = response.json()["errors"]
+    assert error["extensions"] == {"code": "UNAUTHENTICATED"}
+    assert "Authorization: Bearer" in error["message"]
+
+
+async def test_an_unknown_key_gives_401_naming_the_token_invalid(
+    gateway: httpx.AsyncClient,
+) -> None:
+    response = await gateway.post("/graphql", json=TYPENAME, headers=bearer("k3"))
+    assert response.status_code == 401
+    assert 'error="invalid_token"' in response.headers["WWW-Authenticate"]
+    assert response.json()["errors"][0]["extensions"]["code"] == "UNAUTHENTICATED"
+
+
+async def test_a_key_in_another_scheme_is_not_accepted(gateway: httpx.AsyncClient) -> None:
+    response = await gateway.post("/graphql", json=TYPENAME, headers={"Authorization": "Basic k1"})
+    assert response.status_code == 401
+
+
+async def test_a_prefix_of_a_key_is_not_accepted(gateway: httpx.AsyncClient) -> None:
+    response = await gateway.post("/graphql", json=TYPENAME, headers=bearer("k"))
+    assert response.status_code == 401
+
+
+async def test_get_operations_need_a_key_too(gateway: httpx.AsyncClient) -> None:
+    response = await gateway.get(
+        "/graphql", params=TYPENAME, headers={"apollo-require-preflight": "true"}
+    )
+    assert response.status_code == 401
+
+
+@pytest.mark.parametrize("path", ["/healthz", "/readyz", "/metrics"])
+async def test_operations_endpoints_need_no_key(gateway: httpx.AsyncClient, path: str) -> None:
+    response = await gateway.get(path)
+    assert response.status_code != 401
+
+
+async def test_graphiql_page_loads_without_a_key_and_offers_a_headers_editor(
+    gateway: httpx.AsyncClient,
+) -> None:
+    response = await gateway.get("/graphql", headers={"Accept": "text/html"})
+    assert response.status_code == 200
+    assert "isHeadersEditorEnabled: true" in response.text
