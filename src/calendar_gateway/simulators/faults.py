@@ -5,18 +5,24 @@
 ``path`` a regular expression searched in the URL path) wait ``delay`` seconds, then answer
 ``status`` (with ``body`` as JSON and ``headers`` when given), or drop the connection
 mid-response when ``drop`` is true; with neither, the request goes through after the delay.
-``times`` null means every match. ``DELETE`` clears all.
+``times`` null means every match. ``rate`` (default 1) is the chance that a matching request
+is struck, for an error rate; a request it spares may meet the next matching fault. With
+``"after": true`` the simulator handles the request first and the fault strikes its answer:
+the change is made, but the answer comes late, is replaced by ``status``, or is dropped.
+``DELETE`` clears all.
 """
 
 from __future__ import annotations
 
 import asyncio
 import json
+import random
 import re
+from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
 from typing import Any
 
-from starlette.types import ASGIApp, Receive, Scope, Send
+from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 ADMIN_PATH = "/_admin/faults"
 
@@ -31,11 +37,16 @@ class Fault:
     delay: float = 0.0
     drop: bool = False
     times: int | None = 1
+    rate: float = 1.0
+    after: bool = False
 
     def matches(self, method: str, path: str) -> bool:
         if self.times == 0 or (self.method and self.method != method):
             return False
         return self.path.search(path) is not None
+
+    def strikes(self) -> bool:
+        return random.random() < self.rate  # noqa: S311 - an error rate, not a secret
 
 
 class FaultInjection:
@@ -52,20 +63,27 @@ class FaultInjection:
         if scope["path"] == ADMIN_PATH:
             await self._admin(scope, receive, send)
             return
-        fault = next((f for f in self.faults if f.matches(scope["method"], scope["path"])), None)
+        fault = next(
+            (f for f in self.faults if f.matches(scope["method"], scope["path"]) and f.strikes()),
+            None,
+        )
         if fault is None:
             await self.app(scope, receive, send)
             return
         if fault.times is not None:
             fault.times -= 1
+        if not fault.after:
+            await asyncio.sleep(fault.delay)
+            await _strike(fault, send, lambda: self.app(scope, receive, send))
+            return
+        answer: list[Message] = []
+
+        async def keep(message: Message) -> None:
+            answer.append(message)
+
+        await self.app(scope, receive, keep)
         await asyncio.sleep(fault.delay)
-        if fault.drop:
-            await _drop(send)
-        elif fault.status is not None:
-            body = fault.body or {"message": "injected fault"}
-            await _answer(send, fault.status, body, fault.headers)
-        else:
-            await self.app(scope, receive, send)
+        await _strike(fault, send, lambda: _replay(answer, send))
 
     async def _admin(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["method"] == "DELETE":
@@ -86,6 +104,8 @@ class FaultInjection:
                 delay=float(spec.get("delay", 0.0)),
                 drop=bool(spec.get("drop", False)),
                 times=spec.get("times", 1),
+                rate=float(spec.get("rate", 1.0)),
+                after=bool(spec.get("after", False)),
             )
         )
         await _answer(send, 201, {"faults": len(self.faults)})
@@ -108,6 +128,21 @@ async def _answer(
     headers += [(k.lower().encode(), v.encode()) for k, v in (extra or {}).items()]
     await send({"type": "http.response.start", "status": status, "headers": headers})
     await send({"type": "http.response.body", "body": payload})
+
+
+async def _strike(fault: Fault, send: Send, otherwise: Callable[[], Awaitable[None]]) -> None:
+    if fault.drop:
+        await _drop(send)
+    elif fault.status is not None:
+        body = fault.body or {"message": "injected fault"}
+        await _answer(send, fault.status, body, fault.headers)
+    else:
+        await otherwise()
+
+
+async def _replay(messages: list[Message], send: Send) -> None:
+    for message in messages:
+        await send(message)
 
 
 async def _drop(send: Send) -> None:
