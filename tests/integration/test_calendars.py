@@ -350,3 +350,8 @@ async def test_wrong_gateway_password_is_unauthenticated(
         body = await execute(gateway, "{ businessCalendars { id } }")
     assert error_codes(body) == ["UNAUTHENTICATED"]
     assert "wrong" not in str(body)
+
+
+async def test_a_syntax_error_is_coded_graphql_parse_failed(gateway: httpx.AsyncClient) -> None:
+    body = await execute(gateway, "{ businessCalendars { ")
+    assert error_codes(body) == ["GRAPHQL_PARSE_FAILED"]

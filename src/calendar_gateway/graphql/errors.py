@@ -3,13 +3,9 @@
 from __future__ import annotations
 
 import logging
-from collections.abc import Iterator
 from typing import Any
 
-from graphql import ExecutionResult as GraphQLExecutionResult
 from graphql.error import GraphQLError
-from strawberry.extensions import SchemaExtension
-from strawberry.types.execution import ExecutionResult
 
 from calendar_gateway.services.errors import InvalidInputError
 from calendar_gateway.upstreams.errors import (
@@ -73,19 +69,33 @@ def _details(error: UpstreamError) -> dict[str, Any]:
     return {}
 
 
-def present(error: GraphQLError) -> GraphQLError:
-    """The error as a client may see it: typed, or masked when unexpected."""
+def apply_contract(errors: list[GraphQLError]) -> None:
+    """Give every error its code, in place, masking the ones we did not expect.
+
+    Strawberry hands every error list of every path (parse, validation, execution)
+    to ``Schema.process_errors``, which calls this: no error leaves uncoded.
+    """
+    for error in errors:
+        _apply(error)
+
+
+def _apply(error: GraphQLError) -> None:
     original = error.original_error
     if error.path is None:
         # Raised before execution: about the client's own document or variables.
-        return _rebuild(error, error.message, {"code": _document_code(error.message)})
+        error.extensions = {"code": _document_code(error.message)}
+        return
     if original is None or isinstance(original, GraphQLError):
-        return error
+        return
     extensions = extensions_for(original)
     if extensions is None:
         log.error("unexpected error in %s", error.path, exc_info=original)
-        return _rebuild(error, INTERNAL_MESSAGE, {"code": "INTERNAL_SERVER_ERROR"})
-    return _rebuild(error, str(original), {**(error.extensions or {}), **extensions})
+        error.message = INTERNAL_MESSAGE
+        error.extensions = {"code": "INTERNAL_SERVER_ERROR"}
+        error.original_error = None  # logged once; nothing of it goes further
+        return
+    error.message = str(original)
+    error.extensions = {**(error.extensions or {}), **extensions}
 
 
 def _document_code(message: str) -> str:
@@ -94,24 +104,3 @@ def _document_code(message: str) -> str:
     if message.startswith("Variable '$"):
         return "BAD_USER_INPUT"
     return "GRAPHQL_VALIDATION_FAILED"
-
-
-def _rebuild(error: GraphQLError, message: str, extensions: dict[str, Any]) -> GraphQLError:
-    return GraphQLError(
-        message,
-        nodes=error.nodes,
-        source=error.source,
-        positions=error.positions,
-        path=error.path,
-        extensions=extensions,
-    )
-
-
-class ErrorContract(SchemaExtension):
-    """Applies the error contract to every result before it leaves the schema."""
-
-    def on_operation(self) -> Iterator[None]:
-        yield
-        result = self.execution_context.result
-        if isinstance(result, (GraphQLExecutionResult, ExecutionResult)) and result.errors:
-            result.errors = [present(error) for error in result.errors]

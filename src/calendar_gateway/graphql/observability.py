@@ -43,10 +43,10 @@ _labels = OperationLabels()
 
 
 class OperationObserver(SchemaExtension):
-    """Metrics, a span and a log line per operation; list it before ``ErrorContract``.
+    """Metrics, a span and a log line per operation.
 
-    Strawberry leaves extensions in reverse order, so listed first it sees the errors
-    as the client will: with their final codes.
+    ``Schema.process_errors`` codes the errors before extensions leave the operation,
+    so this sees them as the client will.
     """
 
     def on_operation(self) -> Iterator[None]:

@@ -57,4 +57,3 @@ def _requested_hash(extensions: dict[str, Any] | None) -> str | None:
     if not isinstance(digest, str) or len(digest) != 64:
         raise HTTPException(400, "persistedQuery.sha256Hash must be a SHA-256 hex digest")
     return digest.lower()
-

@@ -3,14 +3,16 @@
 from __future__ import annotations
 
 import strawberry
+from graphql.error import GraphQLError
 from strawberry.extensions import ParserCache, ValidationCache
 from strawberry.schema.config import StrawberryConfig
+from strawberry.types import ExecutionContext
 
 from calendar_gateway.graphql.appointments import AppointmentMutation, AppointmentQuery
 from calendar_gateway.graphql.availability import AvailabilityQuery
 from calendar_gateway.graphql.bookings import BookingMutation, BookingQuery
 from calendar_gateway.graphql.calendars import CalendarMutation, CalendarQuery
-from calendar_gateway.graphql.errors import ErrorContract
+from calendar_gateway.graphql.errors import apply_contract
 from calendar_gateway.graphql.limits import limits
 from calendar_gateway.graphql.observability import OperationObserver
 from calendar_gateway.graphql.scalars import SCALARS
@@ -31,9 +33,12 @@ class Mutation(CalendarMutation, BookingMutation, AppointmentMutation):
 class Schema(strawberry.federation.Schema):
     """A Federation v2 subgraph: its entities can be joined from other subgraphs."""
 
-    def process_errors(self, errors: object, execution_context: object = None) -> None:
-        # ErrorContract logs what deserves it; expected upstream failures are not stack traces.
-        return None
+    def process_errors(
+        self, errors: list[GraphQLError], execution_context: ExecutionContext | None = None
+    ) -> None:
+        # Instead of Strawberry's logging of every error: the contract codes them, and logs
+        # only the unexpected; an upstream saying no is not a stack trace.
+        apply_contract(errors)
 
 
 def create_schema(settings: Settings | None = None) -> strawberry.Schema:
@@ -43,10 +48,8 @@ def create_schema(settings: Settings | None = None) -> strawberry.Schema:
         mutation=Mutation,
         # The newest version that both composition libraries in tests/e2e understand.
         federation_version="2.9",
-        # OperationObserver first: it leaves last, after ErrorContract has coded the errors.
         extensions=[
             OperationObserver,
-            ErrorContract,
             UpstreamWarnings,
             ParserCache,
             ValidationCache,
