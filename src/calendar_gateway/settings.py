@@ -90,6 +90,8 @@ class Settings(BaseSettings):
     max_aliases: int = Field(default=15, ge=0)
     max_query_tokens: int = Field(default=2000, ge=1)
     max_root_fields: int = Field(default=10, ge=1)
+    max_batch_operations: int = Field(default=10, ge=1)
+    """Operations one batched request (a JSON array) may carry."""
     cors_origins: Annotated[tuple[str, ...], NoDecode] = ()
     """Comma-separated origins that browsers may call from; ``*`` for any; empty for none."""
     max_body_bytes: int = Field(default=1_048_576, ge=1)

@@ -42,7 +42,7 @@ class Schema(strawberry.federation.Schema):
 
 
 def create_schema(settings: Settings | None = None) -> strawberry.Schema:
-    """The schema; with ``settings``, also their limits on operations (the SDL is the same)."""
+    """The schema; with ``settings``, also their limits and batching (the SDL is the same)."""
     return Schema(
         query=Query,
         mutation=Mutation,
@@ -55,5 +55,10 @@ def create_schema(settings: Settings | None = None) -> strawberry.Schema:
             ValidationCache,
             *(limits(settings) if settings else []),
         ],
-        config=StrawberryConfig(scalar_map=SCALARS),
+        config=StrawberryConfig(
+            scalar_map=SCALARS,
+            batching_config=(
+                {"max_operations": settings.max_batch_operations} if settings else None
+            ),
+        ),
     )
