@@ -124,6 +124,8 @@ def create_app(settings: Settings) -> Starlette:
                 stack.push_async_callback(close_store, store)
                 endpoint.persisted_queries = PersistedQueries(store)
                 endpoint.services = await _start_services(settings, stack, store)
+                # Tests reach the running services here, e.g. to see which mutexes are held.
+                app.state.services = endpoint.services
             upstreams.update(made)
             yield
             endpoint.services = None

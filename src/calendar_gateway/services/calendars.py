@@ -32,6 +32,7 @@ from calendar_gateway.upstreams.calendars import (
 from calendar_gateway.upstreams.errors import (
     LockLostError,
     NotFoundError,
+    UpstreamError,
     UpstreamUnavailableError,
 )
 
@@ -148,6 +149,11 @@ class CalendarService:
         # Edits run detached from the request, so a client that goes away cannot cut
         # one short between lock and unlock; this keeps them referenced until done.
         self._edits: set[asyncio.Task[object]] = set()
+
+    @property
+    def mutex(self) -> Mutex:
+        """The mutex that edit sessions hold, to see which calendars are being edited."""
+        return self._mutex
 
     def ref(
         self, calendar_id: str, tenant_id: str | None = None, package_id: str | None = None
@@ -279,7 +285,14 @@ class CalendarService:
 
     @contextlib.asynccontextmanager
     async def _upstream_lock(self, ref: CalendarRef) -> AsyncIterator[None]:
-        await self._client.lock(ref)
+        try:
+            await self._client.lock(ref)
+        except UpstreamUnavailableError:
+            # A timeout or a cut connection may have lost only the answer: GRS can hold the
+            # lock for us all the same. Unlocking a calendar nobody holds is a no-op.
+            with contextlib.suppress(UpstreamError):
+                await self._unlock(ref)
+            raise
         try:
             yield
         finally:
