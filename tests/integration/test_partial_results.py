@@ -47,6 +47,31 @@ async def test_an_upstream_answering_503_nulls_only_its_field(
     ]
 
 
+# The lists a frontend fans out over; they are nullable for the same reason.
+ALL_THREE_LISTS = """{ businessCalendars { id }
+  bookingsInRange(company: "3", from: "2017-11-01", to: "2017-11-30") { id }
+  appointments(calendarId: "1557367", after: "2017-03-01", before: "2017-03-31") { id } }"""
+
+LISTS_DOWN = [
+    pytest.param("calendars", r"^/grs/", "businessCalendars", id="calendars"),
+    pytest.param("bookings", r"^/jsonapi/", "bookingsInRange", id="bookings"),
+    pytest.param("appointments", r"^/api/v1/", "appointments", id="appointments"),
+]
+
+
+@pytest.mark.parametrize(("name", "path", "field"), LISTS_DOWN)
+async def test_an_upstream_down_nulls_only_its_list(
+    name: str, path: str, field: str, gateway: httpx.AsyncClient, upstream: httpx.AsyncClient
+) -> None:
+    await take_down(upstream, path, status=503)
+    body = await execute(gateway, ALL_THREE_LISTS)
+    assert body["data"][field] is None
+    assert all(body["data"][key] for key in body["data"] if key != field)
+    assert [(e["path"], e["extensions"]) for e in body["errors"]] == [
+        ([field], {"code": "UPSTREAM_UNAVAILABLE", "upstream": name})
+    ]
+
+
 @pytest.mark.parametrize(("name", "path", "field"), DOWN)
 async def test_an_upstream_dropping_connections_nulls_only_its_field(
     name: str, path: str, field: str, gateway: httpx.AsyncClient, upstream: httpx.AsyncClient

@@ -321,7 +321,7 @@ class AppointmentQuery:
         after: date | None = None,
         before: date | None = None,
         first: int | None = None,
-    ) -> list[Appointment]:
+    ) -> list[Appointment] | None:
         service = info.context.services.appointments
         found = await service.calendar(str(calendar_id), after, before, first)
         return [Appointment.from_summary(summary) for summary in found]

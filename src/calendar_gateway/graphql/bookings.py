@@ -229,7 +229,7 @@ class BookingQuery:
         return await _load(info, id)
 
     @strawberry.field(description="Bookings by id, fetched at once; a failed id gives null.")
-    async def bookings(self, info: Info, ids: list[strawberry.ID]) -> list[Booking | None]:
+    async def bookings(self, info: Info, ids: list[strawberry.ID]) -> list[Booking | None] | None:
         found = await asyncio.gather(*(_load(info, i) for i in ids), return_exceptions=True)
         for outcome in found:
             if not isinstance(outcome, Booking | Exception):
@@ -244,7 +244,7 @@ class BookingQuery:
         company: str,
         from_: Annotated[date, strawberry.argument(name="from")],
         to: date,
-    ) -> list[Booking]:
+    ) -> list[Booking] | None:
         found = _note(info, await info.context.services.bookings.in_range(company, from_, to))
         return [Booking.from_domain(b) for b in found]
 

@@ -254,7 +254,7 @@ class CalendarQuery:
     @strawberry.field(description="The business calendars of a tenant's rules package.")
     async def business_calendars(
         self, info: Info, tenant_id: TenantArg = None, package_id: PackageArg = None
-    ) -> list[BusinessCalendar]:
+    ) -> list[BusinessCalendar] | None:
         service = info.context.services.calendars
         scope = service.ref("", tenant_id, package_id)
         calendars = await service.calendars(scope.tenant_id, scope.package_id)
