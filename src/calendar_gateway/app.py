@@ -257,7 +257,7 @@ def _read_cache(
     store: BaseCache, settings: Settings, upstream: str, url: str, user: str
 ) -> ReadCache:
     # Scoped by who we are upstream: no answer crosses credentials.
-    return ReadCache(store, f"{upstream}|{url}|{user}", settings.cache_ttl_seconds)
+    return ReadCache(store, upstream, f"{upstream}|{url}|{user}", settings.cache_ttl_seconds)
 
 
 def _mutex(settings: Settings, stack: contextlib.AsyncExitStack) -> Mutex:

@@ -17,6 +17,8 @@ from aiocache import Cache
 from aiocache.base import BaseCache
 from aiocache.serializers import PickleSerializer
 
+from calendar_gateway import metrics
+
 T = TypeVar("T")
 
 
@@ -41,16 +43,16 @@ class ReadCache:
     one upstream call.
     """
 
-    def __init__(self, store: BaseCache, identity: str, ttl_seconds: float) -> None:
+    def __init__(self, store: BaseCache, name: str, identity: str, ttl_seconds: float) -> None:
         self._store = store
+        self._hits = metrics.CACHE_HITS.labels(name)
+        self._misses = metrics.CACHE_MISSES.labels(name)
         self._scope = hashlib.sha256(identity.encode()).hexdigest()[:16]
         # A float TTL makes aiocache use PSETEX: redis-py deprecates the SETEX of an int.
         self._ttl = float(ttl_seconds)
         self._in_flight: dict[str, asyncio.Future[Any]] = {}
         # Moves on at every invalidation: a load that saw it move may hold stale data.
         self._epoch = 0
-        self.hits = 0
-        self.misses = 0
 
     async def read(self, key: str, load: Callable[[], Awaitable[T]], *, group: str = "") -> T:
         """The cached answer for ``key``, or ``load()``'s, shared with concurrent readers."""
@@ -58,12 +60,12 @@ class ReadCache:
         if self._ttl > 0 and full_key not in self._in_flight:
             cached = await self._store.get(full_key)
             if cached is not None:
-                self.hits += 1
+                self._hits.inc()
                 return cast(T, cached)
         # Checked after the store's await: a reader that got here first may be loading.
         flight = self._in_flight.get(full_key)
         if flight is None:
-            self.misses += 1
+            self._misses.inc()
             flight = asyncio.ensure_future(self._load(full_key, load))
             self._in_flight[full_key] = flight
             flight.add_done_callback(lambda done: self._land(full_key, done))

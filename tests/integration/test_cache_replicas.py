@@ -15,7 +15,7 @@ IDENTITY = "bookings|http://synergist|user"
 @pytest.fixture
 async def replicas(redis_url: str, redis_prefix: str) -> AsyncIterator[list[ReadCache]]:
     stores = [open_store(redis_url, redis_prefix) for _ in range(2)]
-    yield [ReadCache(store, IDENTITY, 60) for store in stores]
+    yield [ReadCache(store, "bookings", IDENTITY, 60) for store in stores]
     for store in stores:
         await close_store(store)
 

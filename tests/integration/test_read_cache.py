@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import re
 from collections.abc import AsyncIterator
 
 import httpx
@@ -24,13 +25,22 @@ async def caching_gateway(
         yield client
 
 
+async def cache_hits(gateway: httpx.AsyncClient, cache: str) -> float:
+    exposition = (await gateway.get("/metrics")).text
+    pattern = rf'^calendar_gateway_cache_hits_total{{cache="{cache}"}} (\S+)$'
+    match = re.search(pattern, exposition, re.MULTILINE)
+    return float(match[1]) if match else 0.0
+
+
 async def test_a_hot_calendar_read_is_served_from_the_cache(
     caching_gateway: httpx.AsyncClient, upstream: httpx.AsyncClient
 ) -> None:
+    hits_before = await cache_hits(caching_gateway, "calendars")
     first = await execute(caching_gateway, CALENDAR, {"id": DADS})
     second = await execute(caching_gateway, CALENDAR, {"id": DADS})
     assert first == second
     assert (await grs_requests(upstream))["queryBusinessCalendarBody"] == 1
+    assert await cache_hits(caching_gateway, "calendars") == hits_before + 1
 
 
 async def test_a_calendar_edit_invalidates_the_calendar_and_the_list(

@@ -27,7 +27,7 @@ class Upstream:
 
 
 def cache(identity: str = "calendars|http://grs|demo", ttl: float = 60) -> ReadCache:
-    return ReadCache(open_store(None, "test"), identity, ttl)
+    return ReadCache(open_store(None, "test"), "test", identity, ttl)
 
 
 async def test_a_second_read_is_served_from_the_cache() -> None:
@@ -35,7 +35,6 @@ async def test_a_second_read_is_served_from_the_cache() -> None:
     assert await reads.read("body:1", upstream.load) == {"call": 1}
     assert await reads.read("body:1", upstream.load) == {"call": 1}
     assert upstream.calls == 1
-    assert (reads.hits, reads.misses) == (1, 1)
 
 
 async def test_identical_reads_in_flight_share_one_upstream_call() -> None:
@@ -57,8 +56,8 @@ async def test_zero_ttl_stores_nothing() -> None:
 
 async def test_answers_never_cross_upstream_identities() -> None:
     store = open_store(None, "test")
-    demo = ReadCache(store, "calendars|http://grs|demo", 60)
-    viewer = ReadCache(store, "calendars|http://grs|viewer", 60)
+    demo = ReadCache(store, "calendars", "calendars|http://grs|demo", 60)
+    viewer = ReadCache(store, "calendars", "calendars|http://grs|viewer", 60)
     upstream = Upstream()
     await demo.read("body:1", upstream.load)
     assert await viewer.read("body:1", upstream.load) == {"call": 2}
