@@ -2,9 +2,13 @@
 
 from __future__ import annotations
 
+from functools import cached_property
+
 import strawberry
 from graphql.error import GraphQLError
 from strawberry.extensions import ParserCache, ValidationCache
+from strawberry.federation.schema import FederationAny
+from strawberry.federation.schema_directives import Key
 from strawberry.schema.config import StrawberryConfig
 from strawberry.types import ExecutionContext
 
@@ -12,11 +16,13 @@ from calendar_gateway.graphql.appointments import AppointmentMutation, Appointme
 from calendar_gateway.graphql.availability import AvailabilityQuery
 from calendar_gateway.graphql.bookings import BookingMutation, BookingQuery
 from calendar_gateway.graphql.calendars import CalendarMutation, CalendarQuery
+from calendar_gateway.graphql.context import Info
 from calendar_gateway.graphql.errors import apply_contract
 from calendar_gateway.graphql.limits import limits
 from calendar_gateway.graphql.observability import OperationObserver
 from calendar_gateway.graphql.scalars import SCALARS
 from calendar_gateway.graphql.warnings import UpstreamWarnings
+from calendar_gateway.services.errors import InvalidInputError
 from calendar_gateway.settings import Settings
 
 
@@ -39,6 +45,39 @@ class Schema(strawberry.federation.Schema):
         # Instead of Strawberry's logging of every error: the contract codes them, and logs
         # only the unexpected; an upstream saying no is not a stack trace.
         apply_contract(errors)
+
+    def entities_resolver(
+        self, info: Info, representations: list[FederationAny]
+    ) -> list[FederationAny]:
+        # Strawberry starts each entity's resolver in turn, and one representation it cannot
+        # dispatch fails the whole list, leaving those started unawaited: check all first.
+        for representation in representations:
+            self._require_resolvable(representation)
+        return super().entities_resolver(info, representations)
+
+    @cached_property
+    def _entity_keys(self) -> dict[str, list[list[str]]]:
+        """Each entity type's name, with the fields of each of its keys."""
+        keys: dict[str, list[list[str]]] = {}
+        for name, converted in self.schema_converter.type_map.items():
+            directives = getattr(converted.definition, "directives", None) or ()
+            found = [d.fields.split() for d in directives if isinstance(d, Key)]
+            if found:
+                keys[name] = found
+        return keys
+
+    def _require_resolvable(self, representation: object) -> None:
+        if not isinstance(representation, dict):
+            raise InvalidInputError("representations", "each representation is an object")
+        keys = self._entity_keys.get(str(representation.get("__typename")))
+        if keys is None:
+            raise InvalidInputError(
+                "representations", f"__typename must name one of {', '.join(self._entity_keys)}"
+            )
+        if not any(all(isinstance(representation.get(f), str) for f in key) for key in keys):
+            raise InvalidInputError(
+                "representations", "a representation needs its entity's key fields, as strings"
+            )
 
 
 def create_schema(settings: Settings | None = None) -> strawberry.Schema:
