@@ -5,7 +5,7 @@ BIN := $(VENV)/bin
 GRAPHIQL := src/calendar_gateway/static/graphiql
 E2E := tests/e2e
 
-.PHONY: demo test lint typecheck pytest schema graphiql e2e-packages clean
+.PHONY: demo test lint typecheck pytest schema graphiql e2e-packages bench clean
 
 demo: $(VENV)/.installed graphiql
 	$(BIN)/calendar-gateway demo
@@ -13,8 +13,8 @@ demo: $(VENV)/.installed graphiql
 test: $(VENV)/.dev-installed graphiql e2e-packages lint typecheck pytest
 
 lint:
-	$(BIN)/ruff check src tests
-	$(BIN)/ruff format --check src tests
+	$(BIN)/ruff check src tests bench
+	$(BIN)/ruff format --check src tests bench
 	$(BIN)/hadolint Dockerfile
 
 typecheck:
@@ -22,6 +22,11 @@ typecheck:
 
 pytest:
 	$(BIN)/pytest
+
+# Load on loopback against latency-added simulators; writes docs/benchmarks.md and its chart.
+# BENCH_ARGS=--quick runs it in seconds, to see that it works.
+bench: $(VENV)/.bench-installed
+	$(BIN)/python -m bench $(BENCH_ARGS)
 
 schema: $(VENV)/.installed
 	$(BIN)/calendar-gateway export-schema -o schema.graphql
@@ -62,6 +67,12 @@ $(VENV)/.dev-installed: pyproject.toml
 	$(PYTHON) -m venv $(VENV)
 	$(BIN)/pip install --quiet --upgrade pip
 	$(BIN)/pip install --quiet -e '.[dev]'
+	touch $(VENV)/.installed $@
+
+$(VENV)/.bench-installed: pyproject.toml
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/pip install --quiet --upgrade pip
+	$(BIN)/pip install --quiet -e '.[bench]'
 	touch $(VENV)/.installed $@
 
 clean:

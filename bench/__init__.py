@@ -1,0 +1,1 @@
+"""``make bench``: the gateway under load, on loopback, against latency-added simulators."""

@@ -1,0 +1,71 @@
+"""A sampling profile of a running server, by py-spy, summarised for the report."""
+
+from __future__ import annotations
+
+import asyncio
+import re
+import sys
+from collections import Counter
+from pathlib import Path
+
+_FRAME = re.compile(r"^(?P<function>.*) \((?P<file>[^()]*?)(?::\d+)?\)$")
+# py-spy names files relative to sys.path when it can: "httpcore/_async/http11.py".
+_PACKAGE = re.compile(r"(?:^|site-packages/|src/)(?P<package>[A-Za-z0-9_<>. -]+?)(?:/|\.py$|$)")
+
+Shares = list[tuple[str, float]]
+
+
+async def record(pid: int, seconds: float, output: Path) -> None:
+    """Sample ``pid`` for ``seconds`` without pausing it; write collapsed stacks."""
+    py_spy = Path(sys.executable).with_name("py-spy")
+    process = await asyncio.create_subprocess_exec(
+        str(py_spy),
+        "record",
+        f"--pid={pid}",
+        f"--duration={max(1, round(seconds))}",
+        "--rate=250",
+        "--format=raw",
+        f"--output={output}",
+        "--nonblocking",
+        stdout=asyncio.subprocess.DEVNULL,
+        stderr=asyncio.subprocess.PIPE,
+    )
+    _, stderr = await process.communicate()
+    if process.returncode != 0:
+        raise RuntimeError(f"py-spy failed: {stderr.decode(errors='replace')[-2000:]}")
+
+
+def summarise(collapsed: str, top: int = 15) -> tuple[Shares, Shares]:
+    """Self time (share of samples) of the busiest functions, and of each package."""
+    functions: Counter[str] = Counter()
+    packages: Counter[str] = Counter()
+    for line in collapsed.splitlines():
+        stack, _, count = line.rpartition(" ")
+        if not stack:
+            continue
+        leaf = stack.rsplit(";", 1)[-1]
+        function, package = _describe(leaf)
+        functions[function] += int(count)
+        packages[package] += int(count)
+    total = sum(packages.values()) or 1
+    return (
+        [(name, n / total) for name, n in functions.most_common(top)],
+        [(name, n / total) for name, n in packages.most_common()],
+    )
+
+
+def _describe(frame: str) -> tuple[str, str]:
+    match = _FRAME.match(frame)
+    if match is None:
+        return frame, "other"
+    path = match["file"]
+    package = _PACKAGE.search(path)
+    name = package["package"] if package else path
+    return f"{match['function']} ({_short(path)})", name
+
+
+def _short(path: str) -> str:
+    for marker in ("site-packages/", "src/", "lib/python3"):
+        if marker in path:
+            return path.split(marker, 1)[1]
+    return path

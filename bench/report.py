@@ -1,0 +1,408 @@
+"""docs/benchmarks.md and its chart, from one run's results."""
+
+from __future__ import annotations
+
+import os
+import platform
+from datetime import UTC, datetime
+from pathlib import Path
+
+import matplotlib
+
+matplotlib.use("Agg")
+
+import matplotlib.pyplot as plt
+
+from bench.results import Results, Stats, Target
+
+GATEWAY_TRANSPORT = "httpx-ours"
+
+
+def write(results: Results, markdown: Path, chart: Path) -> None:
+    markdown.parent.mkdir(parents=True, exist_ok=True)
+    draw(results, chart)
+    markdown.write_text(render(results, chart.name))
+
+
+def render(results: Results, chart_name: str) -> str:
+    sections = [
+        _header(results, chart_name),
+        _targets(results),
+        _latency(results),
+        _throughput(results),
+        _transports(results),
+        _hot_read(results),
+        _duplicates(results),
+        _memory(results),
+        _encoding(results),
+        _profile(results),
+        _errors(results),
+    ]
+    return "\n\n".join(section for section in sections if section) + "\n"
+
+
+def _header(results: Results, chart_name: str) -> str:
+    latency_ms = results.latency_seconds * 1000
+    return f"""# Benchmarks
+
+Written by `make bench` (`python -m bench`) on {datetime.now(UTC):%Y-%m-%d %H:%M} UTC, Python
+{platform.python_version()}, {_processor()}, load average {results.load_average:.2f} when it
+started (other work on the machine skews every number). Every number below comes from this
+one run.
+
+Set-up, all on loopback: the three simulators (`bench/simulators.py`) add {latency_ms:.0f} ms to
+every vendor request; the gateway runs as production does (uvicorn, one worker, uvloop,
+httptools, no access log), configured like `calendar-gateway demo` with {results.connections}
+upstream connections per vendor, and with its read cache off (TTL 0) except in (c). The
+baseline (`bench/baseline.py`) makes the fan-out's upstream reads itself, with no GraphQL.
+The server under test has one core to itself; the simulators and the load generator
+(`bench/load.py`: closed loop, aiohttp, its own process) share the other. Each run lasts
+{results.duration_seconds:g} s after a warm-up. Xelion's per-session limit is raised to
+{results.connections} on both sides: at its default of 4 and {latency_ms:.0f} ms, it alone would
+cap appointment reads at {4 / results.latency_seconds:.0f}/s.
+
+The fan-out runs cycle through {results.entities} trios of a business calendar, a booking and an
+appointment, made through the gateway's mutations beforehand, so that no two requests in
+flight read the same entity: otherwise the gateway's single flight would share one upstream
+read between them, and the comparison with the baseline would not be like for like. CPU
+columns: the share of one core that the server under test, the simulators and the load
+generator used during the run.
+
+![throughput and latency]({chart_name})"""
+
+
+def _processor() -> str:
+    for line in Path("/proc/cpuinfo").read_text().splitlines():
+        if line.startswith("model name"):
+            return f"{line.split(':', 1)[1].strip()} ({_cores()} cores)"
+    return f"{platform.machine()} ({_cores()} cores)"
+
+
+def _cores() -> int:
+    return os.cpu_count() or 1
+
+
+def _targets(results: Results) -> str:
+    rows = [_target_row(target) for target in results.targets()]
+    misses = [_why(results, target) for target in results.targets() if not target.met]
+    why = "".join(f"\n\n{text}" for text in misses if text)
+    return (
+        "## Targets\n\n| target | measured | limit | |\n|---|---:|---:|---|\n"
+        + "\n".join(rows)
+        + why
+    )
+
+
+def _target_row(target: Target) -> str:
+    measured, limit, verdict = _target_cells(target)
+    return f"| {target.name} | {measured} | {limit} | {verdict} |"
+
+
+def target_line(target: Target) -> str:
+    """One target as a line for the terminal."""
+    measured, limit, verdict = _target_cells(target)
+    return f"{target.name}: {measured} ({limit}) {verdict.strip('*')}"
+
+
+def _target_cells(target: Target) -> tuple[str, str, str]:
+    op = "<=" if target.at_most else ">="
+    measured = f"{target.measured:.2f} {target.unit}".strip()
+    limit = f"{op} {target.limit:g} {target.unit}".strip()
+    if target.pending is not None:
+        return measured, limit, f"pending: {target.pending}"
+    if target.met:
+        return measured, limit, "met"
+    return measured, limit, f"**missed by {target.miss:.0%}**"
+
+
+def _why(results: Results, target: Target) -> str:
+    if target.pending is not None:
+        return ""
+    if target.name.startswith("(a)"):
+        return _why_latency(results)
+    if target.name.startswith("(b)"):
+        return _why_throughput(results)
+    if target.name.startswith("(d)"):
+        return (
+            "(d) The gateway read some entity more than once within one request: a reference "
+            "that bypasses the request's DataLoader."
+        )
+    return (
+        f"(e) Peak RSS {results.peak_rss_mb:.0f} MB: the interpreter, Strawberry's schema "
+        "and the upstream clients' pools."
+    )
+
+
+def _why_latency(results: Results) -> str:
+    assert results.fanout_latency is not None
+    name, slowest = results.slowest_upstream
+    run = results.fanout_latency
+    extra = run.p50_ms - slowest.p50_ms
+    text = (
+        f"(a) The fan-out's p50 is {extra:.1f} ms above the slowest upstream read alone "
+        f"({name}, {slowest.p50_ms:.1f} ms). With {run.connections} requests in flight the "
+        f"gateway's core was {run.cpu['server']:.0%} busy: "
+    )
+    if run.cpu["server"] >= 0.9:
+        text += "requests queued for it, and each waited for the others' CPU time."
+    else:
+        text += "the gateway's own work (GraphQL, the upstream layer) adds to each request."
+    if run.cpu["simulators"] >= 0.9:
+        text += (
+            f" The simulators' core was {run.cpu['simulators']:.0%} busy too, so the upstream "
+            "reads answered slower than they did alone."
+        )
+    return text + _profile_pointer(results)
+
+
+def _why_throughput(results: Results) -> str:
+    assert results.fanout_throughput is not None
+    gateway, baseline = results.fanout_throughput, results.clients["aiohttp"]
+    gateway_ms = 1000 * gateway.cpu["server"] / gateway.throughput
+    baseline_ms = 1000 * baseline.cpu["server"] / baseline.throughput
+    return (
+        f"(b) At {gateway.connections} connections the gateway's core was "
+        f"{gateway.cpu['server']:.0%} busy and the baseline's {baseline.cpu['server']:.0%}: "
+        f"the gateway spends {gateway_ms:.2f} ms of CPU per fan-out request, the baseline "
+        f"{baseline_ms:.2f} ms for the same three upstream reads. The "
+        f"{gateway_ms - baseline_ms:.2f} ms between them is the price of GraphQL and of the "
+        "gateway's own layers (context and DataLoaders per request, the read cache, the "
+        "transport's retries, circuit breaker, metrics and tracing)." + _profile_pointer(results)
+    )
+
+
+def _profile_pointer(results: Results) -> str:
+    if not results.profile_by_package:
+        return ""
+    shares = ", ".join(f"{group} {share:.0%}" for group, share in _groups(results))
+    return f" Where the gateway's CPU goes at full load (py-spy, below): {shares}."
+
+
+_GROUPS = {
+    "GraphQL execution": ("strawberry", "graphql"),
+    "HTTP server": ("uvicorn", "starlette", "httptools"),
+    "upstream HTTP": ("httpx", "httpcore", "aiohttp", "anyio", "yarl", "multidict", "h11"),
+    # py-spy names OpenTelemetry's namespace packages by their inner folder.
+    "tracing and metrics": ("opentelemetry", "trace", "context", "util", "prometheus_client"),
+    "the gateway's code": ("calendar_gateway",),
+    "event loop": ("asyncio", "uvloop"),
+}
+
+
+def _groups(results: Results) -> list[tuple[str, float]]:
+    shares = dict.fromkeys([*_GROUPS, "other"], 0.0)
+    for package, share in results.profile_by_package:
+        group = next((g for g, names in _GROUPS.items() if package in names), "other")
+        shares[group] += share
+    return sorted(shares.items(), key=lambda item: -item[1])
+
+
+def _latency(results: Results) -> str:
+    rows = [
+        _stats_row(f"{name} read alone, straight to the simulator", stats)
+        for name, stats in results.upstream_calls.items()
+    ]
+    assert results.fanout_latency is not None
+    rows.append(_stats_row("gateway: the fan-out query", results.fanout_latency))
+    name, slowest = results.slowest_upstream
+    ratio = results.fanout_latency.p50_ms / slowest.p50_ms
+    return (
+        "## (a) Fan-out latency against the slowest upstream\n\n"
+        f"The query reads one entity from each upstream ({', '.join(results.upstream_calls)}); "
+        f"the gateway sends the reads at once. At {results.fanout_latency.connections} "
+        f"connections its p50 is {ratio:.2f} x that of the slowest read alone ({name}).\n\n"
+        + _stats_table(rows)
+    )
+
+
+def _throughput(results: Results) -> str:
+    assert results.fanout_throughput is not None
+    baseline = results.clients["aiohttp"]
+    ratio = results.fanout_throughput.throughput / baseline.throughput
+    rows = [
+        _stats_row("baseline: the same reads with aiohttp, no GraphQL", baseline),
+        _stats_row("gateway: the fan-out query", results.fanout_throughput),
+    ]
+    return (
+        f"## (b) Fan-out throughput against the baseline\n\n"
+        f"At {baseline.connections} connections the gateway serves {ratio:.0%} of the "
+        "baseline's requests per second.\n\n" + _stats_table(rows)
+    )
+
+
+def _transports(results: Results) -> str:
+    baseline = results.clients["aiohttp"].throughput
+    fastest = max(
+        (name for name in results.clients if name != "aiohttp"),
+        key=lambda name: results.clients[name].throughput,
+    )
+    rows = [
+        f"| {name} | {stats.throughput:.0f} | {stats.throughput / baseline:.0%} | "
+        f"{stats.p50_ms:.1f} | {stats.p99_ms:.1f} | {_cpu(stats)} | {stats.errors} |"
+        for name, stats in results.clients.items()
+    ]
+    return (
+        "## Upstream transport\n\n"
+        "The baseline's reads sent with each candidate client (one client per upstream "
+        f"server, {results.connections} connections), at {results.connections} client "
+        "connections. `httpx-default` is httpx 0.28's default pool (100 connections, 20 kept "
+        "alive); `httpx-tuned` sets both limits to the connections; `httpx-aiohttp` is httpx's "
+        "client API over aiohttp (the `httpx-aiohttp` package); `httpx2` is the httpx fork "
+        "with its own pool; `httpx-ours` is httpx over the gateway's own "
+        "`upstreams/aiohttp_transport.py`. Fastest httpx-API candidate in this run: "
+        f"**{fastest}**.\n\n"
+        f"The gateway's `Transport` uses **{GATEWAY_TRANSPORT}**: httpx's client API "
+        "(timeouts, limits, `httpx.Response`, httpx's exceptions) over aiohttp's pool, "
+        "which does not scan every connection per request as httpcore's does. It is ours "
+        "rather than the `httpx-aiohttp` package because that one reports a refused or "
+        "dropped connection as a connect timeout, which the resilience layer would count "
+        "and log as a timeout. `httpx2` is as fast, but it is a fork that every module "
+        "importing httpx would have to follow.\n\n"
+        f"| client | req/s | of aiohttp | p50 ms | p99 ms | {_CPU_HEADER} | errors |\n"
+        "|---|---:|---:|---:|---:|---:|---:|---:|---:|\n" + "\n".join(rows)
+    )
+
+
+def _hot_read(results: Results) -> str:
+    assert results.hot_read is not None
+    calls = results.hot_read.upstream_calls_per_request or 0.0
+    pending = (
+        f"\n\n**Pending**: the read cache did not answer ({calls:.2f} upstream calls per request)."
+        if calls >= 0.5
+        else ""
+    )
+    return (
+        "## (c) A hot read served from the cache\n\n"
+        "The fan-out query again, against a second gateway whose read cache (in memory, "
+        "TTL 300 s) was filled by one request beforehand.\n\n"
+        + _stats_table([_stats_row("gateway with cache: the fan-out query", results.hot_read)])
+        + pending
+    )
+
+
+def _duplicates(results: Results) -> str:
+    assert results.duplicates is not None
+    calls = results.duplicates.upstream_calls_per_request or 0.0
+    return (
+        "## (d) Duplicate entity references\n\n"
+        f"One query with {results.entity_references} references to "
+        f"{results.distinct_entities} distinct entities (aliases of `businessCalendar`, "
+        "`booking`, `appointment`, and ids repeated in `bookings(ids:)`), sent "
+        f"{results.duplicates.requests} times one after another, read cache off: "
+        f"**{calls:.2f} upstream calls per request**, "
+        f"{calls / results.distinct_entities:.2f} per distinct entity."
+    )
+
+
+def _memory(results: Results) -> str:
+    return (
+        "## (e) Memory\n\n"
+        f"The gateway worker's RSS right after the {results.connections}-connection run: "
+        f"{results.rss_mb:.0f} MB (peak over the whole run {results.peak_rss_mb:.0f} MB)."
+    )
+
+
+def _encoding(results: Results) -> str:
+    rows = [
+        f"| {payload} | {results.encoded_bytes[payload]:,} | "
+        + " | ".join(f"{micros:.1f}" for micros in timings.values())
+        + " |"
+        for payload, timings in results.encoders.items()
+    ]
+    names = next(iter(results.encoders.values())).keys()
+    return (
+        "## JSON responses\n\n"
+        "Encoding a GraphQL answer, in microseconds per answer (best of five). The gateway's "
+        "view encodes with orjson.\n\n"
+        f"| answer | bytes | {' | '.join(names)} |\n|---|---:|"
+        + "---:|" * len(names)
+        + "\n"
+        + "\n".join(rows)
+    )
+
+
+def _profile(results: Results) -> str:
+    if not results.profile:
+        return ""
+    packages = "\n".join(
+        f"| {name} | {share:.0%} |" for name, share in results.profile_by_package if share >= 0.01
+    )
+    functions = "\n".join(f"| `{name}` | {share:.1%} |" for name, share in results.profile)
+    return (
+        "## Profile of the gateway at full load\n\n"
+        f"py-spy, sampling the gateway worker during a {results.connections}-connection "
+        "fan-out run (self time: where the CPU was when sampled).\n\n"
+        "| package | share |\n|---|---:|\n"
+        + packages
+        + "\n\n| function | share |\n|---|---:|\n"
+        + functions
+    )
+
+
+def _errors(results: Results) -> str:
+    failed = [
+        f"- {name}: {stats.errors} errors, the first: {stats.first_error}"
+        for name, stats in results.runs().items()
+        if stats.errors
+    ]
+    return "## Errors\n\n" + "\n".join(failed) if failed else ""
+
+
+def _stats_table(rows: list[str]) -> str:
+    return (
+        "| what | connections | req/s | p50 ms | p99 ms | upstream calls / request "
+        f"| {_CPU_HEADER} | errors |\n"
+        "|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|\n" + "\n".join(rows)
+    )
+
+
+_CPU_HEADER = "server CPU | simulators CPU | load CPU"
+
+
+def _stats_row(name: str, stats: Stats) -> str:
+    calls = stats.upstream_calls_per_request
+    return (
+        f"| {name} | {stats.connections} | {stats.throughput:.0f} | {stats.p50_ms:.1f} | "
+        f"{stats.p99_ms:.1f} | {'' if calls is None else f'{calls:.2f}'} | {_cpu(stats)} | "
+        f"{stats.errors} |"
+    )
+
+
+def _cpu(stats: Stats) -> str:
+    return " | ".join(f"{stats.cpu[name]:.0%}" for name in ("server", "simulators", "load"))
+
+
+def draw(results: Results, chart: Path) -> None:
+    assert results.fanout_throughput is not None
+    assert results.fanout_latency is not None
+    assert results.hot_read is not None
+    figure, (left, right) = plt.subplots(1, 2, figsize=(12, 4.5))
+    throughput = {name: stats.throughput for name, stats in results.clients.items()}
+    throughput["gateway"] = results.fanout_throughput.throughput
+    throughput["gateway, cached"] = results.hot_read.throughput
+    left.barh(list(throughput), list(throughput.values()), color=_colours(throughput))
+    left.set_xlabel(f"requests/s at {results.connections} connections")
+    left.set_title("Throughput: fan-out over the upstreams")
+    left.invert_yaxis()
+    latency = {f"{name} alone": stats for name, stats in results.upstream_calls.items()}
+    latency["gateway fan-out"] = results.fanout_latency
+    positions = range(len(latency))
+    right.bar([p - 0.2 for p in positions], [s.p50_ms for s in latency.values()], 0.4, label="p50")
+    right.bar([p + 0.2 for p in positions], [s.p99_ms for s in latency.values()], 0.4, label="p99")
+    right.set_xticks(list(positions), list(latency), rotation=15)
+    right.set_ylabel("ms")
+    right.set_title(f"Latency at {results.fanout_latency.connections} connections")
+    right.legend()
+    figure.tight_layout()
+    figure.savefig(chart, dpi=100)
+    plt.close(figure)
+
+
+def _colours(bars: dict[str, float]) -> list[str]:
+    return [_colour(name) for name in bars]
+
+
+def _colour(bar: str) -> str:
+    if bar.startswith("gateway"):
+        return "tab:orange"
+    return "tab:gray" if bar == "aiohttp" else "tab:blue"
