@@ -51,7 +51,7 @@ class Plan:
 
     @classmethod
     def quick(cls) -> Plan:
-        return cls(duration=0.1, warmup=0.05, duplicate_requests=3, profile_seconds=0.0, entities=4)
+        return cls(duration=0.25, warmup=0.1, duplicate_requests=3, profile_seconds=0.0, entities=4)
 
 
 @dataclass(frozen=True)

@@ -7,21 +7,16 @@ import platform
 from datetime import UTC, datetime
 from pathlib import Path
 
-import matplotlib
-
-matplotlib.use("Agg")
-
-import matplotlib.pyplot as plt
-
+from bench import chart
 from bench.results import Results, Stats, Target
 
 GATEWAY_TRANSPORT = "httpx-ours"
 
 
-def write(results: Results, markdown: Path, chart: Path) -> None:
+def write(results: Results, markdown: Path, picture: Path) -> None:
     markdown.parent.mkdir(parents=True, exist_ok=True)
-    draw(results, chart)
-    markdown.write_text(render(results, chart.name))
+    chart.draw(results, picture)
+    markdown.write_text(render(results, picture.name))
 
 
 def render(results: Results, chart_name: str) -> str:
@@ -158,8 +153,8 @@ def _why_latency(results: Results) -> str:
 def _why_throughput(results: Results) -> str:
     assert results.fanout_throughput is not None
     gateway, baseline = results.fanout_throughput, results.clients["aiohttp"]
-    gateway_ms = 1000 * gateway.cpu["server"] / gateway.throughput
-    baseline_ms = 1000 * baseline.cpu["server"] / baseline.throughput
+    gateway_ms = _ratio(1000 * gateway.cpu["server"], gateway.throughput)
+    baseline_ms = _ratio(1000 * baseline.cpu["server"], baseline.throughput)
     return (
         f"(b) At {gateway.connections} connections the gateway's core was "
         f"{gateway.cpu['server']:.0%} busy and the baseline's {baseline.cpu['server']:.0%}: "
@@ -205,7 +200,7 @@ def _latency(results: Results) -> str:
     assert results.fanout_latency is not None
     rows.append(_stats_row("gateway: the fan-out query", results.fanout_latency))
     name, slowest = results.slowest_upstream
-    ratio = results.fanout_latency.p50_ms / slowest.p50_ms
+    ratio = _ratio(results.fanout_latency.p50_ms, slowest.p50_ms)
     return (
         "## (a) Fan-out latency against the slowest upstream\n\n"
         f"The query reads one entity from each upstream ({', '.join(results.upstream_calls)}); "
@@ -218,7 +213,7 @@ def _latency(results: Results) -> str:
 def _throughput(results: Results) -> str:
     assert results.fanout_throughput is not None
     baseline = results.clients["aiohttp"]
-    ratio = results.fanout_throughput.throughput / baseline.throughput
+    ratio = _ratio(results.fanout_throughput.throughput, baseline.throughput)
     rows = [
         _stats_row("baseline: the same reads with aiohttp, no GraphQL", baseline),
         _stats_row("gateway: the fan-out query", results.fanout_throughput),
@@ -237,7 +232,7 @@ def _transports(results: Results) -> str:
         key=lambda name: results.clients[name].throughput,
     )
     rows = [
-        f"| {name} | {stats.throughput:.0f} | {stats.throughput / baseline:.0%} | "
+        f"| {name} | {stats.throughput:.0f} | {_ratio(stats.throughput, baseline):.0%} | "
         f"{stats.p50_ms:.1f} | {stats.p99_ms:.1f} | {_cpu(stats)} | {stats.errors} |"
         for name, stats in results.clients.items()
     ]
@@ -256,8 +251,8 @@ def _transports(results: Results) -> str:
         "which does not scan every connection per request as httpcore's does. It is ours "
         "rather than the `httpx-aiohttp` package because that one reports a refused or "
         "dropped connection as a connect timeout, which the resilience layer would count "
-        "and log as a timeout. `httpx2` is as fast, but it is a fork that every module "
-        "importing httpx would have to follow.\n\n"
+        "and log as a timeout. `httpx2` would make every module that imports httpx follow "
+        "a fork.\n\n"
         f"| client | req/s | of aiohttp | p50 ms | p99 ms | {_CPU_HEADER} | errors |\n"
         "|---|---:|---:|---:|---:|---:|---:|---:|---:|\n" + "\n".join(rows)
     )
@@ -348,6 +343,11 @@ def _errors(results: Results) -> str:
     return "## Errors\n\n" + "\n".join(failed) if failed else ""
 
 
+def _ratio(part: float, whole: float) -> float:
+    """``part / whole``, or 0 when a run too short to answer anything left ``whole`` at 0."""
+    return part / whole if whole else 0.0
+
+
 def _stats_table(rows: list[str]) -> str:
     return (
         "| what | connections | req/s | p50 ms | p99 ms | upstream calls / request "
@@ -370,39 +370,3 @@ def _stats_row(name: str, stats: Stats) -> str:
 
 def _cpu(stats: Stats) -> str:
     return " | ".join(f"{stats.cpu[name]:.0%}" for name in ("server", "simulators", "load"))
-
-
-def draw(results: Results, chart: Path) -> None:
-    assert results.fanout_throughput is not None
-    assert results.fanout_latency is not None
-    assert results.hot_read is not None
-    figure, (left, right) = plt.subplots(1, 2, figsize=(12, 4.5))
-    throughput = {name: stats.throughput for name, stats in results.clients.items()}
-    throughput["gateway"] = results.fanout_throughput.throughput
-    throughput["gateway, cached"] = results.hot_read.throughput
-    left.barh(list(throughput), list(throughput.values()), color=_colours(throughput))
-    left.set_xlabel(f"requests/s at {results.connections} connections")
-    left.set_title("Throughput: fan-out over the upstreams")
-    left.invert_yaxis()
-    latency = {f"{name} alone": stats for name, stats in results.upstream_calls.items()}
-    latency["gateway fan-out"] = results.fanout_latency
-    positions = range(len(latency))
-    right.bar([p - 0.2 for p in positions], [s.p50_ms for s in latency.values()], 0.4, label="p50")
-    right.bar([p + 0.2 for p in positions], [s.p99_ms for s in latency.values()], 0.4, label="p99")
-    right.set_xticks(list(positions), list(latency), rotation=15)
-    right.set_ylabel("ms")
-    right.set_title(f"Latency at {results.fanout_latency.connections} connections")
-    right.legend()
-    figure.tight_layout()
-    figure.savefig(chart, dpi=100)
-    plt.close(figure)
-
-
-def _colours(bars: dict[str, float]) -> list[str]:
-    return [_colour(name) for name in bars]
-
-
-def _colour(bar: str) -> str:
-    if bar.startswith("gateway"):
-        return "tab:orange"
-    return "tab:gray" if bar == "aiohttp" else "tab:blue"
