@@ -1,0 +1,146 @@
+"""The running gateway: per upstream one transport, client, read cache and service.
+
+Made once at start-up by the app's lifespan, and closed with it: each close is pushed
+on the lifespan's exit stack, so it runs in reverse order of making.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import secrets
+from dataclasses import dataclass
+
+import httpx
+from aiocache.base import BaseCache
+from redis.asyncio import Redis
+
+from calendar_gateway.caching import ReadCache, close_store, open_store
+from calendar_gateway.graphql.context import Services
+from calendar_gateway.graphql.persisted_queries import PersistedQueries
+from calendar_gateway.locking import LocalMutex, Mutex, RedisMutex
+from calendar_gateway.services.appointments import AppointmentService
+from calendar_gateway.services.bookings import BookingService
+from calendar_gateway.services.calendars import CalendarService
+from calendar_gateway.services.timezones import resolve_zone
+from calendar_gateway.settings import Settings
+from calendar_gateway.upstreams.appointments import AppointmentsClient
+from calendar_gateway.upstreams.bookings import BookingsClient
+from calendar_gateway.upstreams.calendars import CalendarsClient
+from calendar_gateway.upstreams.circuit import CircuitBreaker
+from calendar_gateway.upstreams.retry import RetryPolicy
+from calendar_gateway.upstreams.transport import Transport
+from calendar_gateway.upstreams.xelion_session import XelionCredentials, XelionSession
+
+
+@dataclass(frozen=True)
+class Gateway:
+    services: Services
+    transports: dict[str, Transport]
+    """By upstream name: readiness and metrics watch them."""
+    persisted_queries: PersistedQueries
+
+
+def start_gateway(settings: Settings, stack: contextlib.AsyncExitStack) -> Gateway:
+    store = open_store(settings.redis_url, settings.redis_key_prefix)
+    stack.push_async_callback(close_store, store)
+    transports = {
+        "calendars": _transport(settings, "calendars", settings.calendars_url),
+        "bookings": _transport(settings, "bookings", settings.bookings_url),
+        "appointments": _transport(settings, "appointments", settings.appointments_url),
+    }
+    for transport in transports.values():
+        stack.push_async_callback(transport.aclose)
+    services = Services(
+        calendars=_calendars(settings, transports["calendars"], store, stack),
+        bookings=_bookings(settings, transports["bookings"], store),
+        appointments=_appointments(settings, transports["appointments"], store, stack),
+    )
+    return Gateway(services, transports, PersistedQueries(store))
+
+
+def _transport(settings: Settings, upstream: str, base_url: str) -> Transport:
+    read = getattr(settings, f"{upstream}_timeout_seconds") or settings.upstream_timeout_seconds
+    return Transport(
+        upstream,
+        base_url,
+        timeout=httpx.Timeout(
+            read,
+            connect=settings.upstream_connect_timeout_seconds,
+            pool=settings.upstream_pool_timeout_seconds,
+        ),
+        max_concurrency=settings.upstream_max_concurrency,
+        retry=RetryPolicy(
+            attempts=settings.upstream_retry_attempts,
+            base_delay=settings.upstream_retry_base_seconds,
+            max_delay=settings.upstream_retry_max_seconds,
+            max_retry_after=settings.upstream_retry_after_max_seconds,
+        ),
+        circuit=CircuitBreaker(settings.circuit_failure_threshold, settings.circuit_reset_seconds),
+    )
+
+
+def _read_cache(store: BaseCache, settings: Settings, upstream: str, user: str) -> ReadCache:
+    url = getattr(settings, f"{upstream}_url")
+    # Scoped by who we are upstream: no answer crosses credentials.
+    return ReadCache(store, upstream, f"{upstream}|{url}|{user}", settings.cache_ttl_seconds)
+
+
+def _calendars(
+    settings: Settings, transport: Transport, store: BaseCache, stack: contextlib.AsyncExitStack
+) -> CalendarService:
+    client = CalendarsClient(
+        transport, settings.calendars_user, settings.calendars_password.get_secret_value()
+    )
+    return CalendarService(
+        client,
+        _read_cache(store, settings, "calendars", settings.calendars_user),
+        _mutex(settings, stack),
+        settings.calendars_tenant,
+        settings.calendars_package,
+    )
+
+
+def _mutex(settings: Settings, stack: contextlib.AsyncExitStack) -> Mutex:
+    if settings.redis_url is None:
+        return LocalMutex()
+    redis = Redis.from_url(settings.redis_url)
+    stack.push_async_callback(redis.aclose)
+    # Gateways in front of different GRS servers may share one Redis.
+    return RedisMutex(redis, f"{settings.redis_key_prefix}:{settings.calendars_url}")
+
+
+def _bookings(settings: Settings, transport: Transport, store: BaseCache) -> BookingService:
+    client = BookingsClient(
+        transport,
+        settings.bookings_user,
+        settings.bookings_password.get_secret_value(),
+        settings.bookings_version,
+    )
+    return BookingService(client, _read_cache(store, settings, "bookings", settings.bookings_user))
+
+
+def _appointments(
+    settings: Settings, transport: Transport, store: BaseCache, stack: contextlib.AsyncExitStack
+) -> AppointmentService:
+    credentials = XelionCredentials(
+        settings.appointments_user,
+        settings.appointments_password.get_secret_value(),
+        _own_user_space(settings.appointments_userspace),
+    )
+    session = XelionSession(
+        transport, credentials, max_in_flight=settings.appointments_max_in_flight
+    )
+    client = AppointmentsClient(session)
+    # Pushed after the transport's close, so it runs first: log out while it is open.
+    stack.push_async_callback(client.aclose)
+    return AppointmentService(
+        client,
+        _read_cache(store, settings, "appointments", settings.appointments_user),
+        resolve_zone(settings.appointments_timezone),
+    )
+
+
+def _own_user_space(configured: str) -> str:
+    # Xelion refuses a second login into one userSpace (10005) until the first session
+    # ends: each worker process, and a restart before the old token expires, needs its own.
+    return f"{configured}-{secrets.token_hex(4)}"
