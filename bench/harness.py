@@ -225,6 +225,7 @@ class _Bench:
         """(a) latency at a moderate load, (b) throughput and (e) memory at full load."""
         calls = self._fanout_calls(self.servers.gateway)
         gateway = self.servers.gateway
+        results.fanout_alone = await self._counted(calls, 1, gateway)
         results.fanout_latency = await self._counted(calls, self.plan.latency_connections, gateway)
         results.fanout_throughput = await self._counted(calls, self.plan.load_connections, gateway)
         results.rss_mb, results.peak_rss_mb = processes.rss_megabytes(self.servers.gateway.pid)

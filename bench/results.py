@@ -81,6 +81,7 @@ class Results:
     load_average: float
     entities: int
     upstream_calls: dict[str, Stats] = field(default_factory=dict)
+    fanout_alone: Stats | None = None
     fanout_latency: Stats | None = None
     fanout_throughput: Stats | None = None
     clients: dict[str, Stats] = field(default_factory=dict)
@@ -97,6 +98,7 @@ class Results:
 
     def runs(self) -> dict[str, Stats]:
         named = {
+            "fan-out alone": self.fanout_alone,
             "fan-out latency": self.fanout_latency,
             "fan-out throughput": self.fanout_throughput,
             "hot read": self.hot_read,
