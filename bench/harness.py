@@ -287,7 +287,7 @@ class _Bench:
             self._load(calls, self.plan.load_connections, duration=seconds + 2),
             _after(1.0, profile.record(self.servers.gateway.pid, seconds, output)),
         )
-        results.profile, results.profile_by_package = profile.summarise(output.read_text())
+        results.profile = profile.summarise(output.read_text())
 
     def _fanout_calls(self, server: processes.Server) -> list[Call]:
         return [queries.fanout_call(server.name, server.url, trio) for trio in self.trios]

@@ -6,6 +6,7 @@ import asyncio
 import re
 import sys
 from collections import Counter
+from dataclasses import dataclass
 from pathlib import Path
 
 _FRAME = re.compile(r"^(?P<function>.*) \((?P<file>[^()]*?)(?::\d+)?\)$")
@@ -13,6 +14,7 @@ _FRAME = re.compile(r"^(?P<function>.*) \((?P<file>[^()]*?)(?::\d+)?\)$")
 _PACKAGE = re.compile(r"(?:^|site-packages/|src/)(?P<package>[A-Za-z0-9_<>. -]+?)(?:/|\.py$|$)")
 
 Shares = list[tuple[str, float]]
+_ROOTS = 0.6
 
 
 async def record(pid: int, seconds: float, output: Path) -> None:
@@ -35,22 +37,36 @@ async def record(pid: int, seconds: float, output: Path) -> None:
         raise RuntimeError(f"py-spy failed: {stderr.decode(errors='replace')[-2000:]}")
 
 
-def summarise(collapsed: str, top: int = 15) -> tuple[Shares, Shares]:
-    """Self time (share of samples) of the busiest functions, and of each package."""
+@dataclass(frozen=True)
+class Profile:
+    """Shares of the samples: where the CPU was (self), and what it was inside (inclusive)."""
+
+    functions: Shares
+    packages: Shares
+    inclusive: Shares
+
+
+def summarise(collapsed: str, top: int = 15) -> Profile:
     functions: Counter[str] = Counter()
     packages: Counter[str] = Counter()
+    inclusive: Counter[str] = Counter()
     for line in collapsed.splitlines():
         stack, _, count = line.rpartition(" ")
         if not stack:
             continue
-        leaf = stack.rsplit(";", 1)[-1]
-        function, package = _describe(leaf)
+        frames = [_describe(frame) for frame in stack.split(";")]
+        function, package = frames[-1]
         functions[function] += int(count)
         packages[package] += int(count)
+        for name in {name for name, _ in frames}:
+            inclusive[name] += int(count)
     total = sum(packages.values()) or 1
-    return (
-        [(name, n / total) for name, n in functions.most_common(top)],
-        [(name, n / total) for name, n in packages.most_common()],
+    # Frames in nearly every sample (the server's and the event loop's) say nothing.
+    inside = [(name, n / total) for name, n in inclusive.most_common() if n / total < _ROOTS]
+    return Profile(
+        functions=[(name, n / total) for name, n in functions.most_common(top)],
+        packages=[(name, n / total) for name, n in packages.most_common()],
+        inclusive=inside[: top * 2],
     )
 
 

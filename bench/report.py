@@ -8,6 +8,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 
 from bench import chart
+from bench.profile import Profile
 from bench.results import Results, Stats, Target
 
 GATEWAY_TRANSPORT = "httpx-ours"
@@ -169,9 +170,9 @@ def _why_throughput(results: Results) -> str:
 
 
 def _profile_pointer(results: Results) -> str:
-    if not results.profile_by_package:
+    if results.profile is None:
         return ""
-    shares = ", ".join(f"{group} {share:.0%}" for group, share in _groups(results))
+    shares = ", ".join(f"{group} {share:.0%}" for group, share in _groups(results.profile))
     return f" Where the gateway's CPU goes at full load (py-spy, below): {shares}."
 
 
@@ -186,9 +187,9 @@ _GROUPS = {
 }
 
 
-def _groups(results: Results) -> list[tuple[str, float]]:
+def _groups(profile: Profile) -> list[tuple[str, float]]:
     shares = dict.fromkeys([*_GROUPS, "other"], 0.0)
-    for package, share in results.profile_by_package:
+    for package, share in profile.packages:
         group = next((g for g, names in _GROUPS.items() if package in names), "other")
         shares[group] += share
     return sorted(shares.items(), key=lambda item: -item[1])
@@ -321,20 +322,28 @@ def _encoding(results: Results) -> str:
 
 
 def _profile(results: Results) -> str:
-    if not results.profile:
+    if results.profile is None:
         return ""
-    packages = "\n".join(
-        f"| {name} | {share:.0%} |" for name, share in results.profile_by_package if share >= 0.01
-    )
-    functions = "\n".join(f"| `{name}` | {share:.1%} |" for name, share in results.profile)
+    profile = results.profile
     return (
         "## Profile of the gateway at full load\n\n"
         f"py-spy, sampling the gateway worker during a {results.connections}-connection "
-        "fan-out run (self time: where the CPU was when sampled).\n\n"
-        "| package | share |\n|---|---:|\n"
-        + packages
-        + "\n\n| function | share |\n|---|---:|\n"
-        + functions
+        "fan-out run. Self time says where the CPU was when sampled; inclusive time, what "
+        "it was inside of (a frame's callees included; frames in most samples, such as the "
+        "event loop's, left out).\n\n"
+        "| package (self) | share |\n|---|---:|\n"
+        + _shares(profile.packages, 0.01, code=False)
+        + "\n\n| function (self) | share |\n|---|---:|\n"
+        + _shares(profile.functions, 0.0, code=True)
+        + "\n\n| function (inclusive) | share |\n|---|---:|\n"
+        + _shares(profile.inclusive, 0.0, code=True)
+    )
+
+
+def _shares(shares: list[tuple[str, float]], at_least: float, *, code: bool) -> str:
+    quote = "`" if code else ""
+    return "\n".join(
+        f"| {quote}{name}{quote} | {share:.1%} |" for name, share in shares if share >= at_least
     )
 
 

@@ -6,6 +6,7 @@ import math
 from dataclasses import dataclass, field
 
 from bench.load import LoadResult
+from bench.profile import Profile
 
 
 @dataclass(frozen=True)
@@ -93,8 +94,7 @@ class Results:
     peak_rss_mb: float = 0.0
     encoders: dict[str, dict[str, float]] = field(default_factory=dict)
     encoded_bytes: dict[str, int] = field(default_factory=dict)
-    profile: list[tuple[str, float]] = field(default_factory=list)
-    profile_by_package: list[tuple[str, float]] = field(default_factory=list)
+    profile: Profile | None = None
 
     def runs(self) -> dict[str, Stats]:
         named = {
