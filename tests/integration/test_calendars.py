@@ -144,6 +144,31 @@ async def test_update_rejects_an_explicit_null_before_any_upstream_call(
     assert "lockCalendar" not in await grs_requests(upstream)
 
 
+async def test_an_explicit_null_is_refused_in_graphql_terms_not_python_ones(
+    gateway: httpx.AsyncClient,
+) -> None:
+    # Found by schema fuzzing: Strawberry's message spelled out Maybe[...] and the repr
+    # of the enum's Python definition.
+    mutation = """mutation {
+      updateBusinessCalendar(id: "Calendar_117", input: {weekStarts: null}) { id } }"""
+    body = await execute(gateway, mutation)
+    assert (
+        body["errors"][0]["message"] == "Field 'weekStarts' cannot be null: leave it out instead."
+    )
+
+
+async def test_an_explicit_null_in_variables_is_bad_user_input_before_any_upstream_call(
+    gateway: httpx.AsyncClient, upstream: httpx.AsyncClient
+) -> None:
+    # Found by schema fuzzing: Strawberry refuses it while executing, and the error had no code.
+    mutation = """mutation($input: UpdateBusinessCalendarInput!) {
+      updateBusinessCalendar(id: "Calendar_117", input: $input) { id } }"""
+    body = await execute(gateway, mutation, {"input": {"weekStarts": None}})
+    assert error_codes(body) == ["BAD_USER_INPUT"]
+    assert "Maybe" not in body["errors"][0]["message"]
+    assert "lockCalendar" not in await grs_requests(upstream)
+
+
 async def test_malformed_local_time_is_bad_user_input(gateway: httpx.AsyncClient) -> None:
     mutation = """mutation($t: LocalTime!) {
       updateBusinessCalendar(id: "x", input: {dayStarts: $t}) { id } }"""

@@ -3,9 +3,11 @@
 from __future__ import annotations
 
 import logging
+import re
 from typing import Any
 
 from graphql.error import GraphQLError
+from strawberry.exceptions import StrawberryInputCoercionError
 
 from calendar_gateway.services.errors import InvalidInputError
 from calendar_gateway.upstreams.errors import (
@@ -83,7 +85,13 @@ def _apply(error: GraphQLError) -> None:
     original = error.original_error
     if error.path is None:
         # Raised before execution: about the client's own document or variables.
+        error.message = _in_graphql_terms(error.message)
         error.extensions = {"code": _document_code(error.message)}
+        return
+    if isinstance(original, StrawberryInputCoercionError):
+        # Strawberry converts arguments while executing: still about the client's input.
+        error.message = _in_graphql_terms(error.message)
+        error.extensions = {"code": "BAD_USER_INPUT"}
         return
     if original is None or isinstance(original, GraphQLError):
         return
@@ -96,6 +104,23 @@ def _apply(error: GraphQLError) -> None:
         return
     error.message = str(original)
     error.extensions = {**(error.extensions or {}), **extensions}
+
+
+# Strawberry's refusal of null for a field that may only be left out names Python types
+# (Maybe[...], the repr of an enum's definition): say it as GraphQL would.
+_EXPLICIT_NULL = re.compile(
+    r"\b(Field|Argument)(?: '(\w+)')? of type 'Maybe\[.* cannot be explicitly set to null", re.S
+)
+
+
+def _in_graphql_terms(message: str) -> str:
+    refused = _EXPLICIT_NULL.search(message)
+    if refused is None:
+        return message
+    kind, name = refused.groups()
+    if name is None:
+        return "A field that may be left out cannot be null: leave it out instead."
+    return f"{kind} '{name}' cannot be null: leave it out instead."
 
 
 def _document_code(message: str) -> str:
