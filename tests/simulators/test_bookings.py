@@ -255,6 +255,20 @@ async def test_create_reduces_an_overlong_duration_with_a_warning(
     assert "30" in body["warningmessage"]
 
 
+async def test_create_reduces_even_the_largest_duration_a_float_holds(
+    synergist: httpx.AsyncClient,
+) -> None:
+    # Found by schema fuzzing through the gateway: 1e308 hours overflowed into minutes.
+    body = await create(
+        synergist,
+        calIsoDateTimeStart=f"{TUESDAY}T14:30:00",
+        calNumberOfDays="2",
+        calDurationDecimalHours="1e308",
+    )
+    assert all(b["calHoursPerDay"] == "3" for b in body["data"])
+    assert "Duration reduced" in body["warningmessage"]
+
+
 async def test_create_with_dates_only_books_all_day(synergist: httpx.AsyncClient) -> None:
     body = await create(synergist, calIsoDateTimeStart=TUESDAY, calIsoDateTimeEnd="2020-05-06")
     assert [b["calAllDay"] for b in body["data"]] == [True, True]

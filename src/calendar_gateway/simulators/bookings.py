@@ -18,6 +18,7 @@ from collections import Counter
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from datetime import date, datetime, time
+from decimal import Decimal
 from typing import Any
 from urllib.parse import parse_qsl
 from xml.sax.saxutils import escape, quoteattr
@@ -431,7 +432,7 @@ def _new_booking(item: JsonObject) -> NewBooking:
         start_has_time=has_time,
         end=end.date() if end else None,
         number_of_days=_whole(days, "calNumberOfDays") if days else None,
-        duration_minutes=round(_decimal(duration) * 60) if duration else None,
+        duration_minutes=_minutes(_decimal(duration)) if duration else None,
     )
 
 
@@ -501,6 +502,11 @@ def _decimal(text: str) -> float:
     if not math.isfinite(value):
         raise DiaryError(INVALID_INPUT, f"Not a number: {text}")
     return value
+
+
+def _minutes(hours: float) -> int:
+    # Exactly, so that no duration overflows: Synergist reduces any that is too long.
+    return round(Decimal(hours) * 60)
 
 
 def _flag(value: object) -> bool | None:
