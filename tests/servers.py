@@ -4,8 +4,11 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import re
 import socket
+import sys
 from collections.abc import AsyncIterator
+from dataclasses import dataclass, field
 
 import uvicorn
 from starlette.types import ASGIApp
@@ -33,3 +36,45 @@ async def serve(app: ASGIApp) -> AsyncIterator[str]:
         server.should_exit = True
         await task
         sock.close()
+
+
+LISTENING = re.compile(rb"Uvicorn running on (http://127\.0\.0\.1:\d+)")
+
+
+@dataclass
+class GatewayProcess:
+    """A gateway in a process of its own, and what it has written to stderr since it listened."""
+
+    url: str
+    pid: int
+    stderr: list[bytes] = field(default_factory=list)
+
+
+@contextlib.asynccontextmanager
+async def serve_gateway_process(env: dict[str, str]) -> AsyncIterator[GatewayProcess]:
+    """``calendar-gateway serve`` on a free port with ``env``; yields once it listens."""
+    process = await asyncio.create_subprocess_exec(
+        sys.executable, "-m", "calendar_gateway", "serve", "--port", "0",
+        env=env, stderr=asyncio.subprocess.PIPE, stdout=asyncio.subprocess.DEVNULL,
+    )  # fmt: skip
+    assert process.stderr is not None
+    reading = None
+    try:
+        async with asyncio.timeout(30):
+            while not (match := LISTENING.search(await process.stderr.readline())):
+                if process.stderr.at_eof():
+                    raise RuntimeError("the gateway exited before listening")
+        gateway = GatewayProcess(match[1].decode(), process.pid)
+        # Read stderr to its end: a full pipe would block the gateway's logging.
+        reading = asyncio.create_task(_read_lines(process.stderr, gateway.stderr))
+        yield gateway
+    finally:
+        process.terminate()
+        await process.wait()
+        if reading is not None:
+            await reading
+
+
+async def _read_lines(stream: asyncio.StreamReader, lines: list[bytes]) -> None:
+    while line := await stream.readline():
+        lines.append(line)

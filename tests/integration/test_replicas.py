@@ -3,11 +3,8 @@
 from __future__ import annotations
 
 import asyncio
-import contextlib
 import os
-import re
-import sys
-from collections.abc import AsyncIterator
+from typing import Any
 
 import httpx
 from redis.asyncio import Redis
@@ -15,31 +12,12 @@ from redis.asyncio import Redis
 from calendar_gateway.settings import ENV_PREFIX
 from tests.conftest import settings_for
 from tests.integration.test_calendars import ADD, DADS, exception_names, holiday, locks
-
-LISTENING = re.compile(rb"Uvicorn running on (http://127\.0\.0\.1:\d+)")
-
-
-@contextlib.asynccontextmanager
-async def replica(env: dict[str, str]) -> AsyncIterator[str]:
-    """``calendar-gateway serve`` in its own process; yields its URL once it listens."""
-    process = await asyncio.create_subprocess_exec(
-        sys.executable, "-m", "calendar_gateway", "serve", "--port", "0",
-        env=env, stderr=asyncio.subprocess.PIPE, stdout=asyncio.subprocess.DEVNULL,
-    )  # fmt: skip
-    assert process.stderr is not None
-    try:
-        async with asyncio.timeout(30):
-            while not (match := LISTENING.search(await process.stderr.readline())):
-                if process.stderr.at_eof():
-                    raise RuntimeError("the replica exited before listening")
-        yield match[1].decode()
-    finally:
-        process.terminate()
-        await process.wait()
+from tests.servers import serve_gateway_process
 
 
-def replica_env(simulator_url: str, redis_url: str, redis_prefix: str) -> dict[str, str]:
-    settings = settings_for(simulator_url, redis_url=redis_url, redis_key_prefix=redis_prefix)
+def replica_env(simulator_url: str, **overrides: Any) -> dict[str, str]:
+    """The environment of a ``serve`` process with ``settings_for(simulator_url, **overrides)``."""
+    settings = settings_for(simulator_url, **overrides)
     env = {k: v for k, v in os.environ.items() if not k.startswith(ENV_PREFIX)}
     for name, value in settings.model_dump(mode="json").items():
         if value is not None:
@@ -51,14 +29,14 @@ def replica_env(simulator_url: str, redis_url: str, redis_prefix: str) -> dict[s
 async def test_200_concurrent_adds_over_3_replicas_all_land(
     simulator_url: str, upstream: httpx.AsyncClient, redis_url: str, redis_prefix: str
 ) -> None:
-    env = replica_env(simulator_url, redis_url, redis_prefix)
+    env = replica_env(simulator_url, redis_url=redis_url, redis_key_prefix=redis_prefix)
     async with (
-        replica(env) as first,
-        replica(env) as second,
-        replica(env) as third,
+        serve_gateway_process(env) as first,
+        serve_gateway_process(env) as second,
+        serve_gateway_process(env) as third,
         httpx.AsyncClient(timeout=120, limits=httpx.Limits(max_connections=200)) as client,
     ):
-        urls = [first, second, third]
+        urls = [first.url, second.url, third.url]
         bodies = await asyncio.gather(
             *(
                 execute_at(client, urls[i % 3], {"id": DADS, "exception": holiday(f"Day {i}")})
