@@ -4,6 +4,7 @@ Hundreds of mixed edits go through the gateway while GRS fails at random - 5xx a
 dropped connections, answers too late for the gateway's timeout (the change made, the answer
 lost), 429s - and clients hang up on some of their requests. Afterwards no calendar is locked
 upstream, no mutex is held, and every edit whose success the client was told about is in GRS.
+FAULT_EDITS (500 by default) sets the number of edits of each test.
 
 Faults only strike before a request reaches GRS or after GRS has handled it. A write that GRS
 handles only after the gateway gave up on it could land inside a later edit session of the
