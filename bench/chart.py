@@ -26,14 +26,17 @@ def draw(results: Results, chart: Path) -> None:
     left.set_xlabel(f"requests/s at {results.connections} connections")
     left.set_title("Throughput: fan-out over the upstreams")
     left.invert_yaxis()
+    connections = results.fanout_latency.connections
     latency = {f"{name} alone": stats for name, stats in results.upstream_calls.items()}
-    latency["gateway fan-out"] = results.fanout_latency
+    if results.fanout_alone is not None:
+        latency["gateway, 1 at a time"] = results.fanout_alone
+    latency[f"gateway, {connections} at a time"] = results.fanout_latency
     positions = range(len(latency))
     right.bar([p - 0.2 for p in positions], [s.p50_ms for s in latency.values()], 0.4, label="p50")
     right.bar([p + 0.2 for p in positions], [s.p99_ms for s in latency.values()], 0.4, label="p99")
     right.set_xticks(list(positions), list(latency), rotation=15)
     right.set_ylabel("ms")
-    right.set_title(f"Latency at {results.fanout_latency.connections} connections")
+    right.set_title(f"Latency: upstream reads alone ({connections} at a time), fan-out")
     right.legend()
     figure.tight_layout()
     figure.savefig(chart, dpi=100)
