@@ -97,6 +97,9 @@ def configure(settings: Settings) -> None:
         logger = logging.getLogger(name)
         logger.handlers = []
         logger.propagate = True
+    # httpx logs every upstream request at INFO: the transport logs the failures that
+    # matter, and a line per call costs a visible share of the CPU under load.
+    logging.getLogger("httpx").setLevel(max(logging.WARNING, root.level))
 
 
 def _secrets_of(settings: Settings) -> list[str]:

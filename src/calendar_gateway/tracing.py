@@ -9,6 +9,7 @@ exporter reads its own standard variables (``OTEL_EXPORTER_OTLP_ENDPOINT``, ...)
 from __future__ import annotations
 
 import contextlib
+import functools
 import logging
 from collections.abc import Iterator, MutableMapping
 from typing import TYPE_CHECKING
@@ -20,7 +21,7 @@ except ImportError:  # the base install: tracing is an opt-in extra
     propagate = None  # type: ignore[assignment]
 
 if TYPE_CHECKING:
-    from opentelemetry.trace import Span
+    from opentelemetry.trace import Span, Tracer
 
 log = logging.getLogger(__name__)
 
@@ -57,8 +58,7 @@ def operation_span() -> Iterator[SpanRecord]:
     if trace is None:
         yield SpanRecord(None)
         return
-    tracer = trace.get_tracer(TRACER)
-    with tracer.start_as_current_span("graphql", kind=trace.SpanKind.SERVER) as span:
+    with _tracer().start_as_current_span("graphql", kind=trace.SpanKind.SERVER) as span:
         yield SpanRecord(span)
 
 
@@ -75,12 +75,17 @@ def upstream_span(
         "url.path": path.split("?", maxsplit=1)[0],
         "calendar_gateway.upstream": upstream,
     }
-    tracer = trace.get_tracer(TRACER)
-    with tracer.start_as_current_span(
+    with _tracer().start_as_current_span(
         f"{method} {upstream}", kind=trace.SpanKind.CLIENT, attributes=attributes
     ) as span:
         propagate.inject(headers)
         yield SpanRecord(span)
+
+
+@functools.cache
+def _tracer() -> Tracer:
+    # Looked up once: a proxy that follows whichever provider configure() installs later.
+    return trace.get_tracer(TRACER)
 
 
 def configure(exporter: str) -> None:
