@@ -52,6 +52,7 @@ class GraphQLEndpoint(GraphQL[Context, None]):
             request=request,
             response=response if isinstance(response, Response) else None,
             services=self.services,
+            calendar_loader=DataLoader(load_fn=self.services.calendars.get_many),
             booking_loader=DataLoader(load_fn=self.services.bookings.get_many),
             appointment_loader=DataLoader(load_fn=self.services.appointments.get_many),
         )

@@ -380,3 +380,16 @@ async def test_wrong_gateway_password_is_unauthenticated(
 async def test_a_syntax_error_is_coded_graphql_parse_failed(gateway: httpx.AsyncClient) -> None:
     body = await execute(gateway, "{ businessCalendars { ")
     assert error_codes(body) == ["GRAPHQL_PARSE_FAILED"]
+
+
+async def test_one_calendar_asked_for_under_aliases_is_read_once(
+    gateway: httpx.AsyncClient, upstream: httpx.AsyncClient
+) -> None:
+    aliases = " ".join(
+        f'c{n}: businessCalendar(id: "{DADS}") {{ name exceptions {{ name }} }}' for n in range(5)
+    )
+    await execute(gateway, "{ businessCalendars { id } }")  # logged in: no 401 and retry below
+    before = (await grs_requests(upstream)).get("queryBusinessCalendarBody", 0)
+    body = await execute(gateway, f"{{ {aliases} }}")
+    assert "errors" not in body
+    assert (await grs_requests(upstream))["queryBusinessCalendarBody"] == before + 1

@@ -130,14 +130,14 @@ class BusinessCalendar:
             return self.calendar
         # The list has no exceptions; the body does.
         ref = info.context.services.calendars.ref(self.id, self.tenant_id, self.package_id)
-        return await info.context.services.calendars.get(ref)
+        return await info.context.calendar_loader.load(ref)
 
     @classmethod
     async def resolve_reference(cls, info: Info, **key: str) -> BusinessCalendar:
         """Federation: the calendar another subgraph names by its key fields."""
         service = info.context.services.calendars
         ref = service.ref(key["id"], key["tenantId"], key["packageId"])
-        return cls.from_domain(await service.get(ref), ref)
+        return cls.from_domain(await info.context.calendar_loader.load(ref), ref)
 
     @classmethod
     def from_domain(cls, calendar: grs.BusinessCalendar, ref: grs.CalendarRef) -> BusinessCalendar:
@@ -269,7 +269,7 @@ class CalendarQuery:
         package_id: PackageArg = None,
     ) -> BusinessCalendar | None:
         ref = _ref(info, id, tenant_id, package_id)
-        return BusinessCalendar.from_domain(await info.context.services.calendars.get(ref), ref)
+        return BusinessCalendar.from_domain(await info.context.calendar_loader.load(ref), ref)
 
 
 @strawberry.type

@@ -174,6 +174,10 @@ class CalendarService:
         """The calendar with its exceptions, from the cache when fresh enough."""
         return await self._cache.read(_body_key(ref), lambda: self._client.calendar(ref))
 
+    async def get_many(self, refs: list[CalendarRef]) -> list[BusinessCalendar | BaseException]:
+        """Each calendar or the error it failed with, in order (a DataLoader's batch)."""
+        return await asyncio.gather(*(self.get(ref) for ref in refs), return_exceptions=True)
+
     async def create(
         self,
         settings: CalendarSettings,
