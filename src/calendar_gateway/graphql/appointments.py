@@ -156,19 +156,15 @@ class Appointment:
 
     @classmethod
     def from_domain(cls, appointment: xelion.Appointment) -> Appointment:
-        return cls(
-            id=strawberry.ID(appointment.oid),
-            subject=appointment.subject,
-            start=appointment.start,
-            end=appointment.end,
-            all_day_start=appointment.all_start_day,
-            all_day_end=appointment.all_end_day,
-            internal=appointment.internal,
-            detail=appointment,
-        )
+        return cls.from_summary(appointment, detail=appointment)
 
     @classmethod
-    def from_summary(cls, summary: xelion.AppointmentSummary) -> Appointment:
+    def from_summary(
+        cls,
+        summary: xelion.AppointmentSummary | xelion.Appointment,
+        detail: xelion.Appointment | None = None,
+    ) -> Appointment:
+        """From a list entry; its detail fields load when asked for, unless given."""
         return cls(
             id=strawberry.ID(summary.oid),
             subject=summary.subject,
@@ -177,7 +173,7 @@ class Appointment:
             all_day_start=summary.all_start_day,
             all_day_end=summary.all_end_day,
             internal=summary.internal,
-            detail=None,
+            detail=detail,
         )
 
 
