@@ -258,8 +258,8 @@ class CalendarService:
     async def _forget(self, ref: CalendarRef, calendar: BusinessCalendar) -> None:
         # The edit may have changed what the list shows (name, hours, lock) and the body,
         # cached under either of the calendar's two ids.
-        ids = {ref.calendar_id, calendar.id, calendar.external_id} - {None}
-        bodies = [_body_key(replace(ref, calendar_id=i)) for i in ids if i is not None]
+        ids = {i for i in (ref.calendar_id, calendar.id, calendar.external_id) if i is not None}
+        bodies = [_body_key(replace(ref, calendar_id=i)) for i in ids]
         await self._cache.forget(_list_key(ref.tenant_id, ref.package_id), *bodies)
 
     async def _run_edit(
