@@ -166,6 +166,9 @@ def gateway_env(
             continue
         secret = getattr(value, "get_secret_value", None)
         env[ENV_PREFIX + name.upper()] = str(secret() if secret else value)
+    # As a deployment without a collector runs: with the otel extra installed, the default
+    # (otlp) would build every span and send it to a collector that is not there.
+    env["OTEL_TRACES_EXPORTER"] = "none"
     return env
 
 

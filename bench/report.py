@@ -49,7 +49,8 @@ one run.
 Set-up, all on loopback: the three simulators (`bench/simulators.py`) add {latency_ms:.0f} ms to
 every vendor request; the gateway runs as production does (uvicorn, one worker, uvloop,
 httptools, no access log), configured like `calendar-gateway demo` with {results.connections}
-upstream connections per vendor, and with its read cache off (TTL 0) except in (c). The
+upstream connections per vendor, with its read cache off (TTL 0) except in (c), and with
+tracing off (`OTEL_TRACES_EXPORTER=none`, as a deployment without a collector runs it). The
 baseline (`bench/baseline.py`) makes the fan-out's upstream reads itself, with no GraphQL.
 The server under test has one core to itself; the simulators and the load generator
 (`bench/load.py`: closed loop, aiohttp, its own process) share the other. Each run lasts
