@@ -1,4 +1,5 @@
-"""OpenTelemetry spans when the ``otel`` extra is installed, and nothing at all when it is not.
+"""OpenTelemetry spans when the ``otel`` extra is installed, and nothing at all when it is not
+or when no tracer provider is (``OTEL_TRACES_EXPORTER=none``).
 
 A span per GraphQL operation (graphql/observability.py) and a client span per upstream call
 (the transport), which also carries the trace context to the vendor as ``traceparent``.
@@ -55,7 +56,7 @@ class SpanRecord:
 @contextlib.contextmanager
 def operation_span() -> Iterator[SpanRecord]:
     """A server span for one GraphQL operation; its name is set once the document is parsed."""
-    if trace is None:
+    if not _recording():
         yield SpanRecord(None)
         return
     with _tracer().start_as_current_span("graphql", kind=trace.SpanKind.SERVER) as span:
@@ -67,7 +68,7 @@ def upstream_span(
     upstream: str, method: str, path: str, headers: MutableMapping[str, str]
 ) -> Iterator[SpanRecord]:
     """A client span for one call to ``upstream``; puts its trace context in ``headers``."""
-    if trace is None or propagate is None:
+    if not _recording() or propagate is None:
         yield SpanRecord(None)
         return
     attributes = {
@@ -80,6 +81,14 @@ def upstream_span(
     ) as span:
         propagate.inject(headers)
         yield SpanRecord(span)
+
+
+def _recording() -> bool:
+    # Until a provider is installed (by configure, or by whoever embeds the gateway), the
+    # API's spans record nothing and carry no trace context: skip them and their cost.
+    return trace is not None and not isinstance(
+        trace.get_tracer_provider(), trace.ProxyTracerProvider
+    )
 
 
 @functools.cache
