@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import asyncio
 import hashlib
+from collections import Counter
 from collections.abc import Awaitable, Callable
 from typing import Any, TypeVar, cast
 
@@ -25,6 +26,10 @@ T = TypeVar("T")
 def open_store(redis_url: str | None, namespace: str) -> BaseCache:
     store = cast(BaseCache, Cache.from_url(redis_url or "memory://"))
     store.serializer = PickleSerializer()
+    if redis_url is None:
+        # Memory answers without I/O, so there is nothing for a timeout to bound, and
+        # aiocache would start a task per call (asyncio.wait_for) to enforce one.
+        store.timeout = None
     store.namespace = f"{namespace}:"
     return store
 
@@ -40,7 +45,7 @@ class ReadCache:
     """Answers of one upstream identity, read through and de-duplicated while in flight.
 
     ``ttl_seconds == 0`` stores nothing, but identical reads in flight still share
-    one upstream call.
+    one upstream call; reads then never touch the store.
     """
 
     def __init__(self, store: BaseCache, name: str, identity: str, ttl_seconds: float) -> None:
@@ -53,6 +58,8 @@ class ReadCache:
         self._in_flight: dict[str, asyncio.Future[Any]] = {}
         # Moves on at every invalidation: a load that saw it move may hold stale data.
         self._epoch = 0
+        # With TTL 0, each group's invalidations in this process (see _generation).
+        self._local_generations: Counter[str] = Counter()
 
     async def read(self, key: str, load: Callable[[], Awaitable[T]], *, group: str = "") -> T:
         """The cached answer for ``key``, or ``load()``'s, shared with concurrent readers."""
@@ -85,6 +92,7 @@ class ReadCache:
     async def forget_group(self, group: str) -> None:
         """Invalidate every key read under ``group`` (e.g. all listed ranges) at once."""
         self._epoch += 1
+        self._local_generations[group] += 1
         await self._store.increment(self._generation_key(group))
 
     async def _load(self, full_key: str, load: Callable[[], Awaitable[T]]) -> T:
@@ -98,8 +106,16 @@ class ReadCache:
         if not group:
             return f"{self._scope}:{key}"
         # A group's keys carry its generation; forget_group moves it on.
-        generation = await self._store.get(self._generation_key(group), loads_fn=_counter)
-        return f"{self._scope}:{group}@{generation}:{key}"
+        return f"{self._scope}:{group}@{await self._generation(group)}:{key}"
+
+    async def _generation(self, group: str) -> int:
+        if self._ttl == 0:
+            # Nothing is stored, so a key only names a read in flight: this process's own
+            # count keeps a read begun before a write from being shared after it, as
+            # forget() does for single keys, without a round trip to the store per read.
+            return self._local_generations[group]
+        generation: int = await self._store.get(self._generation_key(group), loads_fn=_counter)
+        return generation
 
     def _generation_key(self, group: str) -> str:
         return f"{self._scope}:generation:{group}"

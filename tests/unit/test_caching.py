@@ -3,8 +3,10 @@
 from __future__ import annotations
 
 import asyncio
+from typing import cast
 
 import pytest
+from aiocache.base import BaseCache
 
 from calendar_gateway.caching import ReadCache, open_store
 
@@ -52,6 +54,31 @@ async def test_zero_ttl_stores_nothing() -> None:
     await reads.read("body:1", upstream.load)
     await reads.read("body:1", upstream.load)
     assert upstream.calls == 2
+
+
+class UnreachableStore:
+    """A store that fails every call: reads that need no store never notice it."""
+
+    def __getattr__(self, name: str) -> object:
+        raise AssertionError(f"the store was used: {name}")
+
+
+async def test_zero_ttl_reads_never_touch_the_store() -> None:
+    reads = ReadCache(cast(BaseCache, UnreachableStore()), "test", "bookings|http://s|u", 0)
+    upstream = Upstream()
+    assert await reads.read("booking:1", upstream.load) == {"call": 1}
+    assert await reads.read("booking:1", upstream.load, group="bookings") == {"call": 2}
+
+
+async def test_zero_ttl_a_group_invalidation_is_not_shared_with_a_read_begun_before_it() -> None:
+    reads, upstream = cache(ttl=0), Upstream()
+    upstream.gate.clear()
+    before = asyncio.create_task(reads.read("booking:1", upstream.load, group="bookings"))
+    await upstream.started.wait()
+    await reads.forget_group("bookings")  # a write landed while the read was out
+    after = asyncio.create_task(reads.read("booking:1", upstream.load, group="bookings"))
+    upstream.gate.set()
+    assert (await before, await after) == ({"call": 1}, {"call": 2})
 
 
 async def test_answers_never_cross_upstream_identities() -> None:
