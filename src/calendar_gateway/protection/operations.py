@@ -16,11 +16,13 @@ def is_operation(scope: Scope) -> bool:
 def _is_ide_page(scope: Scope) -> bool:
     # Strawberry's rule for rendering GraphiQL, minus the GET persisted-query requests (no
     # query, but extensions) that a browser's Accept header would otherwise let through.
+    # Asked once per guard for every operation: a POST is settled without parsing anything.
+    if scope["method"] != "GET":
+        return False
     params = QueryParams(scope["query_string"])
     accept = Headers(scope=scope).get("accept", "")
     return (
-        scope["method"] == "GET"
-        and "query" not in params
+        "query" not in params
         and "extensions" not in params
         and ("text/html" in accept or "*/*" in accept)
     )
