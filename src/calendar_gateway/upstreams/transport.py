@@ -10,6 +10,7 @@ from dataclasses import dataclass
 from typing import Any
 
 import httpx
+from prometheus_client import Counter
 
 from calendar_gateway import correlation, metrics, tracing
 from calendar_gateway.upstreams.aiohttp_transport import AiohttpTransport
@@ -84,6 +85,9 @@ class Transport:
             transport=AiohttpTransport(limits),
         )
         self._slots = asyncio.Semaphore(max_concurrency)
+        # Looked up once: labels() takes a lock and builds a key on every call.
+        self._duration = metrics.UPSTREAM_DURATION.labels(upstream)
+        self._outcomes: dict[tuple[str, str], Counter] = {}
         self._retry = retry or RetryPolicy()
         self._sleep = sleep
         self._clock = clock
@@ -160,7 +164,7 @@ class Transport:
     async def _attempt(self, call: _Call) -> httpx.Response:
         method, url = call.method, call.url
         if not self.circuit.admit():
-            metrics.UPSTREAM_REQUESTS.labels(self.upstream, method, "circuit_open").inc()
+            self._count(method, "circuit_open")
             raise UpstreamUnavailableError(self.upstream, "upstream circuit is open")
         sent = dict(call.headers)
         async with self._slot():
@@ -193,8 +197,15 @@ class Transport:
         return _Slot(self.upstream, self._slots, self._timeout.pool)
 
     def _record(self, method: str, status: str, started: float) -> None:
-        metrics.UPSTREAM_REQUESTS.labels(self.upstream, method, status).inc()
-        metrics.UPSTREAM_DURATION.labels(self.upstream).observe(time.perf_counter() - started)
+        self._count(method, status)
+        self._duration.observe(time.perf_counter() - started)
+
+    def _count(self, method: str, outcome: str) -> None:
+        counter = self._outcomes.get((method, outcome))
+        if counter is None:
+            counter = metrics.UPSTREAM_REQUESTS.labels(self.upstream, method, outcome)
+            self._outcomes[method, outcome] = counter
+        counter.inc()
 
     def _failed(self, method: str, url: str, reason: str) -> None:
         self.circuit.failed()
@@ -212,6 +223,10 @@ class _Slot:
         self._wait = wait
 
     async def __aenter__(self) -> None:
+        if not self._slots.locked():
+            # Free: acquired without suspending, so there is no wait for a timer to bound.
+            await self._slots.acquire()
+            return
         try:
             async with asyncio.timeout(self._wait):
                 await self._slots.acquire()
