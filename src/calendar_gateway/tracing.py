@@ -1,5 +1,5 @@
 """OpenTelemetry spans when the ``otel`` extra is installed, and nothing at all when it is not
-or when no tracer provider is (``OTEL_TRACES_EXPORTER=none``).
+or when ``OTEL_TRACES_EXPORTER`` is ``none``.
 
 A span per GraphQL operation (graphql/observability.py) and a client span per upstream call
 (the transport), which also carries the trace context to the vendor as ``traceparent``.
@@ -84,11 +84,12 @@ def upstream_span(
 
 
 def _recording() -> bool:
-    # Until a provider is installed (by configure, or by whoever embeds the gateway), the
-    # API's spans record nothing and carry no trace context: skip them and their cost.
-    return trace is not None and not isinstance(
-        trace.get_tracer_provider(), trace.ProxyTracerProvider
-    )
+    # Without a provider (none installed yet, or the no-op one of OTEL_TRACES_EXPORTER=none)
+    # the API's spans record nothing and carry no trace context: skip them and their cost.
+    if trace is None:
+        return False
+    provider = trace.get_tracer_provider()
+    return not isinstance(provider, (trace.ProxyTracerProvider, trace.NoOpTracerProvider))
 
 
 @functools.cache
@@ -100,6 +101,10 @@ def _tracer() -> Tracer:
 def configure(exporter: str) -> None:
     """Send spans to ``exporter`` ("otlp", "console" or "none"), if the extra is installed."""
     if exporter == "none":
+        if trace is not None:
+            # Said once: until a provider is set, the API looks one up in os.environ for
+            # every span, which cost as much as the no-op span itself.
+            trace.set_tracer_provider(trace.NoOpTracerProvider())
         return
     try:
         from opentelemetry.sdk.trace import TracerProvider  # noqa: PLC0415 - optional extra
