@@ -91,13 +91,17 @@ def _calendars(
     client = CalendarsClient(
         transport, settings.calendars_user, settings.calendars_password.get_secret_value()
     )
-    return CalendarService(
+    service = CalendarService(
         client,
         _read_cache(store, settings, "calendars", settings.calendars_user),
         _mutex(settings, stack),
         settings.calendars_tenant,
         settings.calendars_package,
     )
+    # Pushed after the transport's close, so it runs first: an edit whose client went
+    # away still finishes, and unlocks, before the connections close.
+    stack.push_async_callback(service.drain)
+    return service
 
 
 def _mutex(settings: Settings, stack: contextlib.AsyncExitStack) -> Mutex:

@@ -393,3 +393,16 @@ async def test_one_calendar_asked_for_under_aliases_is_read_once(
     body = await execute(gateway, f"{{ {aliases} }}")
     assert "errors" not in body
     assert (await grs_requests(upstream))["queryBusinessCalendarBody"] == before + 1
+
+
+async def test_shutdown_lets_an_orphaned_edit_finish_and_unlock(
+    simulator_url: str, upstream: httpx.AsyncClient
+) -> None:
+    await inject(upstream, method="PUT", path="businesscalendarbody", delay=0.5)
+    variables = {"query": ADD, "variables": {"id": DADS, "exception": holiday("Last")}}
+    async with gateway_client(settings_for(simulator_url)) as gateway:
+        with pytest.raises(httpx.ReadTimeout):
+            await gateway.post("/graphql", json=variables, timeout=0.1)
+    # The gateway has shut down; its edit was under way when it began to.
+    assert (await locks(upstream))[DADS] is False
+    assert "Last" in await exception_names(upstream)

@@ -93,11 +93,13 @@ def _apply(error: GraphQLError) -> None:
         error.message = _in_graphql_terms(error.message)
         error.extensions = {"code": "BAD_USER_INPUT"}
         return
-    if original is None or isinstance(original, GraphQLError):
-        return
-    extensions = extensions_for(original)
+    if (error.extensions or {}).get("code"):
+        return  # raised already coded, e.g. a field's own upstream error
+    extensions = None if original is None else extensions_for(original)
     if extensions is None:
-        log.error("unexpected error in %s", error.path, exc_info=original)
+        # Unexpected: an exception of ours, or graphql-core's own complaint while executing
+        # (a null in a non-null field) - either way the server's fault, not the client's.
+        log.error("unexpected error in %s: %s", error.path, error.message, exc_info=original)
         error.message = INTERNAL_MESSAGE
         error.extensions = {"code": "INTERNAL_SERVER_ERROR"}
         error.original_error = None  # logged once; nothing of it goes further

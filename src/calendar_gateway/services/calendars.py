@@ -40,6 +40,9 @@ log = logging.getLogger(__name__)
 
 T = TypeVar("T")
 
+DRAIN_SECONDS = 30.0
+"""How long shutdown waits for running edits: each is a handful of bounded upstream calls."""
+
 
 @dataclass(frozen=True)
 class ExceptionDraft:
@@ -254,6 +257,11 @@ class CalendarService:
         edit.add_done_callback(lambda _: metrics.EDITS_IN_FLIGHT.dec())
         # A cancelled request (client gone) stops waiting; the edit itself runs on.
         return await asyncio.shield(edit)
+
+    async def drain(self) -> None:
+        """Wait, a bounded time, for edits whose clients went away to finish and unlock."""
+        if self._edits:
+            await asyncio.wait(set(self._edits), timeout=DRAIN_SECONDS)
 
     async def _forget(self, ref: CalendarRef, calendar: BusinessCalendar) -> None:
         # The edit may have changed what the list shows (name, hours, lock) and the body,
