@@ -18,6 +18,7 @@ from calendar_gateway.graphql.bookings import BookingMutation, BookingQuery
 from calendar_gateway.graphql.calendars import CalendarMutation, CalendarQuery
 from calendar_gateway.graphql.context import Info
 from calendar_gateway.graphql.errors import apply_contract
+from calendar_gateway.graphql.executor import Executor
 from calendar_gateway.graphql.limits import limits
 from calendar_gateway.graphql.observability import OperationObserver
 from calendar_gateway.graphql.scalars import SCALARS
@@ -94,6 +95,7 @@ def create_schema(settings: Settings | None = None) -> strawberry.Schema:
             ValidationCache,
             *(limits(settings) if settings else []),
         ],
+        execution_context_class=Executor,
         config=StrawberryConfig(
             scalar_map=SCALARS,
             batching_config=(
