@@ -110,11 +110,12 @@ def xml_404(error_id: str, text: str) -> Handler:
 
 
 def client_for(handler: Handler, page_size: int = 100) -> BookingsClient:
-    http = httpx.AsyncClient(
-        transport=httpx.MockTransport(handler), base_url="http://synergist.test"
-    )
     transport = Transport(
-        "bookings", "http://synergist.test", timeout=5, max_concurrency=4, client=http
+        "bookings",
+        "http://synergist.test",
+        timeout=5,
+        max_concurrency=4,
+        transport=httpx.MockTransport(handler),
     )
     return BookingsClient(transport, "user", PASSWORD, page_size=page_size)
 
