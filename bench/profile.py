@@ -14,7 +14,7 @@ _FRAME = re.compile(r"^(?P<function>.*) \((?P<file>[^()]*?)(?::\d+)?\)$")
 _PACKAGE = re.compile(r"(?:^|site-packages/|src/)(?P<package>[A-Za-z0-9_<>. -]+?)(?:/|\.py$|$)")
 
 Shares = list[tuple[str, float]]
-_ROOTS = 0.6
+_EVENT_LOOP = "Runner.run (asyncio/runners.py)"
 
 
 async def record(pid: int, seconds: float, output: Path) -> None:
@@ -58,16 +58,23 @@ def summarise(collapsed: str, top: int = 15) -> Profile:
         function, package = frames[-1]
         functions[function] += int(count)
         packages[package] += int(count)
-        for name in {name for name, _ in frames}:
+        for name in {name for name, _ in frames[_below_event_loop(frames) :]}:
             inclusive[name] += int(count)
     total = sum(packages.values()) or 1
-    # Frames in nearly every sample (the server's and the event loop's) say nothing.
-    inside = [(name, n / total) for name, n in inclusive.most_common() if n / total < _ROOTS]
     return Profile(
         functions=[(name, n / total) for name, n in functions.most_common(top)],
         packages=[(name, n / total) for name, n in packages.most_common()],
-        inclusive=inside[: top * 2],
+        inclusive=[(name, n / total) for name, n in inclusive.most_common(top * 2)],
     )
+
+
+def _below_event_loop(frames: list[tuple[str, str]]) -> int:
+    """Where a sample's own frames start: past the process's, down to the event loop's.
+
+    Those are in every sample that reaches the loop, and say nothing of where time goes.
+    """
+    names = [name for name, _ in frames]
+    return names.index(_EVENT_LOOP) + 1 if _EVENT_LOOP in names else 0
 
 
 def _describe(frame: str) -> tuple[str, str]:

@@ -343,8 +343,8 @@ def _profile(results: Results) -> str:
         "## Profile of the gateway at full load\n\n"
         f"py-spy, sampling the gateway worker during a {results.connections}-connection "
         "fan-out run. Self time says where the CPU was when sampled; inclusive time, what "
-        "it was inside of (a frame's callees included; frames in most samples, such as the "
-        "event loop's, left out).\n\n"
+        "it was inside of (a frame's callees included; the process's own frames, down to "
+        "the event loop's, left out).\n\n"
         "| package (self) | share |\n|---|---:|\n"
         + _shares(profile.packages, 0.01, code=False)
         + "\n\n| function (self) | share |\n|---|---:|\n"
