@@ -78,3 +78,29 @@ async def until_locked(upstream: httpx.AsyncClient) -> None:
             return
         await asyncio.sleep(0.005)
     pytest.fail("the lock never showed")
+
+
+async def test_a_held_request_is_applied_after_the_delay_though_its_client_gave_up(
+    upstream: httpx.AsyncClient,
+) -> None:
+    await inject(upstream, path="lockcalendar", delay=0.3, hold=True)
+    auth = await grs_as(upstream, "demo")
+    with pytest.raises(httpx.ReadTimeout):
+        await upstream.get(LOCK, auth=auth, timeout=0.05)
+    assert (await locks(upstream))[DADS] is False  # held: not applied yet
+    await until_locked(upstream)
+
+
+async def test_a_held_request_meets_the_state_of_the_moment_it_is_applied(
+    upstream: httpx.AsyncClient,
+) -> None:
+    # Sent while the calendar is unlocked, applied once another user holds it: refused.
+    await inject(upstream, method="PUT", path="businesscalendarbody", delay=0.3, hold=True)
+    demo, other = await grs_as(upstream, "demo"), await grs_as(upstream, "other")
+    (await upstream.get(LOCK, auth=demo)).raise_for_status()
+    body = f"{PACKAGE}/businesscalendarbody/{DADS}"
+    put = asyncio.create_task(upstream.put(body, json={"exceptions": []}, auth=demo))
+    await asyncio.sleep(0.05)  # the PUT has reached the fault layer and is held
+    (await upstream.get(f"{PACKAGE}/unlockcalendar/{DADS}", auth=demo)).raise_for_status()
+    (await upstream.get(LOCK, auth=other)).raise_for_status()
+    assert (await put).status_code == 412

@@ -9,6 +9,9 @@ mid-response when ``drop`` is true; with neither, the request goes through after
 is struck, for an error rate; a request it spares may meet the next matching fault. With
 ``"after": true`` the simulator handles the request first and the fault strikes its answer:
 the change is made, but the answer comes late, is replaced by ``status``, or is dropped.
+With ``"hold": true`` the simulator receives the request whole, holds it ``delay`` seconds,
+then handles it whether or not the client is still there, as a real vendor behind a slow
+proxy does: a write the client gave up on lands late, and meets the state of that moment.
 ``DELETE`` clears all.
 """
 
@@ -39,6 +42,7 @@ class Fault:
     times: int | None = 1
     rate: float = 1.0
     after: bool = False
+    hold: bool = False
 
     def matches(self, method: str, path: str) -> bool:
         if self.times == 0 or (self.method and self.method != method):
@@ -72,6 +76,9 @@ class FaultInjection:
             return
         if fault.times is not None:
             fault.times -= 1
+        if fault.hold:
+            await self._hold(fault, scope, receive, send)
+            return
         if not fault.after:
             await asyncio.sleep(fault.delay)
             await _strike(fault, send, lambda: self.app(scope, receive, send))
@@ -84,6 +91,21 @@ class FaultInjection:
         await self.app(scope, receive, keep)
         await asyncio.sleep(fault.delay)
         await _strike(fault, send, lambda: _replay(answer, send))
+
+    async def _hold(self, fault: Fault, scope: Scope, receive: Receive, send: Send) -> None:
+        body = await _body(receive)
+        await asyncio.sleep(fault.delay)
+        delivered = False
+
+        async def replay() -> Message:
+            nonlocal delivered
+            if delivered:
+                return await receive()  # all that is left to receive: the disconnect
+            delivered = True
+            return {"type": "http.request", "body": body, "more_body": False}
+
+        # The server drops what is sent to a client that has gone: the change is made anyway.
+        await self.app(scope, replay, send)
 
     async def _admin(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["method"] == "DELETE":
@@ -106,6 +128,7 @@ class FaultInjection:
                 times=spec.get("times", 1),
                 rate=float(spec.get("rate", 1.0)),
                 after=bool(spec.get("after", False)),
+                hold=bool(spec.get("hold", False)),
             )
         )
         await _answer(send, 201, {"faults": len(self.faults)})
