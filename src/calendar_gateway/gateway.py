@@ -17,10 +17,17 @@ from redis.asyncio import Redis
 from calendar_gateway.caching import ReadCache, close_store, open_store
 from calendar_gateway.graphql.context import Services
 from calendar_gateway.graphql.persisted_queries import PersistedQueries
-from calendar_gateway.locking import LocalMutex, Mutex, RedisMutex
+from calendar_gateway.locking import (
+    LocalLockHolders,
+    LocalMutex,
+    LockHolders,
+    Mutex,
+    RedisLockHolders,
+    RedisMutex,
+)
 from calendar_gateway.services.appointments import AppointmentService
 from calendar_gateway.services.bookings import BookingService
-from calendar_gateway.services.calendars import CalendarService
+from calendar_gateway.services.calendars import CalendarService, EditBudget
 from calendar_gateway.services.timezones import resolve_zone
 from calendar_gateway.settings import Settings
 from calendar_gateway.upstreams.appointments import AppointmentsClient
@@ -30,6 +37,8 @@ from calendar_gateway.upstreams.circuit import CircuitBreaker
 from calendar_gateway.upstreams.retry import RetryPolicy
 from calendar_gateway.upstreams.transport import Transport
 from calendar_gateway.upstreams.xelion_session import XelionCredentials, XelionSession
+
+REDIS_TIMEOUT_SECONDS = 2.0
 
 
 @dataclass(frozen=True)
@@ -58,8 +67,15 @@ def start_gateway(settings: Settings, stack: contextlib.AsyncExitStack) -> Gatew
     return Gateway(services, transports, PersistedQueries(store))
 
 
+def _call_timeout(settings: Settings, upstream: str) -> float:
+    timeout: float = (
+        getattr(settings, f"{upstream}_timeout_seconds") or settings.upstream_timeout_seconds
+    )
+    return timeout
+
+
 def _transport(settings: Settings, upstream: str, base_url: str) -> Transport:
-    read = getattr(settings, f"{upstream}_timeout_seconds") or settings.upstream_timeout_seconds
+    read = _call_timeout(settings, upstream)
     return Transport(
         upstream,
         base_url,
@@ -88,15 +104,17 @@ def _read_cache(store: BaseCache, settings: Settings, upstream: str, user: str) 
 def _calendars(
     settings: Settings, transport: Transport, store: BaseCache, stack: contextlib.AsyncExitStack
 ) -> CalendarService:
-    client = CalendarsClient(
-        transport, settings.calendars_user, settings.calendars_password.get_secret_value()
-    )
+    password = settings.calendars_password.get_secret_value()
+    client = CalendarsClient(transport, settings.calendars_user, password)
+    mutex, holders = _edit_locks(settings, stack)
     service = CalendarService(
         client,
         _read_cache(store, settings, "calendars", settings.calendars_user),
-        _mutex(settings, stack),
+        mutex,
         settings.calendars_tenant,
         settings.calendars_package,
+        holders=holders,
+        budget=EditBudget(settings.edit_timeout_seconds, _call_timeout(settings, "calendars")),
     )
     # Pushed after the transport's close, so it runs first: an edit whose client went
     # away still finishes, and unlocks, before the connections close.
@@ -104,13 +122,24 @@ def _calendars(
     return service
 
 
-def _mutex(settings: Settings, stack: contextlib.AsyncExitStack) -> Mutex:
+def _edit_locks(settings: Settings, stack: contextlib.AsyncExitStack) -> tuple[Mutex, LockHolders]:
     if settings.redis_url is None:
-        return LocalMutex()
-    redis = Redis.from_url(settings.redis_url)
+        return LocalMutex(), LocalLockHolders()
+    # A Redis that stops answering fails an edit in seconds, not at the OS's TCP timeout.
+    redis = Redis.from_url(
+        settings.redis_url,
+        socket_timeout=REDIS_TIMEOUT_SECONDS,
+        socket_connect_timeout=REDIS_TIMEOUT_SECONDS,
+        health_check_interval=REDIS_TIMEOUT_SECONDS,
+    )
     stack.push_async_callback(redis.aclose)
     # Gateways in front of different GRS servers may share one Redis.
-    return RedisMutex(redis, f"{settings.redis_key_prefix}:{settings.calendars_url}")
+    prefix = f"{settings.redis_key_prefix}:{settings.calendars_url}"
+    secret = f"{settings.calendars_user}:{settings.calendars_password.get_secret_value()}"
+    return (
+        RedisMutex(redis, prefix, lease_seconds=settings.edit_lease_seconds),
+        RedisLockHolders(redis, prefix, secret),
+    )
 
 
 def _bookings(settings: Settings, transport: Transport, store: BaseCache) -> BookingService:

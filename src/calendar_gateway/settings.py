@@ -63,6 +63,12 @@ class Settings(BaseSettings):
     circuit_reset_seconds: float = Field(default=30.0, gt=0)
     """How long an open circuit fails calls at once before one probe call may go through."""
 
+    # Calendar edits.
+    edit_timeout_seconds: float = Field(default=60.0, gt=0)
+    """The longest a calendar edit takes to answer; see the README's guarantees."""
+    edit_lease_seconds: float = Field(default=15.0, gt=0)
+    """With Redis: how long a replica that died mid-edit keeps other edits of a calendar out."""
+
     # Operations.
     readiness_cache_seconds: float = Field(default=2.0, ge=0)
     """How long /readyz reuses its last probe of the upstreams."""
@@ -124,6 +130,19 @@ class Settings(BaseSettings):
                 " (see the configuration table in README.md)",
             )
         return keys
+
+    @field_validator("edit_timeout_seconds")
+    @classmethod
+    def _room_for_write_unlock_and_read(cls, budget: float, info: ValidationInfo) -> float:
+        call = info.data.get("calendars_timeout_seconds") or info.data.get(
+            "upstream_timeout_seconds", 10.0
+        )
+        if budget <= 3 * call:
+            raise PydanticCustomError(
+                "edit_budget",
+                "must exceed three GRS call timeouts (the write, the unlock and the read after)",
+            )
+        return budget
 
     @field_validator("jwt_secret")
     @classmethod

@@ -25,7 +25,7 @@ async def test_two_replicas_never_hold_one_key_at_once(redis: Redis, redis_prefi
 
     async def edit(mutex: RedisMutex) -> None:
         nonlocal inside, most_inside
-        async with mutex.hold("calendar:1"):
+        async with mutex.hold("calendar:1", 60):
             inside += 1
             most_inside = max(most_inside, inside)
             await asyncio.sleep(0.01)
@@ -37,7 +37,7 @@ async def test_two_replicas_never_hold_one_key_at_once(redis: Redis, redis_prefi
 
 async def test_release_leaves_no_key(redis: Redis, redis_prefix: str) -> None:
     mutex = RedisMutex(redis, redis_prefix)
-    async with mutex.hold("calendar:1"):
+    async with mutex.hold("calendar:1", 60):
         assert await mutex.held() == [f"{redis_prefix}:mutex:calendar:1"]
     assert await mutex.held() == []
 
@@ -45,16 +45,16 @@ async def test_release_leaves_no_key(redis: Redis, redis_prefix: str) -> None:
 async def test_a_dead_replicas_lease_expires(redis: Redis, redis_prefix: str) -> None:
     # A replica that died mid-edit left its lease behind and renews it no more.
     await redis.set(f"{redis_prefix}:mutex:calendar:1", "dead-replica", px=200)
-    mutex = RedisMutex(redis, redis_prefix, wait_seconds=5)
-    async with mutex.hold("calendar:1"):
+    mutex = RedisMutex(redis, redis_prefix)
+    async with mutex.hold("calendar:1", 5):
         assert await redis.get(f"{redis_prefix}:mutex:calendar:1") != b"dead-replica"
 
 
 async def test_a_running_edit_keeps_its_lease(redis: Redis, redis_prefix: str) -> None:
     holder = RedisMutex(redis, redis_prefix, lease_seconds=0.2)
-    contender = RedisMutex(redis, redis_prefix, wait_seconds=0.4)
-    async with holder.hold("calendar:1"):
+    contender = RedisMutex(redis, redis_prefix)
+    async with holder.hold("calendar:1", 60):
         with pytest.raises(Exception, match="mutex"):
             # Twice the lease: without renewal the contender would get in.
-            async with contender.hold("calendar:1"):
+            async with contender.hold("calendar:1", 0.4):
                 pass

@@ -9,7 +9,11 @@ from typing import Any
 from graphql.error import GraphQLError
 from strawberry.exceptions import StrawberryInputCoercionError
 
-from calendar_gateway.services.errors import InvalidInputError
+from calendar_gateway.services.errors import (
+    EditStoreUnavailableError,
+    EditTimeoutError,
+    InvalidInputError,
+)
 from calendar_gateway.upstreams.errors import (
     BadRequestError,
     CalendarLockedError,
@@ -33,6 +37,10 @@ def extensions_for(error: Exception) -> dict[str, Any] | None:
     """The ``extensions`` of a known failure, or None for one we did not expect."""
     if isinstance(error, InvalidInputError):
         return {"code": "BAD_USER_INPUT", "field": error.field}
+    if isinstance(error, EditTimeoutError):
+        return {"code": "EDIT_TIMEOUT"}
+    if isinstance(error, EditStoreUnavailableError):
+        return {"code": "EDIT_UNAVAILABLE"}
     if isinstance(error, UpstreamError):
         return {"code": _upstream_code(error), "upstream": error.upstream, **_details(error)}
     return None

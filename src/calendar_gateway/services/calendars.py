@@ -10,14 +10,23 @@ from collections.abc import AsyncIterator, Awaitable, Callable
 from dataclasses import dataclass, replace
 from datetime import date, datetime, time
 from time import perf_counter
-from typing import TypeVar
 
 from calendar_gateway import metrics
 from calendar_gateway.caching import ReadCache
-from calendar_gateway.locking import Mutex
-from calendar_gateway.services.errors import InvalidInputError
+from calendar_gateway.locking import (
+    LockHolders,
+    LockStoreUnavailableError,
+    Mutex,
+    MutexTimeoutError,
+)
+from calendar_gateway.services.errors import (
+    EditStoreUnavailableError,
+    EditTimeoutError,
+    InvalidInputError,
+)
 from calendar_gateway.services.timezones import UnknownTimeZoneError, resolve_zone
 from calendar_gateway.upstreams.calendars import (
+    UPSTREAM,
     BusinessCalendar,
     CalendarException,
     CalendarRef,
@@ -28,8 +37,10 @@ from calendar_gateway.upstreams.calendars import (
     RelativeType,
     Weekday,
     is_uuid,
+    same_exceptions,
 )
 from calendar_gateway.upstreams.errors import (
+    CalendarLockedError,
     LockLostError,
     NotFoundError,
     UpstreamError,
@@ -38,7 +49,8 @@ from calendar_gateway.upstreams.errors import (
 
 log = logging.getLogger(__name__)
 
-T = TypeVar("T")
+SESSIONS = 3
+"""Edit sessions one edit may take: a token found expired at the lock, then one mid-session."""
 
 DRAIN_SECONDS = 30.0
 """How long shutdown waits for running edits: each is a handful of bounded upstream calls."""
@@ -129,6 +141,41 @@ def validate_settings(settings: CalendarSettings) -> None:
             ) from None
 
 
+@dataclass(frozen=True)
+class EditBudget:
+    """How long an edit may take, from the request to its answer.
+
+    The write, the unlock and the read of the result each take at most one GRS call
+    timeout; what comes before them (the wait for the calendar's mutex, the lock, the
+    fresh read) must be over by ``total`` less those three, or the edit stops unwritten.
+    """
+
+    total: float
+    call: float
+
+    @property
+    def before_write(self) -> float:
+        return self.total - 3 * self.call
+
+
+@dataclass(frozen=True)
+class _Write:
+    """An edit's one write, and how a later read tells whether it landed (None: gone)."""
+
+    send: Callable[[CalendarsClient], Awaitable[BusinessCalendar | None]]
+    landed: Callable[[BusinessCalendar | None], bool]
+
+
+@dataclass(frozen=True)
+class _Outcome:
+    before: BusinessCalendar
+    after: BusinessCalendar | None
+    """The calendar once the session gave its lock back; None when it is gone."""
+
+
+Plan = Callable[[BusinessCalendar], _Write]
+
+
 class CalendarService:
     """Reads and edits business calendars in GRS.
 
@@ -143,15 +190,20 @@ class CalendarService:
         mutex: Mutex,
         tenant_id: str,
         package_id: str,
+        *,
+        holders: LockHolders,
+        budget: EditBudget,
     ) -> None:
         self._client = client
         self._cache = cache
         self._mutex = mutex
+        self._holders = holders
+        self._budget = budget
         self._tenant_id = tenant_id
         self._package_id = package_id
         # Edits run detached from the request, so a client that goes away cannot cut
         # one short between lock and unlock; this keeps them referenced until done.
-        self._edits: set[asyncio.Task[object]] = set()
+        self._edits: set[asyncio.Task[None]] = set()
 
     @property
     def mutex(self) -> Mutex:
@@ -199,11 +251,13 @@ class CalendarService:
     async def update(self, ref: CalendarRef, settings: CalendarSettings) -> BusinessCalendar:
         validate_settings(settings)
 
-        async def change(current: BusinessCalendar) -> BusinessCalendar:
-            await self._client.modify(ref, settings)
-            return await self._client.calendar(ref)
+        def plan(current: BusinessCalendar) -> _Write:
+            return _Write(
+                send=lambda grs: grs.modify(ref, settings),
+                landed=lambda after: after is not None and _has_settings(after, settings),
+            )
 
-        return _released(await self._edit(ref, change))
+        return _calendar_after(await self._edit(ref, plan))
 
     async def replace_exceptions(
         self, ref: CalendarRef, drafts: list[ExceptionDraft]
@@ -212,51 +266,53 @@ class CalendarService:
             draft.validate()
         _require_unique_names(drafts)
 
-        async def change(current: BusinessCalendar) -> BusinessCalendar:
-            exceptions = tuple(d.resolve(current.time_zone_id) for d in drafts)
-            return _ids_of(current, await self._client.replace_exceptions(ref, exceptions))
+        def plan(current: BusinessCalendar) -> _Write:
+            return _replacing(ref, tuple(d.resolve(current.time_zone_id) for d in drafts))
 
-        return _released(await self._edit(ref, change))
+        return _calendar_after(await self._edit(ref, plan))
 
     async def add_exception(self, ref: CalendarRef, draft: ExceptionDraft) -> BusinessCalendar:
         draft.validate()
 
-        async def change(current: BusinessCalendar) -> BusinessCalendar:
+        def plan(current: BusinessCalendar) -> _Write:
             existing = current.exceptions or ()
             if any(e.name == draft.name for e in existing):
                 raise InvalidInputError("name", f"the calendar already has {draft.name!r}")
-            added = (*existing, draft.resolve(current.time_zone_id))
-            return _ids_of(current, await self._client.replace_exceptions(ref, added))
+            return _replacing(ref, (*existing, draft.resolve(current.time_zone_id)))
 
-        return _released(await self._edit(ref, change))
+        return _calendar_after(await self._edit(ref, plan))
 
     async def remove_exception(self, ref: CalendarRef, name: str) -> BusinessCalendar:
-        async def change(current: BusinessCalendar) -> BusinessCalendar:
+        def plan(current: BusinessCalendar) -> _Write:
             existing = current.exceptions or ()
             kept = tuple(e for e in existing if e.name != name)
             if len(kept) == len(existing):
                 raise InvalidInputError("name", f"the calendar has no exception {name!r}")
-            return _ids_of(current, await self._client.replace_exceptions(ref, kept))
+            return _replacing(ref, kept)
 
-        return _released(await self._edit(ref, change))
+        return _calendar_after(await self._edit(ref, plan))
 
     async def delete(self, ref: CalendarRef) -> str:
-        async def change(current: BusinessCalendar) -> str:
-            await self._client.delete(ref)
-            return current.id
+        async def send(grs: CalendarsClient) -> None:
+            await grs.delete(ref)
 
-        return await self._edit(ref, change)
+        def plan(current: BusinessCalendar) -> _Write:
+            return _Write(send=send, landed=lambda after: after is None)
 
-    async def _edit(
-        self, ref: CalendarRef, change: Callable[[BusinessCalendar], Awaitable[T]]
-    ) -> T:
-        edit = asyncio.ensure_future(self._run_edit(ref, change))
+        return (await self._edit(ref, plan)).before.id
+
+    async def _edit(self, ref: CalendarRef, plan: Plan) -> _Outcome:
+        answer: asyncio.Future[_Outcome] = asyncio.get_running_loop().create_future()
+        # Nobody may be waiting any more: the client went away.
+        answer.add_done_callback(lambda f: f.cancelled() or f.exception())
+        edit = asyncio.ensure_future(self._run_edit(ref, plan, answer))
         self._edits.add(edit)
         edit.add_done_callback(self._edits.discard)
         metrics.EDITS_IN_FLIGHT.inc()
         edit.add_done_callback(lambda _: metrics.EDITS_IN_FLIGHT.dec())
-        # A cancelled request (client gone) stops waiting; the edit itself runs on.
-        return await asyncio.shield(edit)
+        # A cancelled request (client gone) stops waiting; the edit itself runs on, and may
+        # go on after the answer: an unlock that failed is retried before the mutex is let go.
+        return await asyncio.shield(answer)
 
     async def drain(self) -> None:
         """Wait, a bounded time, for edits whose clients went away to finish and unlock."""
@@ -271,59 +327,170 @@ class CalendarService:
         await self._cache.forget(_list_key(ref.tenant_id, ref.package_id), *bodies)
 
     async def _run_edit(
-        self, ref: CalendarRef, change: Callable[[BusinessCalendar], Awaitable[T]]
-    ) -> T:
-        key = await self._mutex_key(ref)
-        waiting = perf_counter()
-        async with self._mutex.hold(key):
-            metrics.LOCK_WAIT.observe(perf_counter() - waiting)
-            try:
-                return await self._locked(ref, change)
-            except LockLostError:
-                # Our token expired mid-session and took the lock with it: start over
-                # from a fresh lock and read, so the edit applies to what is stored now.
-                return await self._locked(ref, change)
-
-    async def _locked(
-        self, ref: CalendarRef, change: Callable[[BusinessCalendar], Awaitable[T]]
-    ) -> T:
-        async with self._upstream_lock(ref):
-            # Edits read fresh from GRS, never from the cache.
-            current = await self._client.calendar(ref)
-            try:
-                return await change(current)
-            finally:
-                await self._forget(ref, current)
-
-    @contextlib.asynccontextmanager
-    async def _upstream_lock(self, ref: CalendarRef) -> AsyncIterator[None]:
+        self, ref: CalendarRef, plan: Plan, answer: asyncio.Future[_Outcome]
+    ) -> None:
+        loop = asyncio.get_running_loop()
+        write_by = loop.time() + self._budget.before_write
         try:
-            await self._client.lock(ref)
-        except UpstreamUnavailableError:
-            # A timeout or a cut connection may have lost only the answer: GRS can hold the
-            # lock for us all the same. Unlocking a calendar nobody holds is a no-op.
-            with contextlib.suppress(UpstreamError):
-                await self._unlock(ref)
+            async with _before(write_by):
+                key = await self._mutex_key(ref)
+            waiting = perf_counter()
+            async with self._mutex.hold(key, write_by - loop.time()):
+                metrics.LOCK_WAIT.observe(perf_counter() - waiting)
+                for _ in range(SESSIONS - 1):
+                    try:
+                        await self._session(ref, key, plan, write_by, answer)
+                        return
+                    except LockLostError:
+                        # Our token expired (before or during the session) and took the lock
+                        # with it: start over from a fresh token, lock and read, so the
+                        # edit applies to what is stored now.
+                        continue
+                await self._session(ref, key, plan, write_by, answer)
+        except Exception as error:
+            _settle(answer, error)
+
+    async def _session(
+        self,
+        ref: CalendarRef,
+        key: str,
+        plan: Plan,
+        write_by: float,
+        answer: asyncio.Future[_Outcome],
+    ) -> None:
+        """One lock of the calendar with one token; settles ``answer``, but for LockLost."""
+        token = await self._client.token()
+        grs = self._client.pinned(token)
+        lock_sent = lock_unknown = written = False
+        current: BusinessCalendar | None = None
+        try:
+            async with _before(write_by):
+                await self._take_over(ref, key, token)
+                await self._holders.record(key, token)  # before the lock: a crash leaves it
+                lock_sent = True
+                try:
+                    await grs.lock(ref)
+                except UpstreamUnavailableError:
+                    lock_unknown = True  # GRS may yet lock it late: the record stays
+                    raise
+                current = await grs.calendar(ref)
+                write = plan(current)
+            sent, unknown = await self._send(write, grs, token)
+            written = True
+        except LockLostError:
+            self._client.retire(token)  # expired, or its lock taken over: a fresh one next
             raise
-        try:
-            yield
+        except Exception as error:
+            _settle(answer, error)  # the client hears now; the unlock goes on after
+            raise
         finally:
-            await self._unlock(ref)
+            if current is not None:
+                await self._forget(ref, current)
+            unlocked = await self._unlock(grs, ref) if lock_sent else True
+            if not written:
+                await self._clean_up(grs, ref, key, unlocked=unlocked, keep=lock_unknown)
+        try:
+            _settle(
+                answer,
+                await self._outcome(
+                    ref, write, before=current, sent=sent, unknown=unknown, unlocked=unlocked
+                ),
+            )
+        finally:
+            await self._clean_up(grs, ref, key, unlocked=unlocked, keep=False)
 
-    async def _unlock(self, ref: CalendarRef, attempts: int = 3) -> None:
+    async def _send(
+        self, write: _Write, grs: CalendarsClient, token: str
+    ) -> tuple[BusinessCalendar | None, UpstreamUnavailableError | None]:
+        """The write's answer, or the failure that left its outcome unknown."""
+        try:
+            return await write.send(grs), None
+        except UpstreamUnavailableError as error:
+            # No answer is not no write: GRS may apply it late. Retired, the token's lock
+            # ends with our unlock, and a late write meets none: GRS refuses it (412).
+            self._client.retire(token)
+            return None, error
+
+    async def _clean_up(
+        self, grs: CalendarsClient, ref: CalendarRef, key: str, *, unlocked: bool, keep: bool
+    ) -> None:
+        if not unlocked:
+            unlocked = await self._give_back(grs, ref)
+        if unlocked and not keep:
+            await self._let_go(key)
+
+    async def _outcome(
+        self,
+        ref: CalendarRef,
+        write: _Write,
+        *,
+        before: BusinessCalendar,
+        sent: BusinessCalendar | None,
+        unknown: UpstreamUnavailableError | None,
+        unlocked: bool,
+    ) -> _Outcome:
+        """The calendar once unlocked, read afresh: what the client is told."""
+        if unknown is not None and not unlocked:
+            raise UpstreamUnavailableError(
+                unknown.upstream, "GRS did not answer the write; it may still be applied"
+            )
+        try:
+            after = await self._read_after(ref)
+        except UpstreamError:
+            if unknown is not None:
+                raise UpstreamUnavailableError(
+                    unknown.upstream, "GRS did not answer the write; whether it applied is unknown"
+                ) from None
+            return _Outcome(before, sent and _released(sent) if unlocked else sent)
+        if unknown is not None and not write.landed(after):
+            # Unlocked with a retired token: the write can no longer land.
+            raise UpstreamUnavailableError(unknown.upstream, f"{unknown.message}; nothing changed")
+        return _Outcome(before, after)
+
+    async def _read_after(self, ref: CalendarRef) -> BusinessCalendar | None:
+        try:
+            return await self._client.calendar(ref)
+        except NotFoundError:
+            return None
+
+    async def _take_over(self, ref: CalendarRef, key: str, token: str) -> None:
+        """Give back a GRS lock that another token took and could not return.
+
+        We hold the calendar's mutex, so no edit session of any replica holds its lock:
+        a recorded holder that is not us died mid-edit, or its token was retired.
+        """
+        holder = await self._holders.holder(key)
+        if holder is None or holder == token:
+            return
+        if await self._unlock(self._client.pinned(holder), ref):
+            log.info("gave back calendar %s's lock, left by an earlier session", ref.calendar_id)
+            await self._holders.forget(key)
+
+    async def _let_go(self, key: str) -> None:
+        try:
+            await self._holders.forget(key)
+        except LockStoreUnavailableError:
+            # The record outlives the lock: whoever edits next unlocks a lock that is not there.
+            log.warning("could not forget the lock holder of %s", key)
+
+    async def _unlock(self, grs: CalendarsClient, ref: CalendarRef) -> bool:
+        """Give the lock back; True unless GRS may still hold it for ``grs``'s token."""
+        try:
+            await grs.unlock(ref)
+        except (NotFoundError, CalendarLockedError, LockLostError):
+            return True  # deleted, another token's, or gone with its expired token
+        except UpstreamError:
+            return False
+        return True
+
+    async def _give_back(self, grs: CalendarsClient, ref: CalendarRef, attempts: int = 2) -> bool:
         for attempt in range(1, attempts + 1):
-            try:
-                await self._client.unlock(ref)
-                return
-            except NotFoundError:
-                return  # a deleted calendar has no lock left to give back
-            except UpstreamUnavailableError:
-                if attempt == attempts:
-                    # The lock now lasts until our token idles out; our own next edit
-                    # relocks it with the same token, so only other users wait.
-                    log.warning("could not unlock calendar %s", ref.calendar_id)
-                    return
-                await asyncio.sleep(0.1 * 2**attempt)
+            await asyncio.sleep(0.1 * 2**attempt)
+            if await self._unlock(grs, ref):
+                return True
+        # The lock lasts until a later edit's take-over (or GRS idles the token out).
+        log.warning("could not unlock calendar %s", ref.calendar_id)
+        return False
 
     async def _mutex_key(self, ref: CalendarRef) -> str:
         # One calendar answers to two ids; the mutex must not see two calendars.
@@ -331,6 +498,58 @@ class CalendarService:
         if not is_uuid(calendar_id):
             calendar_id = (await self._client.calendar(ref)).id
         return f"calendar:{ref.tenant_id}/{ref.package_id}/{calendar_id}"
+
+
+@contextlib.asynccontextmanager
+async def _before(deadline: float) -> AsyncIterator[None]:
+    """The steps before an edit's write, which must be over by ``deadline``."""
+    try:
+        async with asyncio.timeout_at(deadline) as scope:
+            yield
+    except TimeoutError:
+        if not scope.expired():
+            raise
+        raise EditTimeoutError("the edit ran out of time before its write") from None
+
+
+def _settle(answer: asyncio.Future[_Outcome], outcome: _Outcome | Exception) -> None:
+    if answer.done():
+        return
+    if isinstance(outcome, MutexTimeoutError):
+        outcome = EditTimeoutError("the calendar is being edited; try again")
+    if isinstance(outcome, LockStoreUnavailableError):
+        outcome = EditStoreUnavailableError("calendar edits are unavailable; try again")
+    if isinstance(outcome, Exception):
+        answer.set_exception(outcome)
+    else:
+        answer.set_result(outcome)
+
+
+def _calendar_after(outcome: _Outcome) -> BusinessCalendar:
+    if outcome.after is None:
+        raise NotFoundError(UPSTREAM, "the calendar was deleted meanwhile")
+    return _with_ids(outcome.before, outcome.after)
+
+
+def _replacing(ref: CalendarRef, exceptions: tuple[CalendarException, ...]) -> _Write:
+    return _Write(
+        send=lambda grs: grs.replace_exceptions(ref, exceptions),
+        landed=lambda after: (
+            after is not None and same_exceptions(exceptions, after.exceptions or ())
+        ),
+    )
+
+
+def _has_settings(calendar: BusinessCalendar, settings: CalendarSettings) -> bool:
+    wanted = {
+        "name": settings.name,
+        "week_starts": settings.week_starts,
+        "week_ends": settings.week_ends,
+        "day_starts": settings.day_starts,
+        "day_ends": settings.day_ends,
+        "time_zone_id": settings.time_zone_id,
+    }
+    return all(v is None or getattr(calendar, k) == v for k, v in wanted.items())
 
 
 def _require_unique_names(drafts: list[ExceptionDraft]) -> None:
@@ -342,13 +561,14 @@ def _require_unique_names(drafts: list[ExceptionDraft]) -> None:
 
 
 def _released(calendar: BusinessCalendar) -> BusinessCalendar:
-    # The write answered while we held the lock; the session has given it back since.
-    return replace(calendar, locked=False, lock_owner=None)
+    # A write's answer, from while we held the lock; the session has given it back since.
+    raw = {**calendar.raw, "locked": False, "lockOwner": None}
+    return replace(calendar, locked=False, lock_owner=None, raw=raw)
 
 
-def _ids_of(current: BusinessCalendar, written: BusinessCalendar) -> BusinessCalendar:
+def _with_ids(before: BusinessCalendar, after: BusinessCalendar) -> BusinessCalendar:
     # GRS answers a write with the external id only; the read before it had both.
-    return replace(written, id=current.id, external_id=current.external_id)
+    return replace(after, id=before.id, external_id=before.external_id or after.external_id)
 
 
 def _list_key(tenant_id: str, package_id: str) -> str:

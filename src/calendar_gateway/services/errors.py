@@ -10,3 +10,11 @@ class InvalidInputError(ValueError):
         super().__init__(message)
         self.field = field
         self.message = message
+
+
+class EditTimeoutError(Exception):
+    """An edit could not reach its write within its time budget; nothing was written."""
+
+
+class EditStoreUnavailableError(Exception):
+    """The store of edit mutexes and lock holders (Redis) failed; nothing was written."""

@@ -4,7 +4,9 @@ from __future__ import annotations
 
 import asyncio
 import base64
+import copy
 import re
+from collections import Counter
 from dataclasses import dataclass
 from datetime import time
 from enum import Enum, IntEnum
@@ -154,9 +156,29 @@ class CalendarsClient:
     def __init__(self, transport: Transport, user: str, password: str) -> None:
         self._transport = transport
         self._user = user
-        self._password = password
-        self._token: str | None = None
-        self._login_lock = asyncio.Lock()
+        self._login = _Login(transport, user, password)
+        self._pinned: str | None = None
+
+    async def token(self) -> str:
+        """The API token calls are sent with now, logging in when there is none."""
+        return await self._login.current()
+
+    def retire(self, token: str) -> None:
+        """Send nothing more with ``token``: the next call logs in for a fresh one.
+
+        GRS cannot revoke a token, but a lock belongs to one: a write sent with a retired
+        token that lands late finds no lock of its token and is refused (412).
+        """
+        self._login.retire(token)
+
+    def pinned(self, token: str) -> CalendarsClient:
+        """This client sending only ``token``, for an edit session: its lock is the token's.
+
+        A 401 on it raises ``LockLostError``: the token expired, and the lock went with it.
+        """
+        view = copy.copy(self)
+        view._pinned = token
+        return view
 
     async def tenants(self) -> list[JsonObject]:
         response = await self._call("GET", "/grs/v1/tenants")
@@ -224,6 +246,8 @@ class CalendarsClient:
 
     async def unlock(self, ref: CalendarRef) -> None:
         response = await self._call("GET", ref.path("unlockcalendar"), idempotent=False)
+        if response.status_code == 412:
+            raise CalendarLockedError(UPSTREAM, "another user holds the calendar's lock", None)
         _raise_for_status(response)
 
     async def _lock_owner(self, ref: CalendarRef) -> str | None:
@@ -233,11 +257,16 @@ class CalendarsClient:
     async def _call(
         self, method: str, path: str, json: Any = None, *, idempotent: bool | None = None
     ) -> httpx.Response:
-        token = self._token or await self._login(stale=None)
+        if self._pinned is not None:
+            response = await self._send(method, path, self._pinned, json, idempotent)
+            if response.status_code == 401:
+                raise LockLostError(UPSTREAM, "the edit session's API token expired")
+            return response
+        token = await self._login.current()
         response = await self._send(method, path, token, json, idempotent)
         if response.status_code != 401:
             return response
-        token = await self._login(stale=token)
+        token = await self._login.renew(stale=token)
         response = await self._send(method, path, token, json, idempotent)
         if response.status_code == 401:
             raise UnauthenticatedError(UPSTREAM, "GRS rejected the renewed API token")
@@ -251,8 +280,26 @@ class CalendarsClient:
             method, path, headers=headers, json=json, idempotent=idempotent
         )
 
-    async def _login(self, stale: str | None) -> str:
-        async with self._login_lock:
+
+class _Login:
+    """The API token of one GRS user, shared by a client and its pinned views."""
+
+    def __init__(self, transport: Transport, user: str, password: str) -> None:
+        self._transport = transport
+        self._user = user
+        self._password = password
+        self._token: str | None = None
+        self._lock = asyncio.Lock()
+
+    async def current(self) -> str:
+        return self._token or await self.renew(stale=None)
+
+    def retire(self, token: str) -> None:
+        if self._token == token:
+            self._token = None
+
+    async def renew(self, stale: str | None) -> str:
+        async with self._lock:
             # Concurrent callers that saw the same stale token log in once between them.
             if self._token is not None and self._token != stale:
                 return self._token
@@ -405,3 +452,14 @@ def settings_payload(settings: CalendarSettings) -> JsonObject:
     if settings.time_zone_id is not None:
         payload["timeZoneId"] = settings.time_zone_id
     return payload
+
+
+def same_exceptions(
+    ours: tuple[CalendarException, ...], stored: tuple[CalendarException, ...]
+) -> bool:
+    """Do two lists hold the same exceptions as GRS stores them (unused fields dropped)?"""
+
+    def stored_form(exceptions: tuple[CalendarException, ...]) -> Counter[CalendarException]:
+        return Counter(parse_exception(exception_payload(e)) for e in exceptions)
+
+    return stored_form(ours) == stored_form(stored)
