@@ -6,10 +6,9 @@ lost), 429s - and clients hang up on some of their requests. Afterwards no calen
 upstream, no mutex is held, and every edit whose success the client was told about is in GRS.
 FAULT_EDITS (500 by default) sets the number of edits of each test.
 
-Faults only strike before a request reaches GRS or after GRS has handled it. A write that GRS
-handles only after the gateway gave up on it could land inside a later edit session of the
-same API token: GRS has neither conditional writes nor a way to revoke a token, so no client
-can rule that out, and these tests do not inject it.
+A write that GRS handles only after the gateway gave up on it (the fault layer's hold) must
+not land inside a later edit session: the gateway retires the token the write was sent with,
+so its lock ends with the session's unlock and the late write meets a lock of another token.
 """
 
 from __future__ import annotations
@@ -24,6 +23,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 import httpx
+import pytest
 from prometheus_client.parser import text_string_to_metric_families
 from redis.asyncio import Redis
 from starlette.applications import Starlette
@@ -38,6 +38,7 @@ from tests.integration.test_calendars import (
     ANOTHER,
     DADS,
     PACKAGE,
+    exception_names,
     grs_as,
     holiday,
     inject,
@@ -49,6 +50,11 @@ EDITS = int(os.environ.get("FAULT_EDITS", "500"))
 WORKERS = 20
 TIMEOUT = 0.25
 LATE = 2 * TIMEOUT
+# The late write: applied LATE_WRITE after it reached GRS, while the next edit's unlock is
+# held back SLOW_UNLOCK (under the timeout), so it lands between that edit's write and unlock.
+LATE_TIMEOUT = 1.0
+LATE_WRITE = 1.6
+SLOW_UNLOCK = 0.9
 # Lock, body (read and write) and settings: the calls of an edit session before its unlock.
 SESSION_CALLS = r"/(lockcalendar|businesscalendarbody|calendar)/"
 UNLOCK = r"/unlockcalendar/"
@@ -119,6 +125,40 @@ async def test_a_lock_whose_answer_is_lost_is_given_back(
     assert (await locks(upstream))[DADS] is False
 
 
+@pytest.mark.parametrize("replicas", [1, 2])
+async def test_a_write_landing_late_in_the_next_edit_session_is_refused_and_loses_nothing(
+    simulator_url: str,
+    upstream: httpx.AsyncClient,
+    redis_url: str,
+    redis_prefix: str,
+    replicas: int,
+) -> None:
+    # Edit A's body PUT reaches GRS at once but is applied LATE_WRITE later, long after the
+    # gateway's timeout; edit B of the same calendar, through the same replica, is then
+    # between its write and its (slow) unlock. A third edit goes through the other replica.
+    shared = {"redis_url": redis_url, "redis_key_prefix": redis_prefix} if replicas == 2 else {}
+    overrides = {"upstream_timeout_seconds": LATE_TIMEOUT, **shared}
+    async with contextlib.AsyncExitStack() as stack:
+        clients = [
+            (await stack.enter_async_context(edit_gateway(simulator_url, **overrides)))[0]
+            for _ in range(replicas)
+        ]
+        await inject(upstream, method="PUT", path="businesscalendarbody", delay=LATE_WRITE,
+                     hold=True)  # fmt: skip
+        first = await execute(clients[0], ADD, {"id": DADS, "exception": holiday("A")})
+        await inject(upstream, path="unlockcalendar", delay=SLOW_UNLOCK)
+        second = await execute(clients[0], ADD, {"id": DADS, "exception": holiday("B")})
+        third = await execute(clients[-1], ADD, {"id": DADS, "exception": holiday("C")})
+    assert error_codes(first) == ["UPSTREAM_UNAVAILABLE"]
+    assert "nothing changed" in first["errors"][0]["message"]
+    assert "errors" not in second
+    assert "errors" not in third
+    names = set(await exception_names(upstream))
+    assert {"B", "C"} <= names
+    assert "A" not in names
+    assert (await locks(upstream))[DADS] is False
+
+
 async def test_edits_under_faults_leave_nothing_locked_or_held_and_lose_no_success(
     simulator_url: str, upstream: httpx.AsyncClient
 ) -> None:
@@ -154,12 +194,11 @@ async def edit_gateway(
 ) -> AsyncIterator[tuple[httpx.AsyncClient, Starlette]]:
     settings: Settings = settings_for(
         simulator_url,
-        upstream_timeout_seconds=TIMEOUT,
+        **{"upstream_timeout_seconds": TIMEOUT, **overrides},
         upstream_retry_base_seconds=0.01,
         cache_ttl_seconds=0,
         # The faults must reach the edit sessions, not an open circuit.
         circuit_failure_threshold=1_000_000,
-        **overrides,
     )
     app = create_app(settings)
     async with serve(app) as url, httpx.AsyncClient(base_url=url, timeout=60) as client:
