@@ -69,7 +69,8 @@ async def serve_gateway_process(env: dict[str, str]) -> AsyncIterator[GatewayPro
         reading = asyncio.create_task(_read_lines(process.stderr, gateway.stderr))
         yield gateway
     finally:
-        process.terminate()
+        with contextlib.suppress(ProcessLookupError):  # a test may have killed it
+            process.terminate()
         await process.wait()
         if reading is not None:
             await reading

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import asyncio
 import os
+import signal
+import time
 from typing import Any
 
 import httpx
@@ -11,7 +13,15 @@ from redis.asyncio import Redis
 
 from calendar_gateway.settings import ENV_PREFIX
 from tests.conftest import settings_for
-from tests.integration.test_calendars import ADD, DADS, exception_names, holiday, locks
+from tests.integration.test_calendars import (
+    ADD,
+    ANOTHER,
+    DADS,
+    exception_names,
+    holiday,
+    inject,
+    locks,
+)
 from tests.servers import serve_gateway_process
 
 
@@ -58,3 +68,54 @@ async def execute_at(
     response = await client.post(f"{url}/graphql", json={"query": ADD, "variables": variables})
     body: dict[str, object] = response.json()
     return body
+
+
+LEASE = 1.0
+"""EDIT_LEASE_SECONDS of the crash test: the README's bound on a dead replica's locks."""
+
+
+async def test_a_replica_killed_mid_edit_leaves_its_calendars_editable_within_one_lease(
+    simulator_url: str, upstream: httpx.AsyncClient, redis_url: str, redis_prefix: str
+) -> None:
+    env = replica_env(
+        simulator_url, redis_url=redis_url, redis_key_prefix=redis_prefix,
+        edit_lease_seconds=LEASE, upstream_timeout_seconds=10,
+    )  # fmt: skip
+    # The doomed replica's writes stall in GRS: it dies holding both calendars' locks.
+    await inject(upstream, method="PUT", path="businesscalendarbody", delay=30, times=None)
+    async with (
+        serve_gateway_process(env) as doomed,
+        serve_gateway_process(env) as survivor,
+        httpx.AsyncClient(timeout=30) as client,
+    ):
+        stalled = [
+            asyncio.create_task(execute_at(client, doomed.url, {"id": calendar,
+                                                                "exception": holiday("Lost")}))
+            for calendar in (DADS, ANOTHER)
+        ]  # fmt: skip
+        await until_locked(upstream, DADS, ANOTHER)
+        os.kill(doomed.pid, signal.SIGKILL)
+        killed = time.monotonic()
+        await asyncio.gather(*stalled, return_exceptions=True)  # cut off by the kill
+        (await upstream.delete("/_admin/faults")).raise_for_status()
+        bodies = await asyncio.gather(
+            *(
+                execute_at(client, survivor.url, {"id": c, "exception": holiday("After")})
+                for c in (DADS, ANOTHER)
+            )
+        )
+        took = time.monotonic() - killed
+    assert [b for b in bodies if "errors" in b] == []
+    assert took < LEASE + 3  # the lease, then a take-over, a lock, a read, a write, an unlock
+    for calendar in (DADS, ANOTHER):
+        assert "After" in await exception_names(upstream, calendar)
+    assert not any((await locks(upstream)).values())
+
+
+async def until_locked(upstream: httpx.AsyncClient, *calendars: str) -> None:
+    for _ in range(400):
+        held = await locks(upstream)
+        if all(held[c] for c in calendars):
+            return
+        await asyncio.sleep(0.025)
+    raise AssertionError("the calendars were never locked")
