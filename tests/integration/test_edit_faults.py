@@ -17,6 +17,7 @@ import asyncio
 import contextlib
 import os
 import random
+import time
 from collections import Counter
 from collections.abc import AsyncIterator
 from dataclasses import dataclass, field
@@ -339,3 +340,30 @@ def print_outcomes(ledger: Ledger) -> None:
     print(f"\n{total} edits:")
     for outcome, count in ledger.outcomes.most_common():
         print(f"  {count:4d}  {outcome}")
+
+
+async def test_a_slow_lock_keeps_every_edit_within_its_budget_and_loses_nothing(
+    simulator_url: str, upstream: httpx.AsyncClient
+) -> None:
+    # Ten edits of one calendar queue for its mutex while every lock takes SLOW_LOCK: those
+    # that cannot reach their write within the budget stop unwritten, and say so.
+    budget, slow_lock = 2.0, 0.25
+    await inject(upstream, path="lockcalendar", delay=slow_lock, times=None)
+    async with edit_gateway(
+        simulator_url, upstream_timeout_seconds=0.4, edit_timeout_seconds=budget
+    ) as (client, app):
+
+        async def timed(n: int) -> tuple[str, float]:
+            started = time.monotonic()
+            body = await execute(client, ADD, {"id": DADS, "exception": holiday(f"Q{n}")})
+            return (error_codes(body) or ["ok"])[0], time.monotonic() - started
+
+        answers = await asyncio.gather(*(timed(n) for n in range(10)))
+        await until_no_edit_in_flight(client)
+        assert app.state.services.calendars.mutex.held() == []
+    outcomes = [outcome for outcome, _ in answers]
+    assert set(outcomes) == {"ok", "EDIT_TIMEOUT"}
+    assert max(took for _, took in answers) < budget + 0.5
+    names = set(await exception_names(upstream))
+    assert all((f"Q{n}" in names) == (o == "ok") for n, o in enumerate(outcomes))
+    assert (await locks(upstream))[DADS] is False

@@ -324,7 +324,12 @@ class CalendarService:
         # cached under either of the calendar's two ids.
         ids = {i for i in (ref.calendar_id, calendar.id, calendar.external_id) if i is not None}
         bodies = [_body_key(replace(ref, calendar_id=i)) for i in ids]
-        await self._cache.forget(_list_key(ref.tenant_id, ref.package_id), *bodies)
+        try:
+            await self._cache.forget(_list_key(ref.tenant_id, ref.package_id), *bodies)
+        except Exception as error:
+            log.warning(
+                "could not evict calendar %s from the read cache: %r", ref.calendar_id, error
+            )
 
     async def _run_edit(
         self, ref: CalendarRef, plan: Plan, answer: asyncio.Future[_Outcome]
@@ -384,9 +389,9 @@ class CalendarService:
             _settle(answer, error)  # the client hears now; the unlock goes on after
             raise
         finally:
+            unlocked = await self._unlock(grs, ref) if lock_sent else True
             if current is not None:
                 await self._forget(ref, current)
-            unlocked = await self._unlock(grs, ref) if lock_sent else True
             if not written:
                 await self._clean_up(grs, ref, key, unlocked=unlocked, keep=lock_unknown)
         try:
