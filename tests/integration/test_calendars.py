@@ -406,3 +406,15 @@ async def test_shutdown_lets_an_orphaned_edit_finish_and_unlock(
     # The gateway has shut down; its edit was under way when it began to.
     assert (await locks(upstream))[DADS] is False
     assert "Last" in await exception_names(upstream)
+
+
+async def test_a_mutation_answers_the_state_after_its_unlock_typed_and_raw_alike(
+    gateway: httpx.AsyncClient,
+) -> None:
+    mutation = """mutation Add($id: ID!, $exception: CalendarExceptionInput!) {
+      addCalendarException(id: $id, exception: $exception) { locked lockOwner raw } }"""
+    body = await execute(gateway, mutation, {"id": DADS, "exception": holiday("After")})
+    answer = body["data"]["addCalendarException"]
+    assert (answer["locked"], answer["lockOwner"]) == (False, None)
+    assert (answer["raw"]["locked"], answer["raw"]["lockOwner"]) == (False, None)
+    assert "After" in [e["name"] for e in answer["raw"]["exceptions"]]
