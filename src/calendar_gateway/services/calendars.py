@@ -13,7 +13,7 @@ from time import perf_counter
 from typing import TypeVar
 
 from calendar_gateway import metrics
-from calendar_gateway.caching import ReadCache
+from calendar_gateway.caching import Codec, ReadCache
 from calendar_gateway.locking import Mutex
 from calendar_gateway.services.errors import InvalidInputError
 from calendar_gateway.services.timezones import UnknownTimeZoneError, resolve_zone
@@ -30,6 +30,7 @@ from calendar_gateway.upstreams.calendars import (
     is_uuid,
 )
 from calendar_gateway.upstreams.errors import (
+    CalendarLockedError,
     LockLostError,
     NotFoundError,
     UpstreamError,
@@ -39,6 +40,9 @@ from calendar_gateway.upstreams.errors import (
 log = logging.getLogger(__name__)
 
 T = TypeVar("T")
+
+LIST = Codec(list[BusinessCalendar])
+BODY = Codec(BusinessCalendar)
 
 DRAIN_SECONDS = 30.0
 """How long shutdown waits for running edits: each is a handful of bounded upstream calls."""
@@ -169,13 +173,35 @@ class CalendarService:
         self, tenant_id: str | None = None, package_id: str | None = None
     ) -> list[BusinessCalendar]:
         tenant, package = tenant_id or self._tenant_id, package_id or self._package_id
-        return await self._cache.read(
-            _list_key(tenant, package), lambda: self._client.calendars(tenant, package)
-        )
+
+        async def load() -> list[BusinessCalendar]:
+            listed = await self._client.calendars(tenant, package)
+            # Newer than every body cached before it: none of them may be served again.
+            await self._cache.forget_group(_bodies(tenant, package))
+            return listed
+
+        return await self._cache.read(_list_key(tenant, package), load, LIST)
 
     async def get(self, ref: CalendarRef) -> BusinessCalendar:
         """The calendar with its exceptions, from the cache when fresh enough."""
-        return await self._cache.read(_body_key(ref), lambda: self._client.calendar(ref))
+        group = _bodies(ref.tenant_id, ref.package_id)
+        return await self._cache.read(
+            _body_key(ref), lambda: self._fresh_body(ref), BODY, group=group
+        )
+
+    async def _fresh_body(self, ref: CalendarRef) -> BusinessCalendar:
+        list_key = _list_key(ref.tenant_id, ref.package_id)
+        try:
+            body = await self._client.calendar(ref)
+        except NotFoundError:
+            # A cached list that still shows the calendar is older than this answer.
+            await self._cache.forget(list_key)
+            raise
+        listed = await self._cache.peek(list_key, LIST)
+        entry = next((c for c in listed or () if c.id == body.id), None)
+        if listed is not None and (entry is None or _state(entry) != _state(body)):
+            await self._cache.forget(list_key)
+        return body
 
     async def get_many(self, refs: list[CalendarRef]) -> list[BusinessCalendar | BaseException]:
         """Each calendar or the error it failed with, in order (a DataLoader's batch)."""
@@ -250,7 +276,7 @@ class CalendarService:
     async def _edit(
         self, ref: CalendarRef, change: Callable[[BusinessCalendar], Awaitable[T]]
     ) -> T:
-        edit = asyncio.ensure_future(self._run_edit(ref, change))
+        edit = asyncio.ensure_future(self._noting_news(ref, self._run_edit(ref, change)))
         self._edits.add(edit)
         edit.add_done_callback(self._edits.discard)
         metrics.EDITS_IN_FLIGHT.inc()
@@ -263,12 +289,19 @@ class CalendarService:
         if self._edits:
             await asyncio.wait(set(self._edits), timeout=DRAIN_SECONDS)
 
-    async def _forget(self, ref: CalendarRef, calendar: BusinessCalendar) -> None:
+    async def _forget(self, ref: CalendarRef) -> None:
         # The edit may have changed what the list shows (name, hours, lock) and the body,
-        # cached under either of the calendar's two ids.
-        ids = {i for i in (ref.calendar_id, calendar.id, calendar.external_id) if i is not None}
-        bodies = [_body_key(replace(ref, calendar_id=i)) for i in ids]
-        await self._cache.forget(_list_key(ref.tenant_id, ref.package_id), *bodies)
+        # cached under either of the calendar's two ids: the package's bodies go at once.
+        await self._cache.forget(_list_key(ref.tenant_id, ref.package_id))
+        await self._cache.forget_group(_bodies(ref.tenant_id, ref.package_id))
+
+    async def _noting_news(self, ref: CalendarRef, edit: Awaitable[T]) -> T:
+        try:
+            return await edit
+        except (CalendarLockedError, NotFoundError):
+            # GRS showed a lock, or no calendar, newer than what the cache may hold.
+            await self._forget(ref)
+            raise
 
     async def _run_edit(
         self, ref: CalendarRef, change: Callable[[BusinessCalendar], Awaitable[T]]
@@ -293,7 +326,7 @@ class CalendarService:
             try:
                 return await change(current)
             finally:
-                await self._forget(ref, current)
+                await self._forget(ref)
 
     @contextlib.asynccontextmanager
     async def _upstream_lock(self, ref: CalendarRef) -> AsyncIterator[None]:
@@ -357,3 +390,13 @@ def _list_key(tenant_id: str, package_id: str) -> str:
 
 def _body_key(ref: CalendarRef) -> str:
     return f"calendar:{ref.tenant_id}/{ref.package_id}/{ref.calendar_id}"
+
+
+def _bodies(tenant_id: str, package_id: str) -> str:
+    """The group of a package's cached bodies: a newer list or any edit evicts them all."""
+    return f"bodies:{tenant_id}/{package_id}"
+
+
+def _state(calendar: BusinessCalendar) -> BusinessCalendar:
+    # What both the list and the body show of a calendar.
+    return replace(calendar, exceptions=None, raw={})
