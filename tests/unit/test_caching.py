@@ -10,7 +10,6 @@ from aiocache.base import BaseCache
 
 from calendar_gateway.caching import Codec, ReadCache, open_store
 
-
 ANSWER = Codec(dict[str, int])
 
 
