@@ -8,7 +8,7 @@ from typing import cast
 import pytest
 from aiocache.base import BaseCache
 
-from calendar_gateway.caching import Codec, ReadCache, open_store
+from calendar_gateway.caching import Codec, CorruptValueError, ReadCache, open_store, read_through
 
 ANSWER = Codec(dict[str, int])
 
@@ -135,3 +135,78 @@ async def test_a_failed_load_is_not_cached_and_reaches_every_waiter() -> None:
     assert all(isinstance(r, LookupError) for r in results)
     with pytest.raises(LookupError):
         await reads.read("body:1", failing, ANSWER)
+
+
+class FlakyStore:
+    """The memory store, until ``down`` is set: then every call fails as Redis would."""
+
+    def __init__(self) -> None:
+        self.memory = open_store(None, "test")
+        self.down = False
+
+    def __getattr__(self, name: str) -> object:
+        operation = getattr(self.memory, name)
+
+        async def call(*args: object, **kwargs: object) -> object:
+            if self.down:
+                raise ConnectionError("Redis is down")
+            return await operation(*args, **kwargs)
+
+        return call
+
+
+def flaky_cache() -> tuple[ReadCache, FlakyStore]:
+    store = FlakyStore()
+    # retry_seconds=0: every read tries the store again, no clock involved.
+    return ReadCache(cast(BaseCache, store), "test", "bookings|http://s|u", 60, 0), store
+
+
+async def test_a_value_that_does_not_validate_is_a_miss_and_is_replaced() -> None:
+    reads, upstream = cache(), Upstream()
+    await reads.read("body:1", upstream.load, ANSWER)
+    store = reads._store
+    for key in [k for k in store._cache if k.endswith("body:1")]:
+        await store.set(key.removeprefix("test:"), b'{"call": "one"}')
+    assert await reads.read("body:1", upstream.load, ANSWER) == {"call": 2}
+    assert await reads.read("body:1", upstream.load, ANSWER) == {"call": 2}
+
+
+async def test_reads_go_upstream_while_the_store_is_down() -> None:
+    reads, store = flaky_cache()
+    upstream = Upstream()
+    await reads.read("booking:1", upstream.load, ANSWER, group="bookings")
+    store.down = True
+    assert await reads.read("booking:1", upstream.load, ANSWER, group="bookings") == {"call": 2}
+    store.down = False
+    assert await reads.read("booking:1", upstream.load, ANSWER, group="bookings") == {"call": 1}
+
+
+async def test_an_invalidation_the_store_missed_reaches_it_before_any_read() -> None:
+    reads, store = flaky_cache()
+    upstream = Upstream()
+    await reads.read("booking:1", upstream.load, ANSWER, group="bookings")
+    await reads.read("booking:2", upstream.load, ANSWER)
+    store.down = True
+    await reads.forget_group("bookings")
+    await reads.forget("booking:2")
+    store.down = False
+    assert await reads.read("booking:1", upstream.load, ANSWER, group="bookings") == {"call": 3}
+    assert await reads.read("booking:2", upstream.load, ANSWER) == {"call": 4}
+
+
+async def test_a_read_through_request_skips_the_stored_answer_and_replaces_it() -> None:
+    reads, upstream = cache(), Upstream()
+    await reads.read("body:1", upstream.load, ANSWER)
+    token = read_through.set(True)
+    try:
+        assert await reads.read("body:1", upstream.load, ANSWER) == {"call": 2}
+    finally:
+        read_through.reset(token)
+    assert await reads.read("body:1", upstream.load, ANSWER) == {"call": 2}
+
+
+def test_a_codec_refuses_what_it_would_not_have_written() -> None:
+    for stored in (b"\x80\x04K\x01.", b'{"call": 1.5}', b"[]", 7, None):
+        with pytest.raises(CorruptValueError):
+            ANSWER.decode(stored)
+    assert ANSWER.decode(ANSWER.encode({"call": 1})) == {"call": 1}
