@@ -21,7 +21,7 @@ from strawberry.dataloader import DataLoader
 from strawberry.http import GraphQLRequestData
 from strawberry.types import ExecutionResult
 
-from calendar_gateway import graphiql, health, logs, metrics, tracing
+from calendar_gateway import caching, graphiql, health, logs, metrics, tracing
 from calendar_gateway.correlation import RequestIdMiddleware
 from calendar_gateway.gateway import start_gateway
 from calendar_gateway.graphql.context import Context, Services
@@ -30,6 +30,7 @@ from calendar_gateway.graphql.persisted_queries import (
     PersistedQueryNotFoundError,
 )
 from calendar_gateway.graphql.schema import create_schema
+from calendar_gateway.graphql.snapshot import CalendarSnapshot
 from calendar_gateway.protection import Protection
 from calendar_gateway.settings import Settings
 from calendar_gateway.upstreams.transport import Transport
@@ -49,11 +50,13 @@ class GraphQLEndpoint(GraphQL[Context, None]):
     ) -> Context:
         if self.services is None or not isinstance(request, Request):
             raise RuntimeError("GraphQL over HTTP only, once the lifespan has started")
+        # Set in the request's own task, which runs the operation after this returns.
+        caching.read_through.set(wants_fresh_reads(request.headers.get("cache-control")))
         return Context(
             request=request,
             response=response if isinstance(response, Response) else None,
             services=self.services,
-            calendar_loader=DataLoader(load_fn=self.services.calendars.get_many),
+            calendars=CalendarSnapshot(self.services.calendars),
             booking_loader=DataLoader(load_fn=self.services.bookings.get_many),
             appointment_loader=DataLoader(load_fn=self.services.appointments.get_many),
         )
@@ -86,6 +89,12 @@ class GraphQLEndpoint(GraphQL[Context, None]):
     def encode_json(self, data: object) -> bytes:
         # About 14 x faster than json.dumps on a large answer (docs/benchmarks.md).
         return orjson.dumps(data)
+
+
+def wants_fresh_reads(cache_control: str | None) -> bool:
+    """Whether a request's ``Cache-Control`` asks for answers revalidated at the origin."""
+    directives = {d.strip().lower() for d in (cache_control or "").split(",")}
+    return "no-cache" in directives or "max-age=0" in directives
 
 
 def create_app(settings: Settings) -> Starlette:

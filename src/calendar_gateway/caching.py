@@ -3,34 +3,101 @@
 One code path for both stores: ``memory://`` by default, Redis when REDIS_URL is set
 (shared by every replica, so an invalidation reaches them all). Keys are scoped by
 upstream identity (the upstream's URL and user), so no answer crosses credentials.
-Values are pickled: the store is the gateway's own, as trusted as its configuration.
+
+The store is neither trusted nor relied on. Values are JSON, read back through a typed
+``Codec`` that validates them: nothing found in the store can run code, and a value that
+does not validate is a miss. When the store fails, reads go to the upstreams (fail open),
+and invalidations it missed are kept and sent first once it answers again; until then
+nothing is read from it, so a value they should have removed is never served.
 """
 
 from __future__ import annotations
 
 import asyncio
 import hashlib
+import logging
+import secrets
+import time
 from collections import Counter
 from collections.abc import Awaitable, Callable
-from typing import Any, TypeVar, cast
+from contextvars import ContextVar
+from typing import Any, Generic, TypeVar, cast
 
 from aiocache import Cache
 from aiocache.base import BaseCache
-from aiocache.serializers import PickleSerializer
+from aiocache.serializers import NullSerializer
+from pydantic import TypeAdapter, ValidationError
+from redis.asyncio import Redis
+from redis.backoff import NoBackoff
+from redis.exceptions import RedisError
+from redis.retry import Retry
 
 from calendar_gateway import metrics
 
 T = TypeVar("T")
+R = TypeVar("R")
+
+log = logging.getLogger(__name__)
+
+MAX_VALUE_BYTES = 16 * 1024 * 1024
+"""A stored value longer than this is refused, unread: the store is not trusted."""
+
+HEALTH_CHECK_SECONDS = 10
+"""A pooled Redis connection idle this long is pinged before use (a restart kills them)."""
+
+STORE_ERRORS = (RedisError, OSError, TimeoutError)
+"""What a failing store raises: Redis down, unreachable, or too slow."""
+
+read_through: ContextVar[bool] = ContextVar("read_through", default=False)
+"""Set for a request that asked for ``Cache-Control: no-cache``: its reads skip the stored
+answers (a load already in flight is still shared), and what they load is stored."""
 
 
-def open_store(redis_url: str | None, namespace: str) -> BaseCache:
-    store = cast(BaseCache, Cache.from_url(redis_url or "memory://"))
-    store.serializer = PickleSerializer()
+class CorruptValueError(ValueError):
+    """A stored value that is not what the gateway would have stored there."""
+
+
+class Codec(Generic[T]):
+    """How values of one type are kept: JSON out, validated strictly on the way back."""
+
+    def __init__(self, shape: type[T]) -> None:
+        self._adapter: TypeAdapter[T] = TypeAdapter(shape)
+
+    def encode(self, value: T) -> bytes:
+        return self._adapter.dump_json(value)
+
+    def decode(self, stored: object) -> T:
+        if not isinstance(stored, bytes | str):
+            raise CorruptValueError(f"a {type(stored).__name__}, not JSON text")
+        if len(stored) > MAX_VALUE_BYTES:
+            raise CorruptValueError(f"{len(stored)} bytes, over {MAX_VALUE_BYTES}")
+        try:
+            return self._adapter.validate_json(stored, strict=True)
+        except ValidationError as error:
+            # Only the count: the value itself may be anything, of any size.
+            raise CorruptValueError(f"{error.error_count()} validation errors") from None
+
+
+def open_store(redis_url: str | None, namespace: str, timeout_seconds: float = 0.5) -> BaseCache:
+    """The store: bytes in, bytes out (``Codec`` makes them), under ``namespace``."""
+    store = cast(BaseCache, Cache(Cache.REDIS if redis_url else Cache.MEMORY))
+    store.serializer = NullSerializer(encoding=None)
+    store.namespace = f"{namespace}:"
     if redis_url is None:
         # Memory answers without I/O, so there is nothing for a timeout to bound, and
         # aiocache would start a task per call (asyncio.wait_for) to enforce one.
         store.timeout = None
-    store.namespace = f"{namespace}:"
+        return store
+    # redis-py's own client from the URL (aiocache's parsing knows no TLS nor user): a dead
+    # pooled connection (Redis restarted) is retried once on a new one, an idle one pinged.
+    store.client = Redis.from_url(
+        redis_url,
+        socket_connect_timeout=timeout_seconds,
+        socket_timeout=timeout_seconds,
+        health_check_interval=HEALTH_CHECK_SECONDS,
+        retry=Retry(NoBackoff(), 1),
+    )
+    store.timeout = timeout_seconds
     return store
 
 
@@ -41,6 +108,10 @@ async def close_store(store: BaseCache) -> None:
         await client.aclose()
 
 
+class _StoreDownError(Exception):
+    """The store failed this call; the reason is logged where it happened."""
+
+
 class ReadCache:
     """Answers of one upstream identity, read through and de-duplicated while in flight.
 
@@ -48,79 +119,225 @@ class ReadCache:
     one upstream call; reads then never touch the store.
     """
 
-    def __init__(self, store: BaseCache, name: str, identity: str, ttl_seconds: float) -> None:
+    def __init__(
+        self,
+        store: BaseCache,
+        name: str,
+        identity: str,
+        ttl_seconds: float,
+        retry_seconds: float = 1.0,
+    ) -> None:
         self._store = store
+        self._name = name
         self._hits = metrics.CACHE_HITS.labels(name)
         self._misses = metrics.CACHE_MISSES.labels(name)
         self._scope = hashlib.sha256(identity.encode()).hexdigest()[:16]
         # A float TTL makes aiocache use PSETEX: redis-py deprecates the SETEX of an int.
         self._ttl = float(ttl_seconds)
+        self._retry_seconds = retry_seconds
+        # An invalidation removes the loads it overtakes: they may hold stale data, so
+        # they answer their own readers but store nothing (see _load).
         self._in_flight: dict[str, asyncio.Future[Any]] = {}
-        # Moves on at every invalidation: a load that saw it move may hold stale data.
-        self._epoch = 0
-        # With TTL 0, each group's invalidations in this process (see _generation).
+        # Each group's invalidations in this process: with TTL 0, or the store down, a
+        # key only names a read in flight (see _flight_key).
         self._local_generations: Counter[str] = Counter()
+        # Invalidations the store has not had yet (it failed): stored keys and groups.
+        self._missed_keys: set[str] = set()
+        self._missed_groups: set[str] = set()
+        self._down_until = 0.0
 
-    async def read(self, key: str, load: Callable[[], Awaitable[T]], *, group: str = "") -> T:
+    async def read(
+        self,
+        key: str,
+        load: Callable[[], Awaitable[T]],
+        codec: Codec[T],
+        *,
+        group: str = "",
+    ) -> T:
         """The cached answer for ``key``, or ``load()``'s, shared with concurrent readers."""
-        full_key = await self._key(key, group)
-        if self._ttl > 0 and full_key not in self._in_flight:
-            cached = await self._store.get(full_key)
+        stored_key = await self._stored_key(key, group)
+        flight_key = stored_key or self._flight_key(key, group)
+        if stored_key is not None and flight_key not in self._in_flight and not read_through.get():
+            cached = await self._get(stored_key, codec)
             if cached is not None:
                 self._hits.inc()
-                return cast(T, cached)
+                return cached
         # Checked after the store's await: a reader that got here first may be loading.
-        flight = self._in_flight.get(full_key)
+        flight = self._in_flight.get(flight_key)
         if flight is None:
             self._misses.inc()
-            flight = asyncio.ensure_future(self._load(full_key, load))
-            self._in_flight[full_key] = flight
-            flight.add_done_callback(lambda done: self._land(full_key, done))
+            flight = asyncio.ensure_future(self._load(flight_key, stored_key, load, codec))
+            self._in_flight[flight_key] = flight
+            flight.add_done_callback(lambda done: self._land(flight_key, done))
         return cast(T, await asyncio.shield(flight))
 
-    def _land(self, full_key: str, flight: asyncio.Future[Any]) -> None:
-        if self._in_flight.get(full_key) is flight:
-            del self._in_flight[full_key]
+    async def peek(self, key: str, codec: Codec[T]) -> T | None:
+        """The stored answer for ``key`` (no group), if any; never loads."""
+        stored_key = await self._stored_key(key, "")
+        if stored_key is None:
+            return None
+        return await self._get(stored_key, codec)
+
+    def _land(self, flight_key: str, flight: asyncio.Future[Any]) -> None:
+        if self._in_flight.get(flight_key) is flight:
+            del self._in_flight[flight_key]
 
     async def forget(self, *keys: str) -> None:
-        self._epoch += 1
         for key in keys:
-            full_key = await self._key(key, "")
-            self._in_flight.pop(full_key, None)
-            await self._store.delete(full_key)
+            stored_key = self._flight_key(key, "")
+            self._in_flight.pop(stored_key, None)
+            if self._ttl > 0:
+                self._missed_keys.add(stored_key)
+        await self._send_invalidations()
 
     async def forget_group(self, group: str) -> None:
         """Invalidate every key read under ``group`` (e.g. all listed ranges) at once."""
-        self._epoch += 1
         self._local_generations[group] += 1
-        await self._store.increment(self._generation_key(group))
+        prefix = f"{self._scope}:{group}@"
+        for flight_key in [k for k in self._in_flight if k.startswith(prefix)]:
+            del self._in_flight[flight_key]
+        if self._ttl > 0:
+            self._missed_groups.add(group)
+        await self._send_invalidations()
 
-    async def _load(self, full_key: str, load: Callable[[], Awaitable[T]]) -> T:
-        epoch = self._epoch
+    async def _load(
+        self,
+        flight_key: str,
+        stored_key: str | None,
+        load: Callable[[], Awaitable[T]],
+        codec: Codec[T],
+    ) -> T:
         value = await load()
-        if self._ttl > 0 and epoch == self._epoch:
-            await self._store.set(full_key, value, ttl=self._ttl)
+        # Still the flight of its key: no invalidation overtook it while it loaded.
+        current = self._in_flight.get(flight_key) is asyncio.current_task()
+        if stored_key is not None and current:
+            await self._set(stored_key, codec.encode(value))
         return value
 
-    async def _key(self, key: str, group: str) -> str:
+    async def _stored_key(self, key: str, group: str) -> str | None:
+        """Where ``key`` is stored; None when the store must not be used now."""
+        if self._ttl == 0 or time.monotonic() < self._down_until:
+            return None
+        if not await self._send_invalidations():
+            return None
+        if not group:
+            return self._flight_key(key, group)
+        try:
+            # A group's keys carry its generation; forget_group moves it on.
+            return f"{self._scope}:{group}@{await self._generation(group)}:{key}"
+        except _StoreDownError:
+            return None
+
+    def _flight_key(self, key: str, group: str) -> str:
         if not group:
             return f"{self._scope}:{key}"
-        # A group's keys carry its generation; forget_group moves it on.
-        return f"{self._scope}:{group}@{await self._generation(group)}:{key}"
+        # Nothing is stored under it, so this process's own count keeps a read begun
+        # before a write from being shared after it, without a round trip to the store.
+        return f"{self._scope}:{group}@{self._local_generations[group]}~:{key}"
 
     async def _generation(self, group: str) -> int:
-        if self._ttl == 0:
-            # Nothing is stored, so a key only names a read in flight: this process's own
-            # count keeps a read begun before a write from being shared after it, as
-            # forget() does for single keys, without a round trip to the store per read.
-            return self._local_generations[group]
-        generation: int = await self._store.get(self._generation_key(group), loads_fn=_counter)
+        name = self._generation_key(group)
+        stored = await self._call("get", self._store.get(name))
+        try:
+            return _counter(stored)
+        except ValueError:
+            self._reject(name, "not a counter")
+            return await self._renew_generation(name)
+
+    async def _renew_generation(self, name: str) -> int:
+        # A random start matches no key stored under any earlier generation.
+        generation = secrets.randbits(48)
+        await self._call("set", self._store.set(name, str(generation).encode()))
         return generation
+
+    async def _bump(self, group: str) -> None:
+        name = self._generation_key(group)
+        try:
+            await self._call("increment", self._store.increment(name))
+        except TypeError:  # aiocache: the value there is not an integer
+            self._reject(name, "not a counter")
+            await self._renew_generation(name)
+
+    async def _send_invalidations(self) -> bool:
+        """Send the invalidations the store has not had; whether it now has them all."""
+        if not (self._missed_keys or self._missed_groups):
+            return True
+        if time.monotonic() < self._down_until:
+            return False
+        try:
+            for stored_key in sorted(self._missed_keys):
+                await self._call("delete", self._store.delete(stored_key))
+                self._missed_keys.discard(stored_key)
+            for group in sorted(self._missed_groups):
+                await self._bump(group)
+                self._missed_groups.discard(group)
+        except _StoreDownError:
+            return False
+        return True
+
+    async def _get(self, stored_key: str, codec: Codec[T]) -> T | None:
+        try:
+            stored = await self._call("get", self._store.get(stored_key))
+        except _StoreDownError:
+            return None
+        if stored is None:
+            return None
+        try:
+            return codec.decode(stored)
+        except CorruptValueError as error:
+            self._reject(stored_key, str(error))
+            return None
+
+    async def _set(self, stored_key: str, value: bytes) -> None:
+        if len(value) > MAX_VALUE_BYTES:
+            return
+        try:
+            await self._call("set", self._store.set(stored_key, value, ttl=self._ttl))
+        except _StoreDownError:
+            return
+
+    async def _call(self, operation: str, call: Awaitable[R]) -> R:
+        """``call``'s answer; a failure marks the store down for a while."""
+        try:
+            answer = await call
+        except STORE_ERRORS as error:
+            self._note_outage(operation, error)
+            raise _StoreDownError from None
+        if self._down_until:
+            self._down_until = 0.0
+            log.warning("cache store answers again", extra={"code": "CACHE_RECOVERED"})
+        return answer
+
+    def _note_outage(self, operation: str, error: BaseException) -> None:
+        metrics.CACHE_STORE_ERRORS.labels(self._name, operation).inc()
+        if not self._down_until:
+            # Said once per outage; the error's type only (a message may carry the URL).
+            log.warning(
+                "cache store unavailable (%s failed: %s); reading from the upstreams",
+                operation,
+                type(error).__name__,
+                extra={"code": "CACHE_UNAVAILABLE", "cache": self._name},
+            )
+        self._down_until = time.monotonic() + self._retry_seconds
+
+    def _reject(self, stored_key: str, reason: str) -> None:
+        metrics.CACHE_REJECTED.labels(self._name).inc()
+        log.warning(
+            "cache value rejected, read as a miss: %s",
+            reason,
+            extra={"code": "CACHE_VALUE_REJECTED", "cache": self._name, "key": stored_key},
+        )
 
     def _generation_key(self, group: str) -> str:
         return f"{self._scope}:generation:{group}"
 
 
 def _counter(stored: object) -> int:
-    # Counters are stored by increment(), unpickled: a number, bytes from Redis, or None.
-    return 0 if stored is None else int(cast(Any, stored))
+    # Counters are stored by increment(): a number (memory), digits (Redis), or None.
+    if stored is None:
+        return 0
+    if isinstance(stored, int) and not isinstance(stored, bool):
+        return stored
+    if isinstance(stored, bytes) and stored.isdigit() and len(stored) <= 20:
+        return int(stored)
+    raise ValueError("not a counter")

@@ -50,7 +50,9 @@ class Gateway:
 
 
 def start_gateway(settings: Settings, stack: contextlib.AsyncExitStack) -> Gateway:
-    store = open_store(settings.redis_url, settings.redis_key_prefix)
+    store = open_store(
+        settings.redis_url, settings.redis_key_prefix, settings.cache_store_timeout_seconds
+    )
     stack.push_async_callback(close_store, store)
     transports = {
         "calendars": _transport(settings, "calendars", settings.calendars_url),
@@ -98,7 +100,13 @@ def _transport(settings: Settings, upstream: str, base_url: str) -> Transport:
 def _read_cache(store: BaseCache, settings: Settings, upstream: str, user: str) -> ReadCache:
     url = getattr(settings, f"{upstream}_url")
     # Scoped by who we are upstream: no answer crosses credentials.
-    return ReadCache(store, upstream, f"{upstream}|{url}|{user}", settings.cache_ttl_seconds)
+    return ReadCache(
+        store,
+        upstream,
+        f"{upstream}|{url}|{user}",
+        settings.cache_ttl_seconds,
+        settings.cache_store_retry_seconds,
+    )
 
 
 def _calendars(

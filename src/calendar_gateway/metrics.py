@@ -63,6 +63,20 @@ CACHE_MISSES = Counter(
     namespace=NAMESPACE,
     registry=None,
 )
+CACHE_STORE_ERRORS = Counter(
+    "cache_store_errors",
+    "Calls to the cache's store (Redis) that failed; reads then go to the upstreams.",
+    ["cache", "operation"],
+    namespace=NAMESPACE,
+    registry=None,
+)
+CACHE_REJECTED = Counter(
+    "cache_values_rejected",
+    "Values found in the cache's store that did not validate, read as misses.",
+    ["cache"],
+    namespace=NAMESPACE,
+    registry=None,
+)
 LOCK_WAIT = Histogram(
     "lock_wait_seconds",
     "Time a calendar edit waited for the gateway's mutex of that calendar.",
@@ -84,6 +98,8 @@ _SHARED: tuple[Collector, ...] = (
     UPSTREAM_DURATION,
     CACHE_HITS,
     CACHE_MISSES,
+    CACHE_STORE_ERRORS,
+    CACHE_REJECTED,
     LOCK_WAIT,
     EDITS_IN_FLIGHT,
 )

@@ -41,6 +41,10 @@ class Settings(BaseSettings):
     redis_url: str | None = None
     redis_key_prefix: str = "calendar-gateway"
     cache_ttl_seconds: float = Field(default=30.0, ge=0)
+    cache_store_timeout_seconds: float = Field(default=0.5, gt=0)
+    """The longest one call to the cache's Redis may take before the read goes upstream."""
+    cache_store_retry_seconds: float = Field(default=1.0, gt=0)
+    """After a failed call to the cache's Redis, how long reads go upstream without trying it."""
 
     # Upstream calls. The read timeout is also the time budget of a read's retries.
     upstream_timeout_seconds: float = Field(default=10.0, gt=0)

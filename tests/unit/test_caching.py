@@ -8,7 +8,9 @@ from typing import cast
 import pytest
 from aiocache.base import BaseCache
 
-from calendar_gateway.caching import ReadCache, open_store
+from calendar_gateway.caching import Codec, CorruptValueError, ReadCache, open_store, read_through
+
+ANSWER = Codec(dict[str, int])
 
 
 class Upstream:
@@ -34,15 +36,15 @@ def cache(identity: str = "calendars|http://grs|demo", ttl: float = 60) -> ReadC
 
 async def test_a_second_read_is_served_from_the_cache() -> None:
     reads, upstream = cache(), Upstream()
-    assert await reads.read("body:1", upstream.load) == {"call": 1}
-    assert await reads.read("body:1", upstream.load) == {"call": 1}
+    assert await reads.read("body:1", upstream.load, ANSWER) == {"call": 1}
+    assert await reads.read("body:1", upstream.load, ANSWER) == {"call": 1}
     assert upstream.calls == 1
 
 
 async def test_identical_reads_in_flight_share_one_upstream_call() -> None:
     reads, upstream = cache(ttl=0), Upstream()
     upstream.gate.clear()
-    pending = [asyncio.create_task(reads.read("body:1", upstream.load)) for _ in range(10)]
+    pending = [asyncio.create_task(reads.read("body:1", upstream.load, ANSWER)) for _ in range(10)]
     await upstream.started.wait()
     upstream.gate.set()
     assert await asyncio.gather(*pending) == [{"call": 1}] * 10
@@ -51,8 +53,8 @@ async def test_identical_reads_in_flight_share_one_upstream_call() -> None:
 
 async def test_zero_ttl_stores_nothing() -> None:
     reads, upstream = cache(ttl=0), Upstream()
-    await reads.read("body:1", upstream.load)
-    await reads.read("body:1", upstream.load)
+    await reads.read("body:1", upstream.load, ANSWER)
+    await reads.read("body:1", upstream.load, ANSWER)
     assert upstream.calls == 2
 
 
@@ -66,17 +68,17 @@ class UnreachableStore:
 async def test_zero_ttl_reads_never_touch_the_store() -> None:
     reads = ReadCache(cast(BaseCache, UnreachableStore()), "test", "bookings|http://s|u", 0)
     upstream = Upstream()
-    assert await reads.read("booking:1", upstream.load) == {"call": 1}
-    assert await reads.read("booking:1", upstream.load, group="bookings") == {"call": 2}
+    assert await reads.read("booking:1", upstream.load, ANSWER) == {"call": 1}
+    assert await reads.read("booking:1", upstream.load, ANSWER, group="bookings") == {"call": 2}
 
 
 async def test_zero_ttl_a_group_invalidation_is_not_shared_with_a_read_begun_before_it() -> None:
     reads, upstream = cache(ttl=0), Upstream()
     upstream.gate.clear()
-    before = asyncio.create_task(reads.read("booking:1", upstream.load, group="bookings"))
+    before = asyncio.create_task(reads.read("booking:1", upstream.load, ANSWER, group="bookings"))
     await upstream.started.wait()
     await reads.forget_group("bookings")  # a write landed while the read was out
-    after = asyncio.create_task(reads.read("booking:1", upstream.load, group="bookings"))
+    after = asyncio.create_task(reads.read("booking:1", upstream.load, ANSWER, group="bookings"))
     upstream.gate.set()
     assert (await before, await after) == ({"call": 1}, {"call": 2})
 
@@ -86,36 +88,36 @@ async def test_answers_never_cross_upstream_identities() -> None:
     demo = ReadCache(store, "calendars", "calendars|http://grs|demo", 60)
     viewer = ReadCache(store, "calendars", "calendars|http://grs|viewer", 60)
     upstream = Upstream()
-    await demo.read("body:1", upstream.load)
-    assert await viewer.read("body:1", upstream.load) == {"call": 2}
+    await demo.read("body:1", upstream.load, ANSWER)
+    assert await viewer.read("body:1", upstream.load, ANSWER) == {"call": 2}
 
 
 async def test_forget_makes_the_next_read_load_again() -> None:
     reads, upstream = cache(), Upstream()
-    await reads.read("body:1", upstream.load)
+    await reads.read("body:1", upstream.load, ANSWER)
     await reads.forget("body:1")
-    assert await reads.read("body:1", upstream.load) == {"call": 2}
+    assert await reads.read("body:1", upstream.load, ANSWER) == {"call": 2}
 
 
 async def test_forget_group_invalidates_every_key_of_the_group() -> None:
     reads, upstream = cache(), Upstream()
-    await reads.read("range:a", upstream.load, group="ranges")
-    await reads.read("range:b", upstream.load, group="ranges")
-    await reads.read("body:1", upstream.load)
+    await reads.read("range:a", upstream.load, ANSWER, group="ranges")
+    await reads.read("range:b", upstream.load, ANSWER, group="ranges")
+    await reads.read("body:1", upstream.load, ANSWER)
     await reads.forget_group("ranges")
-    assert await reads.read("range:a", upstream.load, group="ranges") == {"call": 4}
-    assert await reads.read("body:1", upstream.load) == {"call": 3}
+    assert await reads.read("range:a", upstream.load, ANSWER, group="ranges") == {"call": 4}
+    assert await reads.read("body:1", upstream.load, ANSWER) == {"call": 3}
 
 
 async def test_a_load_overtaken_by_an_invalidation_is_not_stored() -> None:
     reads, upstream = cache(), Upstream()
     upstream.gate.clear()
-    stale = asyncio.create_task(reads.read("body:1", upstream.load))
+    stale = asyncio.create_task(reads.read("body:1", upstream.load, ANSWER))
     await upstream.started.wait()  # the read is out at the upstream
     await reads.forget("body:1")  # a write landed while the read was out
     upstream.gate.set()
     await stale
-    assert await reads.read("body:1", upstream.load) == {"call": 2}
+    assert await reads.read("body:1", upstream.load, ANSWER) == {"call": 2}
 
 
 async def test_a_failed_load_is_not_cached_and_reaches_every_waiter() -> None:
@@ -126,8 +128,85 @@ async def test_a_failed_load_is_not_cached_and_reaches_every_waiter() -> None:
         raise LookupError("upstream said no")
 
     results = await asyncio.gather(
-        reads.read("body:1", failing), reads.read("body:1", failing), return_exceptions=True
+        reads.read("body:1", failing, ANSWER),
+        reads.read("body:1", failing, ANSWER),
+        return_exceptions=True,
     )
     assert all(isinstance(r, LookupError) for r in results)
     with pytest.raises(LookupError):
-        await reads.read("body:1", failing)
+        await reads.read("body:1", failing, ANSWER)
+
+
+class FlakyStore:
+    """The memory store, until ``down`` is set: then every call fails as Redis would."""
+
+    def __init__(self) -> None:
+        self.memory = open_store(None, "test")
+        self.down = False
+
+    def __getattr__(self, name: str) -> object:
+        operation = getattr(self.memory, name)
+
+        async def call(*args: object, **kwargs: object) -> object:
+            if self.down:
+                raise ConnectionError("Redis is down")
+            return await operation(*args, **kwargs)
+
+        return call
+
+
+def flaky_cache() -> tuple[ReadCache, FlakyStore]:
+    store = FlakyStore()
+    # retry_seconds=0: every read tries the store again, no clock involved.
+    return ReadCache(cast(BaseCache, store), "test", "bookings|http://s|u", 60, 0), store
+
+
+async def test_a_value_that_does_not_validate_is_a_miss_and_is_replaced() -> None:
+    reads, upstream = cache(), Upstream()
+    await reads.read("body:1", upstream.load, ANSWER)
+    store = reads._store
+    for key in [k for k in store._cache if k.endswith("body:1")]:
+        await store.set(key.removeprefix("test:"), b'{"call": "one"}')
+    assert await reads.read("body:1", upstream.load, ANSWER) == {"call": 2}
+    assert await reads.read("body:1", upstream.load, ANSWER) == {"call": 2}
+
+
+async def test_reads_go_upstream_while_the_store_is_down() -> None:
+    reads, store = flaky_cache()
+    upstream = Upstream()
+    await reads.read("booking:1", upstream.load, ANSWER, group="bookings")
+    store.down = True
+    assert await reads.read("booking:1", upstream.load, ANSWER, group="bookings") == {"call": 2}
+    store.down = False
+    assert await reads.read("booking:1", upstream.load, ANSWER, group="bookings") == {"call": 1}
+
+
+async def test_an_invalidation_the_store_missed_reaches_it_before_any_read() -> None:
+    reads, store = flaky_cache()
+    upstream = Upstream()
+    await reads.read("booking:1", upstream.load, ANSWER, group="bookings")
+    await reads.read("booking:2", upstream.load, ANSWER)
+    store.down = True
+    await reads.forget_group("bookings")
+    await reads.forget("booking:2")
+    store.down = False
+    assert await reads.read("booking:1", upstream.load, ANSWER, group="bookings") == {"call": 3}
+    assert await reads.read("booking:2", upstream.load, ANSWER) == {"call": 4}
+
+
+async def test_a_read_through_request_skips_the_stored_answer_and_replaces_it() -> None:
+    reads, upstream = cache(), Upstream()
+    await reads.read("body:1", upstream.load, ANSWER)
+    token = read_through.set(True)
+    try:
+        assert await reads.read("body:1", upstream.load, ANSWER) == {"call": 2}
+    finally:
+        read_through.reset(token)
+    assert await reads.read("body:1", upstream.load, ANSWER) == {"call": 2}
+
+
+def test_a_codec_refuses_what_it_would_not_have_written() -> None:
+    for stored in (b"\x80\x04K\x01.", b'{"call": 1.5}', b"[]", 7, None):
+        with pytest.raises(CorruptValueError):
+            ANSWER.decode(stored)
+    assert ANSWER.decode(ANSWER.encode({"call": 1})) == {"call": 1}

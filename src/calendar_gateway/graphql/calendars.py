@@ -130,14 +130,14 @@ class BusinessCalendar:
             return self.calendar
         # The list has no exceptions; the body does.
         ref = info.context.services.calendars.ref(self.id, self.tenant_id, self.package_id)
-        return await info.context.calendar_loader.load(ref)
+        return await info.context.calendars.calendar(ref)
 
     @classmethod
     async def resolve_reference(cls, info: Info, **key: str) -> BusinessCalendar:
         """Federation: the calendar another subgraph names by its key fields."""
         service = info.context.services.calendars
         ref = service.ref(key["id"], key["tenantId"], key["packageId"])
-        return cls.from_domain(await info.context.calendar_loader.load(ref), ref)
+        return cls.from_domain(await info.context.calendars.calendar(ref), ref)
 
     @classmethod
     def from_domain(cls, calendar: grs.BusinessCalendar, ref: grs.CalendarRef) -> BusinessCalendar:
@@ -257,7 +257,7 @@ class CalendarQuery:
     ) -> list[BusinessCalendar] | None:
         service = info.context.services.calendars
         scope = service.ref("", tenant_id, package_id)
-        calendars = await service.calendars(scope.tenant_id, scope.package_id)
+        calendars = await info.context.calendars.calendars(scope.tenant_id, scope.package_id)
         return [BusinessCalendar.from_domain(c, scope) for c in calendars]
 
     @strawberry.field(description="One business calendar, by calendarId or external id.")
@@ -269,7 +269,7 @@ class CalendarQuery:
         package_id: PackageArg = None,
     ) -> BusinessCalendar | None:
         ref = _ref(info, id, tenant_id, package_id)
-        return BusinessCalendar.from_domain(await info.context.calendar_loader.load(ref), ref)
+        return BusinessCalendar.from_domain(await info.context.calendars.calendar(ref), ref)
 
 
 @strawberry.type

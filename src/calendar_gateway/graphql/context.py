@@ -9,12 +9,12 @@ from starlette.requests import Request
 from starlette.responses import Response
 from strawberry.dataloader import DataLoader
 
+from calendar_gateway.graphql.snapshot import CalendarSnapshot
 from calendar_gateway.services.appointments import AppointmentService
 from calendar_gateway.services.bookings import BookingService
 from calendar_gateway.services.calendars import CalendarService
 from calendar_gateway.upstreams.appointments import Appointment
 from calendar_gateway.upstreams.bookings import Booking, Reply
-from calendar_gateway.upstreams.calendars import BusinessCalendar, CalendarRef
 
 
 @dataclass(frozen=True)
@@ -33,8 +33,8 @@ class Context:
     request: Request
     response: Response | None
     services: Services
-    calendar_loader: DataLoader[CalendarRef, BusinessCalendar]
-    """Per request: a calendar's body asked for by several fields is read once."""
+    calendars: CalendarSnapshot
+    """Per request: every read of a business calendar agrees, and a body is read once."""
     booking_loader: DataLoader[str, Reply[Booking]]
     """Per request, so the same booking asked for twice costs one upstream call."""
     appointment_loader: DataLoader[str, Appointment]

@@ -7,6 +7,7 @@ Queries live in the read cache's store, so replicas sharing Redis share them too
 
 from __future__ import annotations
 
+import contextlib
 import dataclasses
 import hashlib
 from typing import Any
@@ -15,6 +16,8 @@ from aiocache.base import BaseCache
 from cross_web import HTTPException
 from graphql.error import GraphQLError
 from strawberry.http import GraphQLRequestData
+
+from calendar_gateway.caching import STORE_ERRORS
 
 NOT_FOUND = "PersistedQueryNotFound"
 KEEP_SECONDS = 24 * 3600.0
@@ -37,14 +40,31 @@ class PersistedQueries:
             return request
         key = f"apq:{digest}"
         if request.query is None:
-            query = await self._store.get(key)
+            query = _stored_query(await self._lookup(key), digest)
             if query is None:
                 raise PersistedQueryNotFoundError
             return dataclasses.replace(request, query=query)
         if hashlib.sha256(request.query.encode()).hexdigest() != digest:
             raise HTTPException(400, "provided sha does not match query")
-        await self._store.set(key, request.query, ttl=KEEP_SECONDS)
+        with contextlib.suppress(*STORE_ERRORS):  # kept next time the store answers
+            await self._store.set(key, request.query, ttl=KEEP_SECONDS)
         return request
+
+    async def _lookup(self, key: str) -> object:
+        try:
+            return await self._store.get(key)
+        except STORE_ERRORS:
+            # The store is down: the client is told to send the query itself.
+            return None
+
+
+def _stored_query(stored: object, digest: str) -> str | None:
+    # The store is not trusted: only the text whose hash the client named is a query.
+    if isinstance(stored, bytes):
+        stored = stored.decode(errors="replace")
+    if not isinstance(stored, str) or hashlib.sha256(stored.encode()).hexdigest() != digest:
+        return None
+    return stored
 
 
 def _requested_hash(extensions: dict[str, Any] | None) -> str | None:

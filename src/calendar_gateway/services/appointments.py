@@ -14,7 +14,7 @@ import re
 from dataclasses import dataclass, replace
 from datetime import UTC, date, datetime, time, tzinfo
 
-from calendar_gateway.caching import ReadCache
+from calendar_gateway.caching import Codec, ReadCache
 from calendar_gateway.services.errors import InvalidInputError
 from calendar_gateway.services.timezones import UnknownTimeZoneError, resolve_zone
 from calendar_gateway.upstreams.appointments import (
@@ -26,6 +26,7 @@ from calendar_gateway.upstreams.appointments import (
     RecurrenceFields,
     to_patch_operations,
 )
+from calendar_gateway.upstreams.errors import NotFoundError
 
 MAX_LIST = 500  # (inferred) enough for a calendar view; bounds the pages one query may fetch
 _OID = re.compile(r"[0-9]+")
@@ -125,6 +126,9 @@ def _all_day(given: bool | None, stored: bool) -> bool:
 LISTS = "lists"
 """Cached calendar listings: any appointment write may change any of them."""
 
+APPOINTMENT = Codec(Appointment)
+LISTING = Codec(list[AppointmentSummary])
+
 
 class AppointmentService:
     """Xelion appointments for the GraphQL layer."""
@@ -136,7 +140,15 @@ class AppointmentService:
 
     async def get(self, oid: str) -> Appointment:
         require_oid(oid, "id")
-        return await self._cache.read(f"appointment:{oid}", lambda: self._client.get(oid))
+        return await self._cache.read(f"appointment:{oid}", lambda: self._fresh(oid), APPOINTMENT)
+
+    async def _fresh(self, oid: str) -> Appointment:
+        try:
+            return await self._client.get(oid)
+        except NotFoundError:
+            # A listing cached before may still show it: it is older than this answer.
+            await self._cache.forget_group(LISTS)
+            raise
 
     async def get_many(self, oids: list[str]) -> list[Appointment | BaseException]:
         """Each appointment or the error it failed with, in order.
@@ -163,6 +175,7 @@ class AppointmentService:
         return await self._cache.read(
             f"list:{oid}:{after}:{before}:{count}",
             lambda: self._client.calendar(oid, after=after, before=before, count=count),
+            LISTING,
             group=LISTS,
         )
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 import asyncio
 from datetime import date, datetime
 
-from calendar_gateway.caching import ReadCache
+from calendar_gateway.caching import Codec, ReadCache
 from calendar_gateway.services.errors import InvalidInputError
 from calendar_gateway.upstreams.bookings import (
     Booking,
@@ -20,6 +20,9 @@ from calendar_gateway.upstreams.bookings import (
 # invalidate every cached booking and every cached range, not just their own.
 BOOKINGS = "bookings"
 RANGES = "ranges"
+
+BOOKING = Codec(Reply[Booking])
+RANGE = Codec(Reply[tuple[Booking, ...]])
 
 
 class BookingService:
@@ -42,6 +45,7 @@ class BookingService:
                 return await self._cache.read(
                     f"booking:{booking_id}",
                     lambda: self._client.refresh(booking_id),
+                    BOOKING,
                     group=BOOKINGS,
                 )
 
@@ -55,6 +59,7 @@ class BookingService:
         return await self._cache.read(
             f"range:{company}:{first}:{last}",
             lambda: self._client.display(company, first, last),
+            RANGE,
             group=RANGES,
         )
 

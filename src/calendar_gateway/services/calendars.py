@@ -12,7 +12,7 @@ from datetime import date, datetime, time
 from time import perf_counter
 
 from calendar_gateway import metrics
-from calendar_gateway.caching import ReadCache
+from calendar_gateway.caching import Codec, ReadCache
 from calendar_gateway.locking import (
     LockHolders,
     LockStoreUnavailableError,
@@ -51,6 +51,9 @@ log = logging.getLogger(__name__)
 
 SESSIONS = 3
 """Edit sessions one edit may take: a token found expired at the lock, then one mid-session."""
+
+LIST = Codec(list[BusinessCalendar])
+BODY = Codec(BusinessCalendar)
 
 DRAIN_SECONDS = 30.0
 """How long shutdown waits for running edits: each is a handful of bounded upstream calls."""
@@ -221,13 +224,35 @@ class CalendarService:
         self, tenant_id: str | None = None, package_id: str | None = None
     ) -> list[BusinessCalendar]:
         tenant, package = tenant_id or self._tenant_id, package_id or self._package_id
-        return await self._cache.read(
-            _list_key(tenant, package), lambda: self._client.calendars(tenant, package)
-        )
+
+        async def load() -> list[BusinessCalendar]:
+            listed = await self._client.calendars(tenant, package)
+            # Newer than every body cached before it: none of them may be served again.
+            await self._cache.forget_group(_bodies(tenant, package))
+            return listed
+
+        return await self._cache.read(_list_key(tenant, package), load, LIST)
 
     async def get(self, ref: CalendarRef) -> BusinessCalendar:
         """The calendar with its exceptions, from the cache when fresh enough."""
-        return await self._cache.read(_body_key(ref), lambda: self._client.calendar(ref))
+        group = _bodies(ref.tenant_id, ref.package_id)
+        return await self._cache.read(
+            _body_key(ref), lambda: self._fresh_body(ref), BODY, group=group
+        )
+
+    async def _fresh_body(self, ref: CalendarRef) -> BusinessCalendar:
+        list_key = _list_key(ref.tenant_id, ref.package_id)
+        try:
+            body = await self._client.calendar(ref)
+        except NotFoundError:
+            # A cached list that still shows the calendar is older than this answer.
+            await self._cache.forget(list_key)
+            raise
+        listed = await self._cache.peek(list_key, LIST)
+        entry = next((c for c in listed or () if c.id == body.id), None)
+        if listed is not None and (entry is None or _state(entry) != _state(body)):
+            await self._cache.forget(list_key)
+        return body
 
     async def get_many(self, refs: list[CalendarRef]) -> list[BusinessCalendar | BaseException]:
         """Each calendar or the error it failed with, in order (a DataLoader's batch)."""
@@ -319,17 +344,22 @@ class CalendarService:
         if self._edits:
             await asyncio.wait(set(self._edits), timeout=DRAIN_SECONDS)
 
-    async def _forget(self, ref: CalendarRef, calendar: BusinessCalendar) -> None:
+    async def _forget(self, ref: CalendarRef) -> None:
         # The edit may have changed what the list shows (name, hours, lock) and the body,
-        # cached under either of the calendar's two ids.
-        ids = {i for i in (ref.calendar_id, calendar.id, calendar.external_id) if i is not None}
-        bodies = [_body_key(replace(ref, calendar_id=i)) for i in ids]
+        # cached under either of the calendar's two ids: the package's bodies go at once.
         try:
-            await self._cache.forget(_list_key(ref.tenant_id, ref.package_id), *bodies)
+            await self._cache.forget(_list_key(ref.tenant_id, ref.package_id))
+            await self._cache.forget_group(_bodies(ref.tenant_id, ref.package_id))
         except Exception as error:
             log.warning(
                 "could not evict calendar %s from the read cache: %r", ref.calendar_id, error
             )
+
+    async def _note(self, ref: CalendarRef, error: Exception) -> None:
+        if isinstance(error, CalendarLockedError | NotFoundError):
+            # GRS showed a lock, or no calendar, newer than what the cache may hold: evict
+            # before the client hears, so its next read shows it.
+            await self._forget(ref)
 
     async def _run_edit(
         self, ref: CalendarRef, plan: Plan, answer: asyncio.Future[_Outcome]
@@ -386,12 +416,13 @@ class CalendarService:
             self._client.retire(token)  # expired, or its lock taken over: a fresh one next
             raise
         except Exception as error:
+            await self._note(ref, error)
             _settle(answer, error)  # the client hears now; the unlock goes on after
             raise
         finally:
             unlocked = await self._unlock(grs, ref) if lock_sent else True
             if current is not None:
-                await self._forget(ref, current)
+                await self._forget(ref)
             if not written:
                 await self._clean_up(grs, ref, key, unlocked=unlocked, keep=lock_unknown)
         try:
@@ -582,3 +613,13 @@ def _list_key(tenant_id: str, package_id: str) -> str:
 
 def _body_key(ref: CalendarRef) -> str:
     return f"calendar:{ref.tenant_id}/{ref.package_id}/{ref.calendar_id}"
+
+
+def _bodies(tenant_id: str, package_id: str) -> str:
+    """The group of a package's cached bodies: a newer list or any edit evicts them all."""
+    return f"bodies:{tenant_id}/{package_id}"
+
+
+def _state(calendar: BusinessCalendar) -> BusinessCalendar:
+    # What both the list and the body show of a calendar.
+    return replace(calendar, exceptions=None, raw={})
