@@ -1,4 +1,4 @@
-"""Occurrences of Xelion appointments: the recurrence fields as services/occurrences.py reads them."""
+"""Occurrences of Xelion appointments: their recurrence fields, read as the service reads them."""
 
 from __future__ import annotations
 
