@@ -136,10 +136,15 @@ async def test_one_vendor_down_gives_a_partial_answer_naming_it(
     assert answer["bookings"] is None
     assert answer["workingWindows"] is not None
     assert answer["busy"] == []
-    [error] = body["errors"]
-    assert error["path"] == ["availability", "bookings"]
-    assert error["extensions"]["code"] == "UPSTREAM_UNAVAILABLE"
-    assert error["extensions"]["upstream"] == "bookings"
+    assert (answer["free"], answer["conflicts"]) == (None, None)
+    assert [tuple(e["path"]) for e in body["errors"]] == [
+        ("availability", "free"),
+        ("availability", "conflicts"),
+        ("availability", "bookings"),
+    ]
+    for error in body["errors"]:
+        assert error["extensions"]["code"] == "UPSTREAM_UNAVAILABLE"
+        assert error["extensions"]["upstream"] == "bookings"
 
 
 async def test_appointments_down_still_places_bookings(
@@ -150,7 +155,7 @@ async def test_appointments_down_still_places_bookings(
     answer = body["data"]["availability"]
     assert answer["missing"] == ["appointments"]
     assert [b["bookingIds"] for b in answer["busy"]] == [[SEEDED_BOOKING]] * 3
-    assert error_codes(body) == ["UPSTREAM_UNAVAILABLE"]
+    assert {e["extensions"]["upstream"] for e in body["errors"]} == {"appointments"}
 
 
 async def test_business_calendar_down_nulls_what_it_feeds(
@@ -161,13 +166,75 @@ async def test_business_calendar_down_nulls_what_it_feeds(
     body = await availability(private_gateway, variables)
     answer = body["data"]["availability"]
     assert answer["missing"] == ["calendars"]
-    assert (answer["workingWindows"], answer["free"]) == (None, None)
+    assert (answer["workingWindows"], answer["free"], answer["conflicts"]) == (None, None, None)
     assert len(answer["busy"]) == 3
     assert {tuple(e["path"]) for e in body["errors"]} == {
         ("availability", "workingWindows"),
         ("availability", "free"),
+        ("availability", "conflicts"),
     }
     assert {e["extensions"]["upstream"] for e in body["errors"]} == {"calendars"}
+
+
+BUSY_ONLY = """
+query Busy($from: DateTime!, $to: DateTime!) {
+  availability(calendarId: "Calendar_190", resourceId: "405", company: "3",
+               appointmentCalendarId: "1557367", from: $from, to: $to,
+               timeZone: "America/Cayman") {
+    complete missing
+    busy { start end bookingIds appointmentIds }
+  }
+}"""
+SOURCE_PATHS = {
+    "calendars": "businesscalendarbody",
+    "bookings": "calendar.json",
+    "appointments": "/api/v1/master/calendars/",
+}
+
+
+@pytest.mark.parametrize("source", list(SOURCE_PATHS))
+async def test_each_source_down_in_turn_gives_no_free_time_and_its_coded_error(
+    private_gateway: httpx.AsyncClient, upstream: httpx.AsyncClient, source: str
+) -> None:
+    await appointment(private_gateway, "Overleg", "08T14:30", "08T15:30")
+    await take_down(upstream, SOURCE_PATHS[source])
+    variables = {**NOVEMBER_7_TO_9, "timeZone": "America/Cayman"}
+    body = await availability(private_gateway, variables)
+    answer = body["data"]["availability"]
+    assert (answer["complete"], answer["missing"]) == (False, [source])
+    assert (answer["free"], answer["conflicts"]) == (None, None)
+    # What the others know is still busy: the booking's three days, or the appointment.
+    assert answer["busy"] != []
+    free_error = next(e for e in body["errors"] if e["path"] == ["availability", "free"])
+    assert free_error["extensions"] == {"code": "UPSTREAM_UNAVAILABLE", "upstream": source}
+
+
+@pytest.mark.parametrize("source", list(SOURCE_PATHS))
+async def test_a_failed_source_is_an_error_even_when_no_field_it_feeds_is_asked(
+    private_gateway: httpx.AsyncClient, upstream: httpx.AsyncClient, source: str
+) -> None:
+    await take_down(upstream, SOURCE_PATHS[source])
+    body = await execute(private_gateway, BUSY_ONLY, NOVEMBER_7_TO_9)
+    assert body["data"]["availability"]["missing"] == [source]
+    [error] = body["errors"]
+    assert error["path"] == ["availability"]
+    assert error["extensions"] == {"code": "UPSTREAM_UNAVAILABLE", "upstream": source}
+
+
+async def test_every_vendor_refusing_our_login_is_an_error_per_source(
+    simulator_url: str, upstream: httpx.AsyncClient
+) -> None:
+    wrong = {
+        f"{vendor}_password": "not-the-password"
+        for vendor in ("bookings", "calendars", "appointments")
+    }
+    settings = settings_for(simulator_url, cache_ttl_seconds=0, **wrong)
+    async with gateway_client(settings) as client:
+        body = await execute(client, BUSY_ONLY, NOVEMBER_7_TO_9)
+    answer = body["data"]["availability"]
+    assert (answer["complete"], answer["missing"]) == (False, list(SOURCE_PATHS))
+    assert [e["extensions"]["upstream"] for e in body["errors"]] == list(SOURCE_PATHS)
+    assert {e["extensions"]["code"] for e in body["errors"]} <= {"UNAUTHENTICATED", "FORBIDDEN"}
 
 
 async def test_without_the_calendars_zone_bookings_are_left_out_with_a_warning(

@@ -505,8 +505,27 @@ async def test_calendar_list_answers_summaries_in_vendor_shape(xelion: httpx.Asy
 async def test_calendar_list_selects_by_start_after_and_end_before(
     xelion: httpx.AsyncClient,
 ) -> None:
-    oids = await list_oids(xelion, "calendars/1557367", after="2017-03-20", before="2018-12-31")
-    assert oids == ["1758831", "1627500"]
+    # After the weekly series' last occurrence (24 April 2017); "Taart eten" starts before.
+    oids = await list_oids(xelion, "calendars/1557367", after="2017-04-25", before="2018-12-31")
+    assert oids == ["1627500"]
+
+
+@pytest.mark.parametrize(
+    ("day", "listed"),
+    [
+        ("2017-03-13", []),  # its stored start: the example's first occurrence is 20 March
+        ("2017-03-20", ["1758518"]),
+        ("2017-04-10", ["1758518"]),  # the fourth Monday
+        ("2017-04-11", []),  # a Tuesday
+        ("2017-04-24", ["1758518"]),  # the sixth and last
+        ("2017-05-01", []),
+    ],
+)
+async def test_calendar_list_names_a_series_once_on_the_dates_of_its_occurrences(
+    xelion: httpx.AsyncClient, day: str, listed: list[str]
+) -> None:
+    oids = await list_oids(xelion, "calendars/1557367", after=day, before=day)
+    assert oids == listed
 
 
 async def test_calendar_list_pages_through_next_id(xelion: httpx.AsyncClient) -> None:

@@ -20,8 +20,8 @@ from calendar_gateway.services.freebusy import (
     overlap_conflicts,
     works_on,
 )
+from calendar_gateway.services.occurrences import Occurrence
 from calendar_gateway.services.worktime import TimeWindow
-from calendar_gateway.upstreams.appointments import AppointmentSummary
 from calendar_gateway.upstreams.bookings import (
     Booking,
     ChargeCode,
@@ -78,18 +78,8 @@ def booking(
 
 def appointment(
     start: datetime, end: datetime, *, all_start: bool = False, all_end: bool = False
-) -> AppointmentSummary:
-    return AppointmentSummary(
-        oid="1627410",
-        subject="Teamoverleg",
-        start=start,
-        end=end,
-        all_start_day=all_start,
-        all_end_day=all_end,
-        internal=True,
-        is_recurrence=False,
-        raw={},
-    )
+) -> Occurrence:
+    return Occurrence("1627410", start, end, all_start_day=all_start, all_end_day=all_end)
 
 
 def weekdays_nine_to_five(*exceptions: CalendarException) -> BusinessCalendar:

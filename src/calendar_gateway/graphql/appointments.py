@@ -9,9 +9,11 @@ from strawberry.scalars import JSON
 
 # Strawberry registers an enum when a type first uses it. The business calendars register
 # Weekday with its description; imported first, they keep it from getting a second, bare one.
-import calendar_gateway.graphql.calendars  # noqa: F401
+from calendar_gateway.graphql.calendars import FromArg
 from calendar_gateway.graphql.context import Info
 from calendar_gateway.graphql.maybe import given
+from calendar_gateway.services.appointments import MAX_VIEW_DAYS
+from calendar_gateway.services.occurrences import placed
 from calendar_gateway.upstreams import appointments as xelion
 from calendar_gateway.upstreams.appointments import (
     MonthRecurrenceType,
@@ -177,6 +179,26 @@ class Appointment:
         )
 
 
+@strawberry.type(
+    description="One time an appointment takes place: a recurring appointment (a series) has "
+    "one for each repetition, expanded in APPOINTMENTS_TIMEZONE, so its local time of day "
+    "stays the same across a change of daylight saving time."
+)
+class AppointmentOccurrence:
+    id: strawberry.ID = strawberry.field(
+        description="Opaque and stable: the series and this occurrence's start."
+    )
+    start: datetime = strawberry.field(
+        description="An instant; an all-day start is the local midnight of its date."
+    )
+    end: datetime = strawberry.field(
+        description="An instant; an all-day end is the local midnight after its date."
+    )
+    appointment: Appointment = strawberry.field(
+        description="The appointment as stored: for a recurring one, the series."
+    )
+
+
 _NAIVE = "Naive date-times are read in the input's timeZone, else in APPOINTMENTS_TIMEZONE."
 
 
@@ -321,6 +343,32 @@ class AppointmentQuery:
         service = info.context.services.appointments
         found = await service.calendar(str(calendar_id), after, before, first)
         return [Appointment.from_summary(summary) for summary in found]
+
+    @strawberry.field(
+        description="Every occurrence of a calendar's (or user's) appointments that shares "
+        "time with the period from `from` to `to` (not included), in order of start: a "
+        "recurring appointment once per repetition, wherever the series starts. At most "
+        f"{MAX_VIEW_DAYS} days."
+    )
+    async def calendar_view(
+        self, info: Info, calendar_id: strawberry.ID, from_: FromArg[datetime], to: datetime
+    ) -> list[AppointmentOccurrence]:
+        view = await info.context.services.appointments.view(str(calendar_id), from_, to)
+        info.context.warnings.extend(view.listing.warnings)
+        occurrences = []
+        for occurrence in view.occurrences:
+            span = placed(occurrence, view.zone)
+            stored = view.listing.appointment(occurrence.oid)
+            detail = view.listing.series.get(occurrence.oid)
+            occurrences.append(
+                AppointmentOccurrence(
+                    id=strawberry.ID(occurrence.id),
+                    start=span.start,
+                    end=span.end,
+                    appointment=Appointment.from_summary(stored, detail=detail),
+                )
+            )
+        return occurrences
 
 
 @strawberry.type

@@ -6,6 +6,7 @@ from datetime import datetime
 from typing import Annotated, TypeVar
 
 import strawberry
+from graphql.error import GraphQLError
 
 from calendar_gateway.graphql.appointments import Appointment
 from calendar_gateway.graphql.bookings import Booking
@@ -66,7 +67,8 @@ class ScheduleConflict:
 @strawberry.type(
     description="Free and busy time of a business calendar, a Synergist resource and a Xelion "
     "calendar over one period, in UTC. A source that failed leaves the answer partial: it is "
-    "named in `missing`, and the fields it feeds are null with its error in `errors`."
+    "named in `missing`, its error is in `errors` (whatever was selected), and the fields it "
+    "feeds are null; `free` and `conflicts` need every source."
 )
 class Availability:
     from_: datetime = strawberry.field(name="from", description="The period's start, in UTC.")
@@ -83,9 +85,6 @@ class Availability:
     busy: list[BusyInterval] = strawberry.field(
         description="Time taken within the period, from the sources that answered."
     )
-    conflicts: list[ScheduleConflict] = strawberry.field(
-        description="Within the period, from the sources that answered."
-    )
 
     answer: strawberry.Private[domain.Availability]
 
@@ -94,10 +93,20 @@ class Availability:
         working = self._fed_by(CALENDARS, self.answer.working)
         return [TimeWindow.from_domain(w) for w in working]
 
-    @strawberry.field(description="Working time that no booking or appointment takes.")
+    @strawberry.field(
+        description="Working time that no booking or appointment takes. Null, with the error "
+        "of a failed source, when any source failed: never computed from partial data."
+    )
     def free(self) -> list[TimeWindow] | None:
-        free = self._fed_by(CALENDARS, self.answer.free)
-        return [TimeWindow.from_domain(w) for w in free]
+        return [TimeWindow.from_domain(w) for w in self._fed_by_all(self.answer.free)]
+
+    @strawberry.field(
+        description="Within the period. Null, with the error of a failed source, when any "
+        "source failed."
+    )
+    def conflicts(self) -> list[ScheduleConflict] | None:
+        found = self._fed_by_all(self.answer.conflicts)
+        return [ScheduleConflict.from_domain(c) for c in found]
 
     @strawberry.field(
         description="The resource's bookings on the period's dates, and a day either side."
@@ -107,7 +116,8 @@ class Availability:
 
     @strawberry.field(
         description="The calendar's appointments that Xelion lists from the day before the "
-        "period to the day after it (those that start and end within those dates)."
+        "period to the day after it, each once: those that start and end within those dates, "
+        "and each series with an occurrence on them. `busy` counts every occurrence."
     )
     def appointments(self) -> list[Appointment] | None:
         listed = self._fed_by(APPOINTMENTS, self.answer.appointments)
@@ -117,6 +127,12 @@ class Availability:
         """``value``, which is None only when ``source`` failed: then its error, at this path."""
         if value is None:
             raise self.answer.failures[source]
+        return value
+
+    def _fed_by_all(self, value: list[T] | None) -> list[T]:
+        """``value``, which is None only when a source failed: then the first one's error."""
+        if value is None:
+            raise next(self.answer.failures[s] for s in _SOURCES if s in self.answer.failures)
         return value
 
     @classmethod
@@ -136,7 +152,6 @@ class Availability:
                 )
                 for b in answer.busy
             ],
-            conflicts=[ScheduleConflict.from_domain(c) for c in answer.conflicts],
             answer=answer,
         )
 
@@ -195,4 +210,9 @@ class AvailabilityQuery:
         service = AvailabilityService(services.calendars, services.bookings, services.appointments)
         answer = await service.availability(request)
         info.context.warnings.extend(answer.warnings)
+        # Each failed source is an error of the answer, also when no field it feeds is asked.
+        info.context.failures.extend(
+            GraphQLError(str(error), path=info.path.as_list(), original_error=error)
+            for error in (answer.failures[s] for s in _SOURCES if s in answer.failures)
+        )
         return Availability.from_domain(answer)

@@ -5,6 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 
 import strawberry
+from graphql.error import GraphQLError
 from starlette.requests import Request
 from starlette.responses import Response
 from strawberry.dataloader import DataLoader
@@ -41,6 +42,8 @@ class Context:
     """Per request: a list's entries and their detail fields share one read per appointment."""
     warnings: list[str] = field(default_factory=list)
     """Upstream warnings for ``extensions.warnings`` (Synergist's warningmessage)."""
+    failures: list[GraphQLError] = field(default_factory=list)
+    """Errors the answer carries whatever was selected (graphql/failures.py)."""
 
 
 Info = strawberry.Info[Context, None]

@@ -19,6 +19,7 @@ from calendar_gateway.graphql.calendars import CalendarMutation, CalendarQuery
 from calendar_gateway.graphql.context import Info
 from calendar_gateway.graphql.errors import apply_contract
 from calendar_gateway.graphql.executor import Executor
+from calendar_gateway.graphql.failures import ReportedFailures
 from calendar_gateway.graphql.limits import limits
 from calendar_gateway.graphql.observability import OperationObserver
 from calendar_gateway.graphql.scalars import SCALARS
@@ -91,6 +92,7 @@ def create_schema(settings: Settings | None = None) -> strawberry.Schema:
         extensions=[
             OperationObserver,
             UpstreamWarnings,
+            ReportedFailures,
             ParserCache,
             ValidationCache,
             *(limits(settings) if settings else []),

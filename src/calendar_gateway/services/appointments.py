@@ -12,11 +12,14 @@ from __future__ import annotations
 import asyncio
 import re
 from dataclasses import dataclass, replace
-from datetime import UTC, date, datetime, time, tzinfo
+from datetime import UTC, date, datetime, time, timedelta, tzinfo
 
 from calendar_gateway.caching import Codec, ReadCache
+from calendar_gateway.services import periods
 from calendar_gateway.services.errors import InvalidInputError
+from calendar_gateway.services.occurrences import Occurrence, occurrences, overlapping, placed
 from calendar_gateway.services.timezones import UnknownTimeZoneError, resolve_zone
+from calendar_gateway.services.worktime import TimeWindow
 from calendar_gateway.upstreams.appointments import (
     Appointment,
     AppointmentPatch,
@@ -29,9 +32,12 @@ from calendar_gateway.upstreams.appointments import (
 from calendar_gateway.upstreams.errors import NotFoundError
 
 MAX_LIST = 500  # (inferred) enough for a calendar view; bounds the pages one query may fetch
+MAX_VIEW_DAYS = 92
+"""The longest window of one calendar view: a quarter."""
 _OID = re.compile(r"[0-9]+")
 _DAY_START = time(0, 0, 0)
 _DAY_END = time(23, 59, 59)
+_ONE_DAY = timedelta(days=1)
 
 
 def local_date(value: datetime, zone: tzinfo | None) -> date:
@@ -123,6 +129,31 @@ def _all_day(given: bool | None, stored: bool) -> bool:
     return stored if given is None else given
 
 
+@dataclass(frozen=True)
+class Listing:
+    """A calendar's appointments over some dates, each once, and their occurrences."""
+
+    appointments: list[AppointmentSummary]
+    """As Xelion listed them: a series once."""
+    series: dict[str, Appointment]
+    """The recurring ones, read in full for their rules, by oid."""
+    occurrences: list[Occurrence]
+    """Every occurrence on the dates (and a day either side), in order of start."""
+    warnings: tuple[str, ...]
+
+    def appointment(self, oid: str) -> Appointment | AppointmentSummary:
+        return self.series.get(oid) or next(a for a in self.appointments if a.oid == oid)
+
+
+@dataclass(frozen=True)
+class CalendarView:
+    period: TimeWindow
+    occurrences: list[Occurrence]
+    listing: Listing
+    zone: tzinfo
+    """Where all-day sides are placed: the zone the occurrences were expanded in."""
+
+
 LISTS = "lists"
 """Cached calendar listings: any appointment write may change any of them."""
 
@@ -179,6 +210,58 @@ class AppointmentService:
             group=LISTS,
         )
 
+    async def listing(self, calendar_id: str, first: date, last: date) -> Listing:
+        """The appointments Xelion lists from ``first`` to ``last``, recurring ones expanded.
+
+        Xelion lists a series once, by one of its occurrences or by its stored start (our
+        reading; the simulator lists it when any occurrence falls on the dates): so every
+        series is read in full and expanded here, wherever it starts.
+        """
+        listed = await self.calendar(calendar_id, first, last, MAX_LIST)
+        unique = list({a.oid: a for a in listed}.values())
+        series = await self._series([a.oid for a in unique if a.is_recurrence])
+        around = TimeWindow(_utc_midnight(first), _utc_midnight(last + _ONE_DAY))
+        listed_in_full = [series.get(a.oid, a) for a in unique]
+        # A rule walks from its first occurrence: decades of a daily series cost tens of ms,
+        # so expansion runs beside the event loop, not on it.
+        found = await asyncio.to_thread(self._expand, listed_in_full, around)
+        warnings: tuple[str, ...] = ()
+        if len(listed) >= MAX_LIST:
+            warnings = (
+                f"Xelion listed {MAX_LIST} appointments, the most one query reads: "
+                "any later ones in the period are not counted",
+            )
+        return Listing(unique, series, found, warnings)
+
+    def _expand(
+        self, listed: list[Appointment | AppointmentSummary], around: TimeWindow
+    ) -> list[Occurrence]:
+        zone = self._default_zone
+        found = [o for a in listed for o in occurrences(a, zone, around)]
+        return sorted(found, key=lambda o: (placed(o, zone).start, o.oid))
+
+    async def view(self, calendar_id: str, start: datetime, end: datetime) -> CalendarView:
+        """The occurrences that share time with the period from ``start`` to ``end``."""
+        period = periods.period(start, end, self._default_zone, MAX_VIEW_DAYS)
+        require_oid(calendar_id, "calendarId")
+        # Xelion's dates are UTC dates: a day either side covers the period in any zone.
+        listing = await self.listing(
+            calendar_id, period.start.date() - _ONE_DAY, period.end.date() + _ONE_DAY
+        )
+        found = list(overlapping(listing.occurrences, self._default_zone, period))
+        return CalendarView(period, found, listing, self._default_zone)
+
+    async def _series(self, oids: list[str]) -> dict[str, Appointment]:
+        """The appointments in full; one deleted since it was listed is left out."""
+        read = await self.get_many(oids)
+        failure = next(
+            (r for r in read if isinstance(r, BaseException) and not isinstance(r, NotFoundError)),
+            None,
+        )
+        if failure is not None:
+            raise failure
+        return {a.oid: a for a in read if isinstance(a, Appointment)}
+
     async def create(self, new: NewAppointment, time_zone: str | None) -> Appointment:
         _check_oids(new.calendars, "calendars")
         _check_oids(new.participants, "participants")
@@ -225,6 +308,10 @@ class AppointmentService:
             return TimeRules(resolve_zone(time_zone), self._default_zone)
         except UnknownTimeZoneError as error:
             raise InvalidInputError("timeZone", str(error)) from error
+
+
+def _utc_midnight(day: date) -> datetime:
+    return datetime.combine(day, time(0, 0), UTC)
 
 
 def require_oid(value: str, field: str) -> str:

@@ -4,7 +4,11 @@ one of them fails.
 The business calendar gives working time, holidays and, unless the caller names another,
 the zone of local times (naive ``from``/``to``, Synergist's times, Xelion's all-day dates).
 Without that zone, bookings and all-day appointments cannot be placed: they are left out
-and a warning says so. See services/freebusy.py for how times are placed and compared.
+and a warning says so. See services/freebusy.py for how times are placed and compared, and
+services/occurrences.py for how a recurring appointment counts at each of its occurrences.
+
+Never free time from partial data: when any source fails, there is neither free time nor a
+list of conflicts, only the busy time that the sources which answered know of.
 """
 
 from __future__ import annotations
@@ -15,7 +19,7 @@ from datetime import UTC, date, datetime, timedelta, tzinfo
 from typing import TypeVar
 
 from calendar_gateway.services import freebusy, periods
-from calendar_gateway.services.appointments import MAX_LIST, AppointmentService, require_oid
+from calendar_gateway.services.appointments import AppointmentService, Listing, require_oid
 from calendar_gateway.services.bookings import BookingService
 from calendar_gateway.services.calendars import CalendarService
 from calendar_gateway.services.errors import InvalidInputError
@@ -50,8 +54,9 @@ class AvailabilityRequest:
 
 @dataclass(frozen=True)
 class Availability:
-    """What the sources that answered tell; ``working`` and ``free`` are None exactly when the
-    calendar failed, ``bookings`` and ``appointments`` when theirs did."""
+    """What the sources that answered tell: ``working`` is None exactly when the calendar
+    failed, ``bookings`` and ``appointments`` when theirs did, ``free`` and ``conflicts`` when
+    any source failed."""
 
     period: TimeWindow
     time_zone: str | None
@@ -59,7 +64,7 @@ class Availability:
     working: list[TimeWindow] | None
     free: list[TimeWindow] | None
     busy: list[BusyTime]
-    conflicts: list[Conflict]
+    conflicts: list[Conflict] | None
     bookings: list[Booking] | None
     appointments: list[AppointmentSummary] | None
     failures: dict[str, UpstreamError]
@@ -71,7 +76,7 @@ class Availability:
 class _Answers:
     calendar: BusinessCalendar | None
     bookings: list[Booking] | None
-    appointments: list[AppointmentSummary] | None
+    appointments: Listing | None
     failures: dict[str, UpstreamError]
     warnings: tuple[str, ...]
 
@@ -105,19 +110,14 @@ class AvailabilityService:
         calendar, booked, listed = await asyncio.gather(
             self._calendars.get(request.calendar),
             self._bookings.in_range(request.company, first, last),
-            # Xelion lists what starts on or after `after` and ends on or before `before`.
-            self._appointments.calendar(request.appointment_calendar_id, first, last, MAX_LIST),
+            self._appointments.listing(request.appointment_calendar_id, first, last),
             return_exceptions=True,
         )
         failures: dict[str, UpstreamError] = {}
         reply = _answer(booked, BOOKINGS, failures)
         found = _answer(listed, APPOINTMENTS, failures)
         warnings = [] if reply is None else list(reply.warnings)
-        if found is not None and len(found) >= MAX_LIST:
-            warnings.append(
-                f"Xelion listed {MAX_LIST} appointments, the most one query reads: "
-                "any later ones in the period are not counted"
-            )
+        warnings += [] if found is None else found.warnings
         return _Answers(
             calendar=_answer(calendar, CALENDARS, failures),
             bookings=None
@@ -135,11 +135,9 @@ def _assemble(
     calendar = answers.calendar
     commitments, warnings = _commitments(answers, zone, period)
     busy = freebusy.busy_times(commitments, period)
-    working = free = None
-    if calendar is None or zone is None:
-        conflicts = freebusy.overlap_conflicts(commitments, period)
-    else:
-        working = working_windows(calendar, period.start, period.end)
+    working = None if calendar is None else working_windows(calendar, period.start, period.end)
+    free = conflicts = None
+    if calendar is not None and zone is not None and working is not None and not answers.failures:
         free = freebusy.free_times(working, busy)
         holidays = freebusy.holidays(calendar, zone, period)
         conflicts = freebusy.conflicts(commitments, working, holidays, zone, period)
@@ -151,7 +149,7 @@ def _assemble(
         busy=busy,
         conflicts=conflicts,
         bookings=answers.bookings,
-        appointments=answers.appointments,
+        appointments=None if answers.appointments is None else answers.appointments.appointments,
         failures=answers.failures,
         warnings=answers.warnings + warnings,
     )
@@ -161,7 +159,8 @@ def _commitments(
     answers: _Answers, zone: tzinfo | None, period: TimeWindow
 ) -> tuple[list[Commitment], tuple[str, ...]]:
     """What the bookings and appointments take, and a warning for what could not be placed."""
-    booked, listed = answers.bookings or [], answers.appointments or []
+    booked = answers.bookings or []
+    listed = [] if answers.appointments is None else answers.appointments.occurrences
     if zone is None:
         timed = [a for a in listed if not (a.all_start_day or a.all_end_day)]
         placed = [c for a in timed for c in freebusy.appointment_commitments(a, UTC)]

@@ -9,7 +9,8 @@ zone, the caller's (the business calendar's unless told otherwise):
   fewer days (numberOfDays) than it spans, Synergist skipped its days off: those are taken to
   be the dates between its first and last on which the business calendar has no working time.
 - A Xelion all-day side is a local date: an all-day start is that date's midnight, an all-day
-  end the midnight after it. A recurring appointment counts once, where Xelion lists it.
+  end the midnight after it. A recurring appointment counts at each of its occurrences
+  (services/occurrences.py).
 
 Conflicts, within the period: the part of a booking or appointment outside working time
 (ON_HOLIDAY on the date of a holiday, else OUTSIDE_WORKING_TIME), and the overlap of a
@@ -24,8 +25,8 @@ from dataclasses import dataclass
 from datetime import UTC, date, datetime, time, timedelta, tzinfo
 from enum import Enum
 
+from calendar_gateway.services.occurrences import Occurrence, placed
 from calendar_gateway.services.worktime import TimeWindow, occurrences, working_windows
-from calendar_gateway.upstreams.appointments import AppointmentSummary
 from calendar_gateway.upstreams.bookings import Booking
 from calendar_gateway.upstreams.calendars import BusinessCalendar, ExceptionType
 
@@ -93,13 +94,8 @@ def booking_commitments(
     return _commitments(Source.BOOKING, booking.id, windows)
 
 
-def appointment_commitments(appointment: AppointmentSummary, zone: tzinfo) -> list[Commitment]:
-    start, end = appointment.start, appointment.end
-    if appointment.all_start_day:
-        start = _midnight(start.date(), zone)
-    if appointment.all_end_day:
-        end = _midnight(end.date() + _ONE_DAY, zone)
-    return _commitments(Source.APPOINTMENT, appointment.oid, [TimeWindow(start, end)])
+def appointment_commitments(occurrence: Occurrence, zone: tzinfo) -> list[Commitment]:
+    return _commitments(Source.APPOINTMENT, occurrence.oid, [placed(occurrence, zone)])
 
 
 def works_on(calendar: BusinessCalendar, zone: tzinfo) -> WorksOn:
@@ -149,7 +145,7 @@ def conflicts(
     period: TimeWindow,
 ) -> list[Conflict]:
     inside = list(_within(commitments, period))
-    found = [*_off_time(inside, working, holiday_names, zone), *_overlaps(inside)]
+    found = [*_off_time(inside, working, holiday_names, zone), *overlap_conflicts(inside, period)]
     return sorted(found, key=_conflict_order)
 
 

@@ -21,8 +21,9 @@ Codes, from the vendor's login, renew and logout pages unless marked (inferred):
 Also (inferred): validUntil is UTC; an expired session no longer blocks a new login with the
 same userSpace; a renewal ends the old token at once; logout and delete answer 204 and create
 201; lists sort by start time, ``after`` also takes the ``nextId`` of the page before, and
-no dates means ``after = before =`` today (UTC). A recurring appointment is listed once, by
-its stored start; the vendor's list example shows occurrences expanded.
+no dates means ``after = before =`` today (UTC). A recurring appointment is listed once, as
+stored, when any of its occurrences falls on the dates (appointments_recurrence.py: our
+reading; the vendor's list example shows occurrences expanded).
 
 Admin routes (not vendor): ``GET _admin/stats`` (requests by operation, and how many were
 throttled), ``GET _admin/requests`` (each vendor request's method, path, JSON payload and

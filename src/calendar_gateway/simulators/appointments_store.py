@@ -15,6 +15,7 @@ from datetime import date, datetime
 from typing import Any
 
 from calendar_gateway.simulators import appointments_seed as seed
+from calendar_gateway.simulators.appointments_recurrence import recurs_within
 
 JsonObject = dict[str, Any]
 
@@ -214,10 +215,8 @@ class AppointmentStore:
         if query.after_oid is not None:
             matching = _following(matching, query.after_oid)
             previous_id = matching[0]["oid"] if matching else None
-        elif query.after is not None:
-            matching = [item for item in matching if _day(item["starttime"]) >= query.after]
-        if query.before is not None:
-            matching = [item for item in matching if _day(item["endtime"]) <= query.before]
+        after = None if query.after_oid is not None else query.after
+        matching = [item for item in matching if _listed(item, after, query.before)]
         items = matching[: query.limit]
         next_id = items[-1]["oid"] if len(matching) > query.limit else None
         return Page([_summary(item) for item in items], previous_id, next_id)
@@ -343,6 +342,15 @@ def _require(stored: JsonObject, permission: str) -> None:
 def _belongs(item: JsonObject, owner_oid: str) -> bool:
     related = [item["isAppointmentOf"], *item["participants"], *item["calendars"]]
     return any(entry["oid"] == owner_oid for entry in related)
+
+
+def _listed(item: JsonObject, after: date | None, before: date | None) -> bool:
+    """Starts on or after ``after`` and ends on or before ``before``; a series: recurs then."""
+    if item["isRecurrence"]:
+        return recurs_within(item, after, before)
+    return (after is None or _day(item["starttime"]) >= after) and (
+        before is None or _day(item["endtime"]) <= before
+    )
 
 
 def _following(items: list[JsonObject], oid: str) -> list[JsonObject]:
