@@ -51,7 +51,7 @@ async def browser_session(
     node: Node, chromium: Path, dead_proxy: str, simulator_url: str, shared_gateway_url: str
 ) -> dict[str, Any]:
     """One visit to GraphiQL, from the seeded state, shared by this module's assertions."""
-    if not (graphiql.ASSETS / "graphiql").is_dir():
+    if not all(map(graphiql.is_installed, graphiql.ASSETS)):
         unavailable("GraphiQL's npm files are not installed (run `make graphiql`)")
     async with httpx.AsyncClient(base_url=simulator_url) as upstream:
         for root in VENDOR_ROOTS:
