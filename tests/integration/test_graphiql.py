@@ -15,6 +15,7 @@ import httpx
 import pytest
 
 from calendar_gateway import graphiql
+from calendar_gateway.cli import demo_settings
 from calendar_gateway.settings import Settings
 from tests.conftest import gateway_client, settings_for
 
@@ -147,19 +148,10 @@ async def test_graphiql_is_off_unless_configured(simulator_url: str) -> None:
     assert asset.status_code == 404
 
 
-def test_serve_leaves_graphiql_off_and_demo_turns_it_on(simulator_url: str) -> None:
-    required = settings_for(simulator_url).model_dump(
-        include={"bookings_url", "calendars_url", "appointments_url"}
-    )
-    credentials = {
-        f"{vendor}_{part}": "x"
-        for vendor in ("bookings", "calendars", "appointments")
-        for part in ("user", "password")
-    }
-    served = Settings(**required, **credentials, api_keys=API_KEY)
-    assert served.graphiql is False
-    assert served.graphiql_persist_headers is False
-    assert settings_for(simulator_url).graphiql is True
+def test_serve_leaves_graphiql_off_and_demo_turns_it_on() -> None:
+    assert Settings.model_fields["graphiql"].default is False
+    assert Settings.model_fields["graphiql_persist_headers"].default is False
+    assert demo_settings("http://127.0.0.1:1", port=0).graphiql is True
 
 
 def test_the_wheel_carries_exactly_the_files_the_page_loads() -> None:
