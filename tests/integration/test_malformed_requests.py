@@ -179,6 +179,13 @@ async def test_another_method_is_405_allowing_get_and_post(
     assert {m.strip() for m in response.headers["allow"].split(",")} >= {"GET", "POST"}
 
 
+async def test_head_is_405_allowing_get_and_post(gateway: httpx.AsyncClient) -> None:
+    response = await gateway.head("/graphql", params={"query": QUERY}, headers=PREFLIGHT)
+    assert response.status_code == 405
+    assert response.headers["allow"] == "GET, POST"
+    assert response.headers["content-type"] == "application/json"
+
+
 async def test_an_unknown_path_is_a_coded_404(gateway: httpx.AsyncClient) -> None:
     refusal(await gateway.get("/graphq1"), 404, "NOT_FOUND")
 

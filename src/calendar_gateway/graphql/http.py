@@ -84,6 +84,8 @@ class GraphQLOverHTTP(GraphQL[Context, None]):
     def _refusal(self, request: Request, error: HTTPException) -> Response:
         code = error.code if isinstance(error, RequestError) else code_for(error.status_code)
         headers = dict(getattr(error, "headers", None) or {})
+        if error.status_code == 405:
+            headers.setdefault("Allow", "GET, POST")  # Strawberry's refusal of other methods
         if request.method == "GET":
             headers["Cache-Control"] = self.get_cache_control
         return rejection(error.status_code, code, error.reason, headers=headers)
