@@ -14,7 +14,7 @@ RUN python -m venv /opt/venv
 WORKDIR /src
 COPY pyproject.toml README.md ./
 COPY src ./src
-# The wheel carries these (pyproject's hatch artifacts), so GraphiQL needs no CDN.
+# The wheel carries only the files GraphiQL's page loads (pyproject's hatch artifacts): no CDN.
 COPY --from=graphiql /graphiql/node_modules ./src/calendar_gateway/static/graphiql/node_modules
 RUN /opt/venv/bin/pip install --no-cache-dir .
 

@@ -11,20 +11,22 @@ import orjson
 from cross_web import AsyncHTTPRequestAdapter
 from prometheus_client import CONTENT_TYPE_LATEST, generate_latest
 from starlette.applications import Starlette
+from starlette.exceptions import HTTPException
 from starlette.middleware import Middleware
 from starlette.requests import Request
 from starlette.responses import HTMLResponse, Response
-from starlette.routing import Mount, Route
+from starlette.routing import Route
 from starlette.websockets import WebSocket
-from strawberry.asgi import GraphQL
 from strawberry.dataloader import DataLoader
 from strawberry.http import GraphQLRequestData
+from strawberry.http.base import BaseRequestProtocol
 from strawberry.types import ExecutionResult
 
 from calendar_gateway import caching, graphiql, health, logs, metrics, tracing
 from calendar_gateway.correlation import RequestIdMiddleware
 from calendar_gateway.gateway import start_gateway
 from calendar_gateway.graphql.context import Context, Services
+from calendar_gateway.graphql.http import GraphQLOverHTTP
 from calendar_gateway.graphql.persisted_queries import (
     PersistedQueries,
     PersistedQueryNotFoundError,
@@ -32,15 +34,16 @@ from calendar_gateway.graphql.persisted_queries import (
 from calendar_gateway.graphql.schema import create_schema
 from calendar_gateway.graphql.snapshot import CalendarSnapshot
 from calendar_gateway.protection import Protection
+from calendar_gateway.protection.rejection import http_error, internal_error
 from calendar_gateway.settings import Settings
 from calendar_gateway.upstreams.transport import Transport
 
 
-class GraphQLEndpoint(GraphQL[Context, None]):
-    """Strawberry's ASGI view, with our context and an offline GraphiQL."""
+class GraphQLEndpoint(GraphQLOverHTTP):
+    """The GraphQL endpoint, with our context, persisted queries and GraphiQL."""
 
     def __init__(self, settings: Settings) -> None:
-        super().__init__(create_schema(settings))
+        super().__init__(create_schema(settings), get_cache_control=settings.get_cache_control)
         self.settings = settings
         self.services: Services | None = None
         self.persisted_queries: PersistedQueries | None = None
@@ -79,12 +82,15 @@ class GraphQLEndpoint(GraphQL[Context, None]):
             request, request_adapter, sub_response, context, root_value, request_data
         )
 
+    def should_render_graphql_ide(self, request: BaseRequestProtocol) -> bool:
+        return self.settings.graphiql and super().should_render_graphql_ide(request)
+
     @cached_property
-    def offline_ide_html(self) -> str:
-        return graphiql.offline_page(self.graphql_ide_html)
+    def ide_html(self) -> str:
+        return graphiql.page(self.settings)
 
     async def render_graphql_ide(self, request: Request) -> Response:
-        return HTMLResponse(self.offline_ide_html)
+        return HTMLResponse(self.ide_html, headers={"Cache-Control": "no-cache"})
 
     def encode_json(self, data: object) -> bytes:
         # About 14 x faster than json.dumps on a large answer (docs/benchmarks.md).
@@ -127,9 +133,11 @@ def create_app(settings: Settings) -> Starlette:
             Route("/healthz", health.healthz),
             Route("/readyz", health.readyz(readiness)),
             Route("/metrics", metrics_endpoint),
-            Mount(graphiql.MOUNT, app=graphiql.assets(), name="graphiql-assets"),
+            *(graphiql.routes() if settings.graphiql else []),
         ],
         middleware=[Middleware(RequestIdMiddleware), *protection.middleware],
+        # Every refusal, even of a path or a method no route takes, is a coded GraphQL error.
+        exception_handlers={HTTPException: http_error, Exception: internal_error},
         lifespan=lifespan,
     )
 

@@ -114,6 +114,7 @@ def demo_settings(upstream: str, port: int) -> Settings:
         auth_mode="none",
         # For exploring in GraphiQL: its docs need introspection, and one person is no flood.
         introspection=True,
+        graphiql=True,
         rate_limit_requests=0,
         host=LOOPBACK,
         port=port,

@@ -96,6 +96,12 @@ class Settings(BaseSettings):
     jwt_audience: str | None = None
     jwt_issuer: str | None = None
     introspection: bool = False
+    graphiql: bool = False
+    """Serve the GraphiQL IDE at GET /graphql to browsers; ``demo`` turns it on."""
+    graphiql_persist_headers: bool = False
+    """Let GraphiQL keep its headers (an API key, a token) in the browser's localStorage."""
+    get_cache_control: str = "private, no-store"
+    """The ``Cache-Control`` of answers to GET /graphql."""
     max_query_depth: int = Field(default=10, ge=1)
     max_aliases: int = Field(default=15, ge=0)
     max_query_tokens: int = Field(default=2000, ge=1)

@@ -1,11 +1,12 @@
 // Opens GraphiQL in Debian's headless Chromium, runs a query the way a person would, and
 // takes a screenshot. Every host but loopback is unreachable, so the page must not need any.
-// stdin: {"url", "query", "expect", "screenshot", "deadProxy", "chromium"}
-// stdout: {"response": text shown, "requests": [url, ...], "failed": [url, ...], "console": [...]}
+// stdin: {"url", "query", "headers", "expect", "screenshot", "deadProxy", "chromium"}
+// stdout: {"response": text shown, "requests": [url, ...], "failed": [url, ...], "console": [...],
+//          "title": the page's, "storage": the page's localStorage as JSON}
 import { chromium } from "playwright-core";
 import { text } from "node:stream/consumers";
 
-const { url, query, expect, screenshot, deadProxy, chromium: executablePath } = JSON.parse(
+const { url, query, headers, expect, screenshot, deadProxy, chromium: executablePath } = JSON.parse(
   await text(process.stdin),
 );
 
@@ -43,6 +44,10 @@ try {
   await page.keyboard.press("Control+A");
   // insertText, not type: CodeMirror would close the braces we type a second time.
   await page.keyboard.insertText(query);
+  await page.locator('button[data-name="headers"]').click();
+  await page.locator('section.graphiql-editor-tool[aria-label="Headers"] .graphiql-editor:not(.hidden) .CodeMirror').click();
+  await page.keyboard.press("Control+A");
+  await page.keyboard.insertText(headers);
   await page.locator(".graphiql-execute-button").click();
 
   const response = page.locator(".graphiql-response .CodeMirror-code");
@@ -54,6 +59,8 @@ try {
       requests,
       failed,
       console: consoleErrors,
+      title: await page.title(),
+      storage: await page.evaluate(() => JSON.stringify(localStorage)),
     }),
   );
 } finally {

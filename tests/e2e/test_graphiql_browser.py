@@ -29,6 +29,7 @@ QUERY = """{
     dayEnds
   }
 }"""
+HEADER_VALUE = "a-credential-the-browser-must-not-keep"
 
 
 @pytest.fixture(scope="module")
@@ -51,7 +52,7 @@ async def browser_session(
     node: Node, chromium: Path, dead_proxy: str, simulator_url: str, shared_gateway_url: str
 ) -> dict[str, Any]:
     """One visit to GraphiQL, from the seeded state, shared by this module's assertions."""
-    if not (graphiql.ASSETS / "graphiql").is_dir():
+    if not all(map(graphiql.is_installed, graphiql.ASSETS)):
         unavailable("GraphiQL's npm files are not installed (run `make graphiql`)")
     async with httpx.AsyncClient(base_url=simulator_url) as upstream:
         for root in VENDOR_ROOTS:
@@ -63,6 +64,7 @@ async def browser_session(
         {
             "url": shared_gateway_url,
             "query": QUERY,
+            "headers": f'{{"X-Probe": "{HEADER_VALUE}"}}',
             "expect": "Dad's Dating Calendar",
             "screenshot": str(SCREENSHOT),
             "deadProxy": dead_proxy,
@@ -87,3 +89,13 @@ def test_graphiql_asks_only_the_gateway_for_anything(browser_session: dict[str, 
 
 def test_graphiql_logs_no_errors_in_the_browser(browser_session: dict[str, Any]) -> None:
     assert browser_session["console"] == []
+
+
+def test_graphiql_is_titled_for_this_gateway(browser_session: dict[str, Any]) -> None:
+    assert browser_session["title"] == "calendar-gateway · GraphiQL"
+
+
+def test_graphiql_keeps_no_header_in_the_browser(browser_session: dict[str, Any]) -> None:
+    storage = browser_session["storage"]
+    assert "graphiql:query" in storage  # GraphiQL did store its state, without the headers
+    assert HEADER_VALUE not in storage, storage

@@ -26,4 +26,6 @@ async def test_a_batch_over_the_maximum_is_refused(
         refused = await gateway.post("/graphql", json=[ONE, ONE, ONE])
     assert allowed.status_code == 200
     assert refused.status_code == 400
-    assert refused.text == "Too many operations"
+    [error] = refused.json()["errors"]
+    assert error["extensions"] == {"code": "BAD_REQUEST"}
+    assert error["message"] == "A batch has from 1 to 2 operations; this one has 3."

@@ -65,9 +65,9 @@ async def test_a_preflight_forcing_header_lets_a_simple_post_through_the_guard(
         content=f'{{"query": "{QUERY}"}}',
         headers={"Content-Type": "text/plain", header: "Q"},
     )
-    # Past the guard, Strawberry reads only JSON bodies.
-    assert response.status_code == 400
-    assert "cross-site request forgery" not in response.text
+    # Past the guard, the endpoint reads only JSON bodies.
+    assert response.status_code == 415
+    assert response.json()["errors"][0]["extensions"] == {"code": "UNSUPPORTED_MEDIA_TYPE"}
 
 
 async def test_an_empty_preflight_header_does_not_count(gateway: httpx.AsyncClient) -> None:
@@ -103,8 +103,9 @@ async def test_get_mutation_is_refused_even_with_a_preflight_header(
         params={"query": 'mutation { deleteBooking(id: "1") }'},
         headers={"apollo-require-preflight": "true"},
     )
-    assert response.status_code == 400
-    assert response.text == "mutations are not allowed when using GET"
+    assert response.status_code == 405
+    assert response.headers["allow"] == "POST"
+    assert response.json()["errors"][0]["extensions"] == {"code": "METHOD_NOT_ALLOWED"}
 
 
 async def test_graphiql_page_loads_without_a_preflight_header(

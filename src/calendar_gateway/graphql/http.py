@@ -1,0 +1,277 @@
+"""GraphQL over HTTP, to the letter: what a request may be, and what each answer looks like.
+
+Strawberry's view runs the operations; this one owns the edges of the protocol
+(https://graphql.github.io/graphql-over-http/draft/):
+
+- a request is read strictly: a JSON object (or a batch of them) with typed members, or GET
+  parameters; anything else is refused with a coded GraphQL error, never text/plain or a 500;
+- the answer is ``application/graphql-response+json`` to a client that prefers it, where a
+  request that never ran (unparsable, invalid, bad variables) is a 400 without ``data``;
+  legacy ``application/json`` clients keep their 200;
+- a mutation over GET is 405 with ``Allow: POST``; GET answers carry ``Cache-Control``.
+"""
+
+from __future__ import annotations
+
+from typing import Any, TypeVar
+
+import orjson
+from cross_web import AsyncHTTPRequestAdapter, HTTPException
+from starlette.requests import Request
+from starlette.responses import Response
+from starlette.types import Receive, Scope, Send
+from starlette.websockets import WebSocket
+from strawberry.asgi import GraphQL
+from strawberry.exceptions import MissingQueryError
+from strawberry.http import GraphQLHTTPResponse, GraphQLRequestData
+from strawberry.schema.base import BaseSchema
+from strawberry.schema.exceptions import CannotGetOperationTypeError, InvalidOperationTypeError
+from strawberry.types import ExecutionResult
+from strawberry.types.graphql import OperationType
+
+from calendar_gateway.graphql.context import Context
+from calendar_gateway.protection.rejection import (
+    GRAPHQL_RESPONSE_JSON,
+    code_for,
+    rejection,
+    response_media_type,
+)
+
+MAX_JSON_DEPTH = 64
+"""Nesting a request's JSON may have: deep enough for any input here, and far from the depth
+at which walking a value (coercion, logging, errors) would exhaust Python's stack."""
+
+# Codes of errors in a result that are answered 200 even to graphql-response+json clients.
+# Apollo's rule: the client is about to send the query, and must read this answer to do so.
+_ANSWERED_OK = frozenset({"PERSISTED_QUERY_NOT_FOUND"})
+
+T = TypeVar("T")
+
+
+class RequestError(HTTPException):
+    """A request refused before any operation ran, with its GraphQL error code."""
+
+    def __init__(
+        self, status: int, code: str, message: str, headers: dict[str, str] | None = None
+    ) -> None:
+        super().__init__(status, message)
+        self.code = code
+        self.headers = headers or {}
+
+
+def bad_request(message: str) -> RequestError:
+    return RequestError(400, "BAD_REQUEST", message)
+
+
+class GraphQLOverHTTP(GraphQL[Context, None]):
+    """Strawberry's ASGI view, with the protocol's edges made strict and coded."""
+
+    def __init__(self, schema: BaseSchema, *, get_cache_control: str) -> None:
+        super().__init__(schema)
+        self.get_cache_control = get_cache_control
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http":
+            await super().__call__(scope, receive, send)
+            return
+        request = Request(scope, receive)
+        try:
+            response = await self.run(request)
+        except HTTPException as error:
+            response = self._refusal(request, error)
+        await response(scope, receive, send)
+
+    def _refusal(self, request: Request, error: HTTPException) -> Response:
+        code = error.code if isinstance(error, RequestError) else code_for(error.status_code)
+        headers = dict(getattr(error, "headers", None) or {})
+        if error.status_code == 405:
+            headers.setdefault("Allow", "GET, POST")  # Strawberry's refusal of other methods
+        if request.method == "GET":
+            headers["Cache-Control"] = self.get_cache_control
+        return rejection(error.status_code, code, error.reason, headers=headers)
+
+    async def get_sub_response(self, request: Request | WebSocket) -> Response:
+        sub_response = await super().get_sub_response(request)
+        # Read back by create_response: Strawberry's hook has no request to negotiate with.
+        sub_response.media_type = response_media_type(request.headers.get("accept"))
+        if isinstance(request, Request) and request.method == "GET":
+            sub_response.headers["Cache-Control"] = self.get_cache_control
+        return sub_response
+
+    def create_response(
+        self,
+        response_data: GraphQLHTTPResponse | list[GraphQLHTTPResponse],
+        sub_response: Response,
+    ) -> Response:
+        response = super().create_response(response_data, sub_response)
+        response.headers["content-type"] = sub_response.media_type or "application/json"
+        return response
+
+    async def process_result(
+        self, request: Request, result: ExecutionResult
+    ) -> GraphQLHTTPResponse:
+        answer = await super().process_result(request, result)
+        if never_ran(result):
+            # GraphQL spec, "Response": an error before execution leaves no data entry.
+            answer.pop("data", None)
+        return answer
+
+    async def execute_operation(  # noqa: PLR0917 - Strawberry's signature
+        self,
+        request: Request,
+        request_adapter: AsyncHTTPRequestAdapter,
+        request_data: GraphQLRequestData | list[GraphQLRequestData],
+        context: Context,
+        root_value: None,
+        sub_response: Response,
+    ) -> Any:
+        result = await super().execute_operation(
+            request, request_adapter, request_data, context, root_value, sub_response
+        )
+        # A batch is not in the protocol: its answer is 200, each operation with its errors.
+        if (
+            isinstance(result, ExecutionResult)
+            and sub_response.media_type == GRAPHQL_RESPONSE_JSON
+            and never_ran(result)
+            and not _answered_ok(result)
+        ):
+            sub_response.status_code = 400
+        return result
+
+    async def execute_single(  # noqa: PLR0917 - Strawberry's signature
+        self,
+        request: Request,
+        request_adapter: AsyncHTTPRequestAdapter,
+        sub_response: Response,
+        context: Context,
+        root_value: None,
+        request_data: GraphQLRequestData,
+    ) -> ExecutionResult:
+        method = request_adapter.method
+        # Over GET only queries: a subscription needs a streaming transport, none here.
+        allowed = {OperationType.QUERY} if method == "GET" else OperationType.from_http(method)
+        try:
+            return await self.schema.execute(
+                request_data.query,
+                variable_values=request_data.variables,
+                context_value=context,
+                root_value=root_value,
+                operation_name=request_data.operation_name,
+                allowed_operation_types=allowed,
+                operation_extensions=request_data.extensions,
+            )
+        except MissingQueryError:
+            raise bad_request("The request has no GraphQL query.") from None
+        except CannotGetOperationTypeError as error:
+            raise bad_request(error.as_http_error_reason()) from None
+        except InvalidOperationTypeError as error:
+            # Only a query may run over GET (GraphQL over HTTP, "GET").
+            raise RequestError(
+                405,
+                "METHOD_NOT_ALLOWED",
+                f"{error.as_http_error_reason('GET')}: send it with POST.",
+                headers={"Allow": "POST"},
+            ) from None
+
+    async def parse_http_body(
+        self, request: AsyncHTTPRequestAdapter
+    ) -> GraphQLRequestData | list[GraphQLRequestData]:
+        if request.method == "GET":
+            return operation_from(get_parameters(request.query_params))
+        if not is_json_utf8(request.content_type or ""):
+            raise RequestError(
+                415,
+                "UNSUPPORTED_MEDIA_TYPE",
+                "Send the request as Content-Type: application/json (UTF-8).",
+            )
+        body = decode_json(await request.get_body())
+        if not isinstance(body, list):
+            return operation_from(body)
+        batching = self.schema.config.batching_config
+        if batching is None:
+            raise bad_request("Batching is off: send one operation, a JSON object.")
+        if not body or len(body) > batching["max_operations"]:
+            raise bad_request(
+                f"A batch has from 1 to {batching['max_operations']} operations;"
+                f" this one has {len(body)}."
+            )
+        return [operation_from(item) for item in body]
+
+
+def is_json_utf8(content_type: str) -> bool:
+    """Whether a Content-Type says JSON in UTF-8 (the charset, if given, must say so too)."""
+    media_type, *parameters = content_type.lower().split(";")
+    charsets = [
+        value.strip().strip('"')
+        for name, _, value in (p.partition("=") for p in parameters)
+        if name.strip() == "charset"
+    ]
+    return media_type.strip() == "application/json" and all(c == "utf-8" for c in charsets)
+
+
+def never_ran(result: ExecutionResult) -> bool:
+    """Refused before execution: parse, validation or variable errors, with no data at all."""
+    return (
+        result.data is None
+        and bool(result.errors)
+        and all(error.path is None for error in result.errors or ())
+    )
+
+
+def _answered_ok(result: ExecutionResult) -> bool:
+    return any((e.extensions or {}).get("code") in _ANSWERED_OK for e in result.errors or ())
+
+
+def decode_json(text: bytes | str) -> object:
+    """A request's JSON, strictly: UTF-8, no lone surrogates, bounded nesting."""
+    if not text or not text.strip():
+        raise bad_request("The request body is empty: send a JSON object with a query.")
+    try:
+        value = orjson.loads(text)
+    except orjson.JSONDecodeError as error:
+        raise bad_request(f"The request is not valid JSON: {error}.") from None
+    if _depth(value) > MAX_JSON_DEPTH:
+        raise bad_request(f"The request's JSON is nested more than {MAX_JSON_DEPTH} levels deep.")
+    return value
+
+
+def _depth(value: object) -> int:
+    # Iterative: a recursive walk would fail on the very input it measures.
+    deepest, pending = 0, [(value, 1)]
+    while pending:
+        item, level = pending.pop()
+        deepest = max(deepest, level)
+        if isinstance(item, dict):
+            pending.extend((child, level + 1) for child in item.values())
+        elif isinstance(item, list):
+            pending.extend((child, level + 1) for child in item)
+    return deepest
+
+
+def get_parameters(parameters: Any) -> dict[str, object]:
+    """A GET request's parameters, ``variables`` and ``extensions`` decoded from JSON."""
+    decoded: dict[str, object] = dict(parameters)
+    for name in ("variables", "extensions"):
+        text = decoded.get(name)
+        if isinstance(text, str):
+            decoded[name] = decode_json(text) if text else None
+    return decoded
+
+
+def operation_from(data: object) -> GraphQLRequestData:
+    """One operation's request, each member of its documented type or refused."""
+    if not isinstance(data, dict):
+        raise bad_request("A GraphQL request is a JSON object (or, for a batch, an array of them).")
+    return GraphQLRequestData(
+        query=_member(data, "query", str, "a string"),
+        variables=_member(data, "variables", dict, "an object"),
+        operation_name=_member(data, "operationName", str, "a string"),
+        extensions=_member(data, "extensions", dict, "an object"),
+    )
+
+
+def _member(data: dict[str, object], name: str, kind: type[T], described: str) -> T | None:
+    value = data.get(name)
+    if value is None or isinstance(value, kind):
+        return value
+    raise bad_request(f"The request's `{name}` must be {described} or null.")
