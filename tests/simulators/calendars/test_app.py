@@ -10,7 +10,7 @@ import pytest
 from starlette.applications import Starlette
 from starlette.routing import Mount
 
-from calendar_gateway.simulators.calendars import CalendarsSimulatorConfig, create_app
+from calendar_gateway.simulators.calendars.app import CalendarsSimulatorConfig, create_app
 from tests.servers import serve
 
 Auth = tuple[str, str]

@@ -13,7 +13,7 @@ import pytest
 from starlette.applications import Starlette
 from starlette.routing import Mount
 
-from calendar_gateway.simulators.appointments import AppointmentsSimulatorConfig, create_app
+from calendar_gateway.simulators.appointments.app import AppointmentsSimulatorConfig, create_app
 from tests.servers import serve
 
 Json = dict[str, Any]

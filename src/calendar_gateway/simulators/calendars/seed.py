@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-JsonObject = dict[str, object]
+from calendar_gateway.simulators.payload import JsonObject
 
 VIEW = "CALENDAR_VIEW"
 CREATE = "CALENDAR_CREATE"

@@ -41,15 +41,14 @@ from collections import Counter
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, timedelta
-from typing import Any
 
 from starlette.applications import Starlette
 from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 from starlette.routing import Route
 
-from calendar_gateway.simulators.appointments_seed import USERS
-from calendar_gateway.simulators.appointments_store import (
+from calendar_gateway.simulators.appointments.seed import USERS
+from calendar_gateway.simulators.appointments.store import (
     XELION_TIME,
     AppointmentStore,
     ListQuery,
@@ -57,8 +56,8 @@ from calendar_gateway.simulators.appointments_store import (
     bad_payload,
     no_payload,
 )
+from calendar_gateway.simulators.payload import JsonObject
 
-JsonObject = dict[str, Any]
 Handler = Callable[[Request, "Session"], Awaitable[Response]]
 
 _DEFAULT_LIMIT = 15  # the calendar pages: "Default: 15"

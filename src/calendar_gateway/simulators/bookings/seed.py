@@ -10,7 +10,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import datetime
 
-from calendar_gateway.simulators.bookings_diary import (
+from calendar_gateway.simulators.bookings.diary import (
     Booking,
     Diary,
     Requisition,

@@ -34,14 +34,14 @@ import time
 import uuid
 from collections import Counter
 from collections.abc import Awaitable, Callable, Iterable
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 
 from starlette.applications import Starlette
 from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 from starlette.routing import Route
 
-from calendar_gateway.simulators.calendars_seed import (
+from calendar_gateway.simulators.calendars.seed import (
     CALENDARS,
     CREATE,
     DELETE,
@@ -50,12 +50,11 @@ from calendar_gateway.simulators.calendars_seed import (
     TENANT,
     USERS,
     VIEW,
-    JsonObject,
-    SeedCalendar,
     Tenant,
     User,
 )
-from calendar_gateway.simulators.calendars_validation import (
+from calendar_gateway.simulators.calendars.store import Calendar, Store, find, seeded
+from calendar_gateway.simulators.calendars.validation import (
     CALENDAR_FIELDS,
     create_errors,
     exception_errors,
@@ -63,6 +62,7 @@ from calendar_gateway.simulators.calendars_validation import (
     modify_errors,
     stored_exception,
 )
+from calendar_gateway.simulators.payload import JsonObject
 
 Handler = Callable[[Request], Awaitable[Response]]
 
@@ -159,37 +159,11 @@ def _basic_credentials(request: Request) -> tuple[str, str] | None:
     return (user, secret) if colon else None
 
 
-# --- calendars ------------------------------------------------------------------------------------
-
-
-@dataclass
-class _Calendar:
-    calendar_id: str
-    external_id: str
-    settings: JsonObject
-    """name, weekStarts, weekEnds, day*, timeZoneId: the fields create sets and modify updates."""
-    exceptions: list[JsonObject] = field(default_factory=list)
-    lock_token: str | None = None
-
-
-def _seeded(calendar: SeedCalendar) -> _Calendar:
-    return _Calendar(
-        calendar.calendar_id,
-        calendar.external_id,
-        dict(calendar.settings),
-        [dict(exception) for exception in calendar.exceptions],
-    )
-
-
-_Store = dict[str, _Calendar]
-"""One package's calendars by UUID."""
-
-
-def _find(store: _Store, calendar_id: str) -> _Calendar:
-    for calendar in store.values():
-        if calendar_id in (calendar.calendar_id, calendar.external_id):
-            return calendar
-    raise _VendorError(404, "Could not find specified calendar ID")
+def _find(store: Store, calendar_id: str) -> Calendar:
+    calendar = find(store, calendar_id)
+    if calendar is None:
+        raise _VendorError(404, "Could not find specified calendar ID")
+    return calendar
 
 
 # --- request bodies -------------------------------------------------------------------------------
@@ -232,7 +206,7 @@ class _Simulator:
         self.requests: Counter[str] = Counter()
         self.sessions: dict[str, _Session] = {}
         self.last_logins: dict[str, int] = {}
-        self.stores: dict[tuple[int, str], _Store] = {}
+        self.stores: dict[tuple[int, str], Store] = {}
         self.next_number = FIRST_CREATED_NUMBER
         self.reset()
 
@@ -243,7 +217,7 @@ class _Simulator:
         self.next_number = FIRST_CREATED_NUMBER
         self.stores = {(TENANT.node_id, package): {} for package in TENANT.packages}
         if self.config.seed:
-            calendars = map(_seeded, CALENDARS)
+            calendars = map(seeded, CALENDARS)
             self.stores[(TENANT.node_id, PACKAGE)] = {c.calendar_id: c for c in calendars}
 
     def operation(self, name: str, handler: Handler) -> Handler:
@@ -288,13 +262,13 @@ class _Simulator:
         session.last_used = self.config.clock()
         return session
 
-    def lock_fields(self, calendar: _Calendar) -> JsonObject:
+    def lock_fields(self, calendar: Calendar) -> JsonObject:
         owner = self.sessions.get(calendar.lock_token) if calendar.lock_token else None
         return {"locked": owner is not None, "lockOwner": owner.user.name if owner else None}
 
     # addressing
 
-    def package(self, request: Request, *permissions: str) -> tuple[_Session, _Store]:
+    def package(self, request: Request, *permissions: str) -> tuple[_Session, Store]:
         """Authenticate; resolve the path's tenant and package for a caller with ``permissions``."""
         session = self.authenticate(request)
         tenant = _tenant(request.path_params["tenantId"])
@@ -305,27 +279,27 @@ class _Simulator:
             raise _VendorError(404, "Could not find specified package ID")
         return session, store
 
-    def calendar(self, request: Request, *permissions: str) -> tuple[_Session, _Store, _Calendar]:
+    def calendar(self, request: Request, *permissions: str) -> tuple[_Session, Store, Calendar]:
         session, store = self.package(request, *permissions)
         return session, store, _find(store, request.path_params["calendarId"])
 
     # representations
 
-    def described(self, calendar: _Calendar) -> JsonObject:
+    def described(self, calendar: Calendar) -> JsonObject:
         return {
             "name": calendar.settings["name"],
             **self.lock_fields(calendar),
             **calendar.settings,
         }
 
-    def listed(self, calendar: _Calendar) -> JsonObject:
+    def listed(self, calendar: Calendar) -> JsonObject:
         return {
             "calendarId": calendar.calendar_id,
             "extCalendarId": calendar.external_id,
             **self.described(calendar),
         }
 
-    def answered(self, calendar: _Calendar) -> JsonObject:
+    def answered(self, calendar: Calendar) -> JsonObject:
         """The shape create, modify and body replacement answer with: the external id."""
         return {"calendarId": calendar.external_id, **self.described(calendar)}
 
@@ -383,7 +357,7 @@ class _Simulator:
         errors = create_errors(body)
         if errors:
             raise _validation_failed(errors)
-        calendar = _Calendar(
+        calendar = Calendar(
             str(uuid.uuid4()),
             f"Calendar_{self.next_number}",
             {key: body[key] for key in CALENDAR_FIELDS},
@@ -471,7 +445,7 @@ def _tenant(tenant_id: str) -> Tenant:
     return TENANT
 
 
-def _require_lock(calendar: _Calendar, session: _Session) -> None:
+def _require_lock(calendar: Calendar, session: _Session) -> None:
     if calendar.lock_token != session.token:
         raise _VendorError(412, "Calendar was not locked first")
 
