@@ -495,7 +495,7 @@ async def test_stats_count_requests_by_action(synergist: httpx.AsyncClient) -> N
     await refresh(synergist, 56570)
     await call(synergist, "calendarexplode")
     stats = (await synergist.get("_admin/stats")).json()
-    assert stats == {"requests": {"calendarrefresh": 2, "unrecognised": 1}}
+    assert stats["requests"] == {"calendarrefresh": 2, "unrecognised": 1}
 
 
 async def test_reset_restores_the_seed(synergist: httpx.AsyncClient) -> None:

@@ -9,11 +9,9 @@ as strings come out as ints, ``calNumberOfDays`` and ``calHoursPerDay`` come out
 
 from __future__ import annotations
 
-import asyncio
 import hashlib
 import math
 import time as clock
-from collections import Counter
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import time
@@ -25,6 +23,7 @@ from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 from starlette.routing import Route
 
+from calendar_gateway.simulators.admin import Admin
 from calendar_gateway.simulators.bookings.diary import (
     INVALID_INPUT,
     Booking,
@@ -84,8 +83,7 @@ class BookingsSimulator:
     def __init__(self, config: BookingsSimulatorConfig) -> None:
         self.config = config
         self.diary = self._new_diary()
-        self.counts: Counter[str] = Counter()
-        self.requests: list[JsonObject] = []
+        self.admin = Admin(config.latency_seconds)
         self.actions: dict[str, Callable[[Params], Answer]] = {
             "calendarrefresh": self.refresh,
             "create": self.create,
@@ -97,8 +95,10 @@ class BookingsSimulator:
 
     def reset(self) -> None:
         self.diary = self._new_diary()
-        self.counts.clear()
-        self.requests.clear()
+
+    def expire_tokens(self) -> int:
+        """Synergist has no tokens: credentials come with every request."""
+        return 0
 
     def _new_diary(self) -> Diary:
         diary = Diary(
@@ -115,10 +115,15 @@ class BookingsSimulator:
     async def calendar(self, request: Request) -> Response:
         params = await _params(request)
         action = params.get("action", "")
-        self.counts[action if action in self.actions else "unrecognised"] += 1
-        self.requests.append({"method": request.method, "url": str(request.url), "action": action})
-        if self.config.latency_seconds:
-            await asyncio.sleep(self.config.latency_seconds)
+        operation = action if action in self.actions else "unrecognised"
+        entry = self.admin.record(operation, request, url=str(request.url), action=action)
+        await self.admin.delay()
+        response = self._answer(params)
+        entry["status"] = response.status_code
+        return response
+
+    def _answer(self, params: Params) -> Response:
+        action = params.get("action", "")
         refused = _refusal(params)
         if refused is not None:
             return refused
@@ -228,19 +233,6 @@ class BookingsSimulator:
             "calendarunallocatedinitials": allocation.initials,
         }
 
-    def stats(self, request: Request) -> Response:
-        del request
-        return JSONResponse({"requests": dict(self.counts)})
-
-    def recorded(self, request: Request) -> Response:
-        del request
-        return JSONResponse({"requests": self.requests})
-
-    def restart(self, request: Request) -> Response:
-        del request
-        self.reset()
-        return Response(status_code=204)
-
 
 def create_app(config: BookingsSimulatorConfig | None = None) -> Starlette:
     """The simulator's routes, relative to the ``/jsonapi`` mount point."""
@@ -248,9 +240,7 @@ def create_app(config: BookingsSimulatorConfig | None = None) -> Starlette:
     return Starlette(
         routes=[
             Route("/calendar.json", simulator.calendar, methods=["GET", "POST"]),
-            Route("/_admin/stats", simulator.stats, methods=["GET"]),
-            Route("/_admin/requests", simulator.recorded, methods=["GET"]),
-            Route("/_admin/reset", simulator.restart, methods=["POST"]),
+            *simulator.admin.routes(simulator),
         ]
     )
 

@@ -25,14 +25,12 @@ Where the pages are silent, this simulator chooses (see shared/upstreams/README.
 
 from __future__ import annotations
 
-import asyncio
 import base64
 import binascii
 import json
 import secrets
 import time
 import uuid
-from collections import Counter
 from collections.abc import Awaitable, Callable, Iterable
 from dataclasses import dataclass
 
@@ -41,6 +39,7 @@ from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 from starlette.routing import Route
 
+from calendar_gateway.simulators.admin import Admin
 from calendar_gateway.simulators.calendars.seed import (
     CALENDARS,
     CREATE,
@@ -175,6 +174,14 @@ def _require_json(request: Request) -> None:
         raise _VendorError(415, "Content-Type must be application/json")
 
 
+async def _payload(request: Request) -> object:
+    """The JSON a request carries, for the record; None when it carries none."""
+    try:
+        return json.loads(await request.body())
+    except ValueError:
+        return None
+
+
 async def _json_object(request: Request) -> JsonObject:
     try:
         body = json.loads(await request.body())
@@ -203,7 +210,7 @@ class _Simulator:
 
     def __init__(self, config: CalendarsSimulatorConfig) -> None:
         self.config = config
-        self.requests: Counter[str] = Counter()
+        self.admin = Admin(config.latency_seconds)
         self.sessions: dict[str, _Session] = {}
         self.last_logins: dict[str, int] = {}
         self.stores: dict[tuple[int, str], Store] = {}
@@ -211,7 +218,6 @@ class _Simulator:
         self.reset()
 
     def reset(self) -> None:
-        self.requests.clear()
         self.sessions.clear()
         self.last_logins.clear()
         self.next_number = FIRST_CREATED_NUMBER
@@ -224,13 +230,14 @@ class _Simulator:
         """Count, delay and run one vendor operation, answering vendor errors in their shape."""
 
         async def endpoint(request: Request) -> Response:
-            self.requests[name] += 1
-            if self.config.latency_seconds > 0:
-                await asyncio.sleep(self.config.latency_seconds)
+            entry = self.admin.record(name, request, body=await _payload(request))
+            await self.admin.delay()
             try:
-                return await handler(request)
+                response = await handler(request)
             except _VendorError as error:
-                return error.response()
+                response = error.response()
+            entry["status"] = response.status_code
+            return response
 
         return endpoint
 
@@ -415,17 +422,8 @@ class _Simulator:
         calendar.lock_token = None
         return Response(status_code=204)
 
-    # administration (not vendor operations: neither counted nor delayed)
-
-    async def admin_stats(self, request: Request) -> Response:
-        return JSONResponse({"requests": dict(self.requests)})
-
-    async def admin_reset(self, request: Request) -> Response:
-        self.reset()
-        return Response(status_code=204)
-
-    async def admin_expire_tokens(self, request: Request) -> Response:
-        return JSONResponse({"expired": self.end_sessions(self.sessions)})
+    def expire_tokens(self) -> int:
+        return self.end_sessions(self.sessions)
 
 
 def _password_user(request: Request) -> User:
@@ -473,9 +471,4 @@ def create_app(config: CalendarsSimulatorConfig | None = None) -> Starlette:
         Route(path, sim.operation(name, handler), methods=[method])
         for method, path, name, handler in vendor_routes
     ]
-    routes += [
-        Route("/_admin/stats", sim.admin_stats, methods=["GET"]),
-        Route("/_admin/reset", sim.admin_reset, methods=["POST"]),
-        Route("/_admin/expire-tokens", sim.admin_expire_tokens, methods=["POST"]),
-    ]
-    return Starlette(routes=routes)
+    return Starlette(routes=[*routes, *sim.admin.routes(sim)])
