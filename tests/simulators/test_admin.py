@@ -8,7 +8,9 @@ from dataclasses import dataclass
 
 import httpx
 import pytest
+from starlette.requests import Request
 
+from calendar_gateway.simulators.admin import RECORD_LIMIT, Admin
 from calendar_gateway.simulators.app import create_app
 from tests.servers import serve
 
@@ -153,3 +155,13 @@ async def test_every_simulator_answers_the_same_admin_routes(simulators_url: str
             for vendor in VENDORS
         }
     assert answers == {vendor.root: [200, 200, 200, 204, 404] for vendor in VENDORS}
+
+
+def test_the_record_keeps_only_the_newest_requests() -> None:
+    admin = Admin()
+    scope = {"type": "http", "method": "GET", "path": "/x", "query_string": b"", "headers": []}
+    for number in range(RECORD_LIMIT + 1):
+        admin.record("read", Request(scope), number=number)
+    assert len(admin.requests) == RECORD_LIMIT
+    assert admin.requests[0]["number"] == 1
+    assert admin.counts["read"] == RECORD_LIMIT + 1

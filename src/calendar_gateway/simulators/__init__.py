@@ -15,7 +15,7 @@ vendor mount (``/jsonapi``, ``/grs/v1``, ``/api/v1/{tenant}``):
 - ``GET _admin/requests``: ``{"requests": [...]}``, each vendor request in order with its
   ``operation``, ``method``, ``path`` (below the mount), answer ``status`` and what the vendor
   adds (``body``: the JSON payload, never a password; Synergist's ``url`` and ``action``), so
-  a test can read what a client sent.
+  a test can read what a client sent; the newest 10,000.
 - ``POST _admin/reset``: back to the seeded state, counts and record emptied; 204.
 - ``POST _admin/expire-tokens``: every API token ends now, as if its lifetime had passed, so
   tests need not sleep; ``{"expired": n}``. Synergist takes credentials with every request

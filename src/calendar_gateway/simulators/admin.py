@@ -6,7 +6,7 @@ Its routes are listed in the package docstring (simulators/__init__.py).
 from __future__ import annotations
 
 import asyncio
-from collections import Counter
+from collections import Counter, deque
 from typing import Protocol
 
 from starlette.requests import Request
@@ -14,6 +14,9 @@ from starlette.responses import JSONResponse, Response
 from starlette.routing import Route
 
 from calendar_gateway.simulators.payload import JsonObject
+
+RECORD_LIMIT = 10_000
+"""The record keeps the newest requests only: a long load run must not grow a simulator."""
 
 
 class Vendor(Protocol):
@@ -32,7 +35,7 @@ class Admin:
     def __init__(self, latency_seconds: float = 0.0) -> None:
         self.latency_seconds = latency_seconds
         self.counts: Counter[str] = Counter()
-        self.requests: list[JsonObject] = []
+        self.requests: deque[JsonObject] = deque(maxlen=RECORD_LIMIT)
         self.throttled = 0
 
     def record(self, operation: str, request: Request, **details: object) -> JsonObject:
@@ -65,7 +68,7 @@ class Admin:
             return JSONResponse({"requests": dict(self.counts), "throttled": self.throttled})
 
         async def recorded(request: Request) -> Response:
-            return JSONResponse({"requests": self.requests})
+            return JSONResponse({"requests": list(self.requests)})
 
         async def reset(request: Request) -> Response:
             self.clear()

@@ -176,8 +176,9 @@ def _require_json(request: Request) -> None:
 
 async def _payload(request: Request) -> object:
     """The JSON a request carries, for the record; None when it carries none."""
+    body = await request.body()
     try:
-        return json.loads(await request.body())
+        return json.loads(body) if body else None
     except ValueError:
         return None
 
