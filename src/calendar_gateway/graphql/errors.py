@@ -102,6 +102,29 @@ def apply_contract(errors: list[GraphQLError]) -> None:
     """
     for error in errors:
         _apply(error)
+    _list_variable_fields(errors)
+
+
+# graphql-core reports each invalid value of a variable as an error of its own, e.g.
+# "Variable '$input' has invalid value at .start: ...".
+_VARIABLE_VALUE = re.compile(r"Variable '\$(\w+)' has invalid value(?: at \.([^:]+))?:")
+
+
+def _list_variable_fields(errors: list[GraphQLError]) -> None:
+    """Give each refused variable value its ``field``, and every field of that variable's."""
+    by_variable: dict[str, list[tuple[GraphQLError, FieldError]]] = {}
+    for error in errors:
+        found = _VARIABLE_VALUE.match(error.message) if error.path is None else None
+        if found is None:
+            continue
+        variable, where = found.groups()
+        problem = FieldError(where or variable, "INVALID", error.message)
+        by_variable.setdefault(variable, []).append((error, problem))
+    for refused in by_variable.values():
+        listed = _field_errors([problem for _, problem in refused])["fieldErrors"]
+        for error, problem in refused:
+            error.extensions = {**(error.extensions or {}), "field": problem.field}
+            error.extensions["fieldErrors"] = listed
 
 
 def _apply(error: GraphQLError) -> None:

@@ -66,7 +66,7 @@ def serialize_date_time(value: datetime) -> str:
     if value.tzinfo is None or value.utcoffset() is None:
         # A bug of ours, never the client's: every answer must name its instant.
         raise TypeError("a DateTime answer must carry an offset")
-    return value.isoformat().replace("+00:00", "Z")
+    return value.isoformat()
 
 
 def parse_local_date_time(value: object) -> datetime:
@@ -108,7 +108,7 @@ SCALARS: dict[object, ScalarDefinition] = {
         name="DateTime",
         description="An instant: an RFC 3339 date-time with its offset, e.g. "
         '"2026-11-23T09:00:00+01:00" or "2026-11-23T08:00:00Z". Answers always carry one '
-        "(UTC answers end in Z); an input without one is refused.",
+        "(+00:00 for UTC); an input without one is refused.",
         specified_by_url=RFC_3339,
         serialize=serialize_date_time,
         parse_value=parse_date_time,

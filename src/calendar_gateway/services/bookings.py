@@ -100,7 +100,7 @@ class BookingService:
         try:
             reply = await self._client.delete([booking_id])
         except NotFoundError as error:
-            raise _in_input_terms(error, {synergist.BOOKING: "id"}) from error
+            raise _in_input_terms(error, DELETE_REFERENCES) from error
         finally:
             await self._forget_all()
         return Reply(reply.value[0], reply.warnings)
@@ -113,8 +113,12 @@ class BookingService:
 
 # The input field that names each kind of id a write may find unknown; the booking itself
 # is what the operation is about (NOT_FOUND), the others are references in its input.
-CREATE_REFERENCES = {synergist.TIME_SUMMARY: "timeSummaryId", synergist.RESOURCE: "resourceId"}
-UPDATE_REFERENCES = {synergist.BOOKING: "id", synergist.RESOURCE: "resourceId"}
+CREATE_REFERENCES: Mapping[str, str] = {
+    synergist.TIME_SUMMARY: "timeSummaryId",
+    synergist.RESOURCE: "resourceId",
+}
+UPDATE_REFERENCES: Mapping[str, str] = {synergist.BOOKING: "id", synergist.RESOURCE: "resourceId"}
+DELETE_REFERENCES: Mapping[str, str] = {synergist.BOOKING: "id"}
 
 
 def _in_input_terms(error: NotFoundError, fields: Mapping[str, str]) -> Exception:
