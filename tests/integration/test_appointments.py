@@ -309,9 +309,9 @@ async def test_update_answers_the_appointment_as_re_read(
 async def test_update_to_all_day_sends_the_dates_not_utc_instants(
     gateway: httpx.AsyncClient, upstream: httpx.AsyncClient
 ) -> None:
-    updated = data(
-        await update(gateway, "1627410", startDate="2018-12-27", endDate="2018-12-27")
-    )["updateAppointment"]
+    updated = data(await update(gateway, "1627410", startDate="2018-12-27", endDate="2018-12-27"))[
+        "updateAppointment"
+    ]
     assert (await patches_sent(upstream))[0] == [
         {"op": "replace", "path": "/allStartDay", "value": True},
         {"op": "replace", "path": "/starttime", "value": "2018-12-27 00:00:00"},
