@@ -140,6 +140,7 @@ async def test_appointments_lists_a_calendar_between_dates(gateway: httpx.AsyncC
             "id": "1758518",
             "subject": "SLapen",
             "start": "2017-03-13T10:10:00+00:00",
+            "startDate": None,
             "allDayStart": False,
         },
         {

@@ -53,9 +53,10 @@ def _table_codes(heading: str) -> set[str]:
 
 
 def _codes_in(path: Path) -> set[str]:
-    # Codes appear as ``"code": "X"``, as a rejection's code, or in the error contract's table.
+    # Codes appear as ``"code": "X"`` (a log record's ``extra`` is no error), as a rejection's
+    # code, or in the error contract's table.
     text = path.read_text()
-    found = set(re.findall(r'"code": "([A-Z_]+)"', text))
+    found = set(re.findall(r'(?<!extra=\{)"code": "([A-Z_]+)"', text))
     found |= set(re.findall(r'rejection\(\d+, "([A-Z_]+)"', text))
     found |= set(re.findall(r'Error, "([A-Z_]+)"\)', text))
     found |= set(re.findall(r'return "([A-Z_]+)"', text))
