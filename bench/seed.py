@@ -18,7 +18,7 @@ from bench.upstream_calls import Entities
 CREATE_CALENDAR = """mutation($name: String!) { createBusinessCalendar(input: {
   name: $name, weekStarts: MONDAY, weekEnds: FRIDAY, dayStarts: "09:00", dayEnds: "17:00",
   timeZone: "UTC" }) { id } }"""
-CREATE_BOOKING = """mutation($start: DateTime!, $end: DateTime!) { createBooking(input: {
+CREATE_BOOKING = """mutation($start: LocalDateTime!, $end: LocalDateTime!) { createBooking(input: {
   timeSummaryId: "1012213", resourceId: "405", start: $start, end: $end }) { bookings { id } } }"""
 CREATE_APPOINTMENT = """mutation($subject: String!, $start: DateTime!, $end: DateTime!) {
   createAppointment(input: { subject: $subject, start: $start, end: $end }) { id } }"""
@@ -45,7 +45,7 @@ async def _trio(session: aiohttp.ClientSession, url: str, index: int) -> Entitie
     calendar = await _mutate(session, url, CREATE_CALENDAR, name=f"Bench {index}")
     booking = await _mutate(session, url, CREATE_BOOKING, start=start, end=end)
     appointment = await _mutate(
-        session, url, CREATE_APPOINTMENT, subject=f"Bench {index}", start=start, end=end
+        session, url, CREATE_APPOINTMENT, subject=f"Bench {index}", start=f"{start}Z", end=f"{end}Z"
     )
     return Entities(
         calendar=calendar["createBusinessCalendar"]["id"],

@@ -156,6 +156,7 @@ def _bookings(settings: Settings, transport: Transport, store: BaseCache) -> Boo
         settings.bookings_user,
         settings.bookings_password.get_secret_value(),
         settings.bookings_version,
+        not_found_codes=settings.bookings_not_found_codes,
     )
     return BookingService(client, _read_cache(store, settings, "bookings", settings.bookings_user))
 

@@ -10,6 +10,8 @@ from pydantic import AliasChoices, Field, FilePath, SecretStr, ValidationInfo, f
 from pydantic_core import PydanticCustomError
 from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
 
+from calendar_gateway.upstreams.bookings import DEFAULT_NOT_FOUND_CODES, NotFoundEntity
+
 ENV_PREFIX = "CALENDAR_GATEWAY_"
 
 
@@ -24,6 +26,10 @@ class Settings(BaseSettings):
     bookings_user: str
     bookings_password: SecretStr
     bookings_version: str = "3.9"
+    bookings_not_found_codes: dict[str, NotFoundEntity] = Field(
+        default_factory=lambda: dict(DEFAULT_NOT_FOUND_CODES)
+    )
+    """Synergist errorcodes that name an unknown id (JSON); the vendor documents none."""
 
     calendars_url: str
     calendars_user: str

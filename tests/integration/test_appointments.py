@@ -16,7 +16,7 @@ Json = dict[str, Any]
 XELION = "/api/v1/master"
 
 APPOINTMENT_FIELDS = """
-    id subject start end allDayStart allDayEnd internal userStatus
+    id subject start end startDate endDate allDayStart allDayEnd internal userStatus
     participants { id name type } calendars { id name } comment
     recurrence { type interval termination { type date count } first last weekdays monthType }
     permissions { read write remove }
@@ -26,7 +26,7 @@ APPOINTMENT = f"query($id: ID!) {{ appointment(id: $id) {{ {APPOINTMENT_FIELDS} 
 APPOINTMENTS = """
 query($calendarId: ID!, $after: Date, $before: Date, $first: Int) {
   appointments(calendarId: $calendarId, after: $after, before: $before, first: $first) {
-    id subject start allDayStart
+    id subject start startDate allDayStart
   }
 }"""
 CREATE = f"""
@@ -104,23 +104,31 @@ async def test_appointment_answers_every_field_in_graphql_terms(gateway: httpx.A
     assert found["raw"]["objectType"] == "XCCAppointment"
 
 
-async def test_all_day_appointment_answers_its_local_dates(gateway: httpx.AsyncClient) -> None:
+async def test_all_day_appointment_answers_dates_not_zone_less_times(
+    gateway: httpx.AsyncClient,
+) -> None:
     found = data(await execute(gateway, APPOINTMENT, {"id": "1627500"}))["appointment"]
-    assert (found["start"], found["end"]) == ("2018-12-27T00:00:00", "2018-12-27T23:59:59")
+    assert (found["startDate"], found["endDate"]) == ("2018-12-27", "2018-12-27")
+    assert (found["start"], found["end"]) == (None, None)
     assert (found["allDayStart"], found["allDayEnd"]) == (True, True)
 
 
 async def test_unknown_appointment_gives_not_found(gateway: httpx.AsyncClient) -> None:
     body = await execute(gateway, APPOINTMENT, {"id": "999"})
     assert body["data"] == {"appointment": None}
-    assert only_error(body)["extensions"] == {"code": "NOT_FOUND", "upstream": "appointments"}
+    assert only_error(body)["extensions"] == {
+        "code": "NOT_FOUND",
+        "upstream": "appointments",
+        "field": "id",
+    }
 
 
 async def test_id_that_is_no_oid_gives_bad_user_input_before_any_call(
     gateway: httpx.AsyncClient, upstream: httpx.AsyncClient
 ) -> None:
     body = await execute(gateway, APPOINTMENT, {"id": "../me/logout"})
-    assert only_error(body)["extensions"] == {"code": "BAD_USER_INPUT", "field": "id"}
+    assert only_error(body)["extensions"]["field"] == "id"
+    assert only_error(body)["extensions"]["code"] == "BAD_USER_INPUT"
     assert await xelion_requests(upstream) == []
 
 
@@ -132,18 +140,21 @@ async def test_appointments_lists_a_calendar_between_dates(gateway: httpx.AsyncC
             "id": "1758518",
             "subject": "SLapen",
             "start": "2017-03-13T10:10:00+00:00",
+            "startDate": None,
             "allDayStart": False,
         },
         {
             "id": "1758831",
             "subject": "Taart eten",
             "start": "2017-03-24T13:43:00+00:00",
+            "startDate": None,
             "allDayStart": False,
         },
         {
             "id": "1627500",
             "subject": "Kerstvakantie",
-            "start": "2018-12-27T00:00:00",
+            "start": None,
+            "startDate": "2018-12-27",
             "allDayStart": True,
         },
     ]
@@ -186,7 +197,8 @@ async def test_appointments_with_first_out_of_range_gives_bad_user_input(
     gateway: httpx.AsyncClient,
 ) -> None:
     body = await execute(gateway, APPOINTMENTS, {"calendarId": "1557367", "first": 0})
-    assert only_error(body)["extensions"] == {"code": "BAD_USER_INPUT", "field": "first"}
+    assert only_error(body)["extensions"]["field"] == "first"
+    assert only_error(body)["extensions"]["code"] == "BAD_USER_INPUT"
 
 
 # -- createAppointment -----------------------------------------------------------------------
@@ -195,9 +207,8 @@ async def test_appointments_with_first_out_of_range_gives_bad_user_input(
 async def test_create_appointment_answers_it_as_created(gateway: httpx.AsyncClient) -> None:
     new = {
         "subject": "Planning",
-        "start": "2025-06-15T10:00:00",
-        "end": "2025-06-15T11:30:00",
-        "timeZone": "Europe/Amsterdam",
+        "start": "2025-06-15T10:00:00+02:00",
+        "end": "2025-06-15T11:30:00+02:00",
         "userStatus": "DONT_DISTURB",
         "comment": "bring coffee",
         "participants": ["1626711"],
@@ -216,26 +227,23 @@ async def test_create_appointment_answers_it_as_created(gateway: httpx.AsyncClie
     assert again == created
 
 
-async def test_create_all_day_sends_the_local_date_not_the_utc_instant(
+async def test_create_all_day_sends_the_date_not_a_utc_instant(
     gateway: httpx.AsyncClient, upstream: httpx.AsyncClient
 ) -> None:
-    new = {
-        "subject": "Kerst",
-        "start": "2018-12-27T00:00:00+02:00",
-        "end": "2018-12-27T23:59:59-02:00",
-        "allDayStart": True,
-        "allDayEnd": True,
-    }
+    new = {"subject": "Kerst", "startDate": "2018-12-27", "endDate": "2018-12-27"}
     created = data(await execute(gateway, CREATE, {"input": new}))["createAppointment"]
     sent = next(r["body"] for r in await xelion_requests(upstream) if r["method"] == "POST")
     assert (sent["starttime"], sent["endtime"]) == ("2018-12-27 00:00:00", "2018-12-27 23:59:59")
-    assert (created["start"], created["end"]) == ("2018-12-27T00:00:00", "2018-12-27T23:59:59")
+    assert (sent["allStartDay"], sent["allEndDay"]) == (True, True)
+    assert (created["startDate"], created["endDate"]) == ("2018-12-27", "2018-12-27")
 
 
-async def test_create_with_unknown_calendar_gives_not_found(gateway: httpx.AsyncClient) -> None:
+async def test_create_with_unknown_calendar_names_the_field(gateway: httpx.AsyncClient) -> None:
     new = {"subject": "x", "start": "2025-06-15T10:00:00Z", "end": "2025-06-15T11:00:00Z"}
     body = await execute(gateway, CREATE, {"input": {**new, "calendars": ["42"]}})
-    assert only_error(body)["extensions"]["code"] == "NOT_FOUND"
+    extensions = only_error(body)["extensions"]
+    assert (extensions["code"], extensions["field"]) == ("BAD_USER_INPUT", "calendars")
+    assert [e["code"] for e in extensions["fieldErrors"]] == ["NOT_FOUND"]
 
 
 async def test_create_ending_before_it_starts_gives_bad_user_input(
@@ -243,7 +251,8 @@ async def test_create_ending_before_it_starts_gives_bad_user_input(
 ) -> None:
     new = {"subject": "x", "start": "2025-06-15T10:00:00Z", "end": "2025-06-15T09:00:00Z"}
     body = await execute(gateway, CREATE, {"input": new})
-    assert only_error(body)["extensions"] == {"code": "BAD_USER_INPUT", "field": "end"}
+    extensions = only_error(body)["extensions"]
+    assert (extensions["code"], extensions["field"]) == ("BAD_USER_INPUT", "end")
 
 
 # -- updateAppointment -----------------------------------------------------------------------
@@ -288,45 +297,42 @@ async def test_update_of_the_vendor_example_adds_and_removes_relations(
 async def test_update_answers_the_appointment_as_re_read(
     gateway: httpx.AsyncClient, upstream: httpx.AsyncClient
 ) -> None:
-    # Xelion keeps an all-day start at 00:00:00, whatever time was sent.
-    updated = data(
-        await update(gateway, "1627410", allDayStart=True, start="2018-12-19T15:00:00Z")
-    )["updateAppointment"]
-    assert updated["start"] == "2018-12-19T00:00:00"
+    updated = data(await update(gateway, "1627410", startDate="2018-12-19"))["updateAppointment"]
+    assert (updated["startDate"], updated["start"], updated["allDayStart"]) == (
+        "2018-12-19",
+        None,
+        True,
+    )
     methods = [r["method"] for r in await xelion_requests(upstream)]
     assert methods[-2:] == ["PATCH", "GET"]
 
 
-async def test_update_all_day_in_utc_plus_2_and_minus_2_sends_the_local_dates(
+async def test_update_to_all_day_sends_the_dates_not_utc_instants(
     gateway: httpx.AsyncClient, upstream: httpx.AsyncClient
 ) -> None:
-    updated = data(
-        await update(
-            gateway,
-            "1627410",
-            allDayStart=True,
-            start="2018-12-27T00:00:00+02:00",
-            allDayEnd=True,
-            end="2018-12-27T23:59:59-02:00",
-        )
-    )["updateAppointment"]
+    updated = data(await update(gateway, "1627410", startDate="2018-12-27", endDate="2018-12-27"))[
+        "updateAppointment"
+    ]
     assert (await patches_sent(upstream))[0] == [
         {"op": "replace", "path": "/allStartDay", "value": True},
         {"op": "replace", "path": "/starttime", "value": "2018-12-27 00:00:00"},
         {"op": "replace", "path": "/allEndDay", "value": True},
         {"op": "replace", "path": "/endtime", "value": "2018-12-27 23:59:59"},
     ]
-    assert (updated["start"], updated["end"]) == ("2018-12-27T00:00:00", "2018-12-27T23:59:59")
+    assert (updated["startDate"], updated["endDate"]) == ("2018-12-27", "2018-12-27")
 
 
-async def test_update_of_time_alone_keeps_the_stored_all_day_rule(
+async def test_update_to_a_timed_end_clears_the_stored_all_day_flag(
     gateway: httpx.AsyncClient, upstream: httpx.AsyncClient
 ) -> None:
-    # 1627500 is all-day: a new end is its local date, read in the given zone (a DST day).
-    await update(gateway, "1627500", end="2019-03-31T21:59:59Z", timeZone="Europe/Amsterdam")
+    # 1627500 is all-day; a DateTime end makes its end timed, sent in UTC.
+    updated = data(await update(gateway, "1627500", end="2019-03-31T23:30:00+02:00"))
     assert (await patches_sent(upstream))[0] == [
-        {"op": "replace", "path": "/endtime", "value": "2019-03-31 23:59:59"}
+        {"op": "replace", "path": "/allEndDay", "value": False},
+        {"op": "replace", "path": "/endtime", "value": "2019-03-31 21:30:00"},
     ]
+    answer = updated["updateAppointment"]
+    assert (answer["end"], answer["endDate"]) == ("2019-03-31T21:30:00+00:00", None)
 
 
 async def test_update_with_nothing_given_sends_no_patch(
@@ -341,20 +347,33 @@ async def test_update_adding_and_removing_one_calendar_gives_bad_user_input(
     gateway: httpx.AsyncClient, upstream: httpx.AsyncClient
 ) -> None:
     body = await update(gateway, "1627410", addCalendars=["1658218"], removeCalendars=["1658218"])
-    assert only_error(body)["extensions"] == {"code": "BAD_USER_INPUT", "field": "addCalendars"}
+    extensions = only_error(body)["extensions"]
+    assert (extensions["code"], extensions["field"]) == ("BAD_USER_INPUT", "addCalendars")
     assert await xelion_requests(upstream) == []
-
-
-async def test_update_with_unknown_time_zone_gives_bad_user_input(
-    gateway: httpx.AsyncClient,
-) -> None:
-    body = await update(gateway, "1627410", start="2018-12-20T08:00:00", timeZone="Mars/Olympus")
-    assert only_error(body)["extensions"] == {"code": "BAD_USER_INPUT", "field": "timeZone"}
 
 
 async def test_update_of_unknown_appointment_gives_not_found(gateway: httpx.AsyncClient) -> None:
     body = await update(gateway, "999", subject="x")
-    assert only_error(body)["extensions"] == {"code": "NOT_FOUND", "upstream": "appointments"}
+    assert only_error(body)["extensions"] == {
+        "code": "NOT_FOUND",
+        "upstream": "appointments",
+        "field": "id",
+    }
+
+
+async def test_update_adding_an_unknown_participant_names_the_field_not_the_appointment(
+    gateway: httpx.AsyncClient,
+) -> None:
+    body = await update(gateway, "1627410", addParticipants=["4242"])
+    extensions = only_error(body)["extensions"]
+    assert (extensions["code"], extensions["field"]) == ("BAD_USER_INPUT", "addParticipants")
+    assert extensions["fieldErrors"] == [
+        {
+            "field": "addParticipants",
+            "code": "NOT_FOUND",
+            "message": "Xelion knows no addressable or calendar 4242",
+        }
+    ]
 
 
 async def test_update_without_permission_gives_forbidden(gateway: httpx.AsyncClient) -> None:

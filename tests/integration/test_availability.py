@@ -19,7 +19,8 @@ from tests.conftest import VENDOR_ROOTS, gateway_client, settings_for
 
 HENK = "1557367"  # the Xelion calendar asked about
 SEEDED_BOOKING = "137463"
-NOVEMBER_7_TO_9 = {"from": "2017-11-07T00:00:00", "to": "2017-11-10T00:00:00"}
+# Midnight to midnight in Calendar_190's zone (America/Cayman, -05:00 all year).
+NOVEMBER_7_TO_9 = {"from": "2017-11-07T00:00:00-05:00", "to": "2017-11-10T00:00:00-05:00"}
 
 AVAILABILITY = """
 query Availability($from: DateTime!, $to: DateTime!, $timeZone: String) {
@@ -250,13 +251,18 @@ async def test_without_the_calendars_zone_bookings_are_left_out_with_a_warning(
     assert "Bookings and all-day appointments are left out" in body["extensions"]["warnings"][0]
 
 
-async def test_naive_period_without_the_calendars_zone_fails_with_the_calendars_error(
-    private_gateway: httpx.AsyncClient, upstream: httpx.AsyncClient
+async def test_a_period_without_offsets_is_refused_naming_both_fields(
+    gateway: httpx.AsyncClient, upstream: httpx.AsyncClient
 ) -> None:
-    await take_down(upstream, "businesscalendarbody")
-    body = await availability(private_gateway)
-    assert body["data"] is None
-    assert error_codes(body) == ["UPSTREAM_UNAVAILABLE"]
+    naive = {"from": "2017-11-07T00:00:00", "to": "2017-11-10T00:00:00"}
+    body = await availability(gateway, naive)
+    assert body.get("data") is None
+    assert error_codes(body) == ["BAD_USER_INPUT", "BAD_USER_INPUT"]
+    assert [e["extensions"]["field"] for e in body["errors"]] == ["from", "to"]
+    assert "must carry an offset" in body["errors"][0]["message"]
+    for root in VENDOR_ROOTS:
+        stats = (await upstream.get(f"{root}/_admin/stats")).json()["requests"]
+        assert sum(stats.values()) == 0, root
 
 
 async def test_the_three_vendors_are_asked_at_once(

@@ -259,9 +259,10 @@ async def test_create_with_an_offset_is_bad_input(gateway: httpx.AsyncClient) ->
 
 
 async def test_vendor_refusal_is_upstream_error_with_its_code(gateway: httpx.AsyncClient) -> None:
-    body = await create(gateway, timeSummaryId="1", start=f"{TUESDAY}T09:00:00", numberOfDays=1)
+    # 2020-05-09 is a Saturday: no working day to book (the simulator's errorcode 2004).
+    body = await create(gateway, start="2020-05-09T09:00:00", end="2020-05-09T09:00:00")
     assert error_codes(body) == ["UPSTREAM_ERROR"]
-    assert body["errors"][0]["extensions"]["upstreamCode"] == "2002"
+    assert body["errors"][0]["extensions"]["upstreamCode"] == "2004"
 
 
 # updateBooking and deleteBooking

@@ -103,7 +103,11 @@ ENTITY = st.fixed_dictionaries(
 SCALARS: dict[str, st.SearchStrategy[graphql.ValueNode]] = {
     "ID": _string_node(SEEDED_IDS, st.integers().map(str)),
     "Date": _string_node(st.one_of(SEEDED_DATES, st.dates()).map(lambda d: d.isoformat())),
+    # Mostly instants; the naive ones are refused, as they must be.
     "DateTime": _string_node(DATE_TIMES.map(lambda d: d.isoformat())),
+    "LocalDateTime": _string_node(
+        st.one_of(st.datetimes(*NEAR_SEED), st.datetimes()).map(lambda d: d.isoformat())
+    ),
     "LocalTime": _string_node(st.times().map(lambda t: t.isoformat()[:5])),
     "JSON": _string_node(_text()),
     "_Any": _mostly(ENTITY),

@@ -19,7 +19,7 @@ ADD_EXCEPTION = """mutation { addCalendarException(id: "Calendar_117", exception
   name: "Once", type: HOLIDAY, placement: ANNUAL, annualMonth: 5, annualDay: 6 }) { id } }"""
 APPOINTMENT = '{ appointment(id: "1758831") { id } }'
 CREATE_APPOINTMENT = """mutation { createAppointment(input: {subject: "Once",
-  start: "2025-06-15T10:00:00", end: "2025-06-15T11:00:00"}) { id } }"""
+  start: "2025-06-15T10:00:00Z", end: "2025-06-15T11:00:00Z"}) { id } }"""
 
 
 @pytest.fixture

@@ -31,7 +31,7 @@ MAX_GROWTH_BYTES = 20 * 1024 * 1024
 CALENDARS = "{ businessCalendars { id name locked } }"
 WORKING_TIME = """{ businessCalendar(id: "Calendar_117") {
   exceptions { name occurrences(from: "2017-01-01", to: "2017-12-31") }
-  workingWindows(from: "2017-11-06T00:00:00", to: "2017-11-13T00:00:00") { start end }
+  workingWindows(from: "2017-11-06T00:00:00Z", to: "2017-11-13T00:00:00Z") { start end }
 } }"""
 BOOKINGS = '{ bookings(ids: ["137463", "56570"]) { id start allocation { bookedHours } } }'
 RANGE = '{ bookingsInRange(company: "1", from: "2017-07-01", to: "2017-07-31") { id } }'

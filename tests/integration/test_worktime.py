@@ -71,7 +71,7 @@ async def test_working_windows_leave_out_holidays_and_follow_time_changes(
 ) -> None:
     # Friday 1 January 2027 is New Year's Day; Sunday 3 January works 03:00-19:00 (TC2).
     body = await execute(
-        gateway, WINDOWS, {"from": "2027-01-01T00:00:00", "to": "2027-01-04T00:00:00"}
+        gateway, WINDOWS, {"from": "2027-01-01T00:00:00-05:00", "to": "2027-01-04T00:00:00-05:00"}
     )
     calendar = body["data"]["businessCalendar"]
     assert calendar["workingWindows"] == [
@@ -81,11 +81,17 @@ async def test_working_windows_leave_out_holidays_and_follow_time_changes(
     assert calendar["workingHoursBetween"] == 21.5
 
 
-async def test_naive_date_time_is_read_in_the_calendars_zone(gateway: httpx.AsyncClient) -> None:
-    local = await execute(gateway, IS_WORKING, {"at": "2027-01-08T18:00:00"})
+async def test_the_offset_decides_the_instant(gateway: httpx.AsyncClient) -> None:
+    local = await execute(gateway, IS_WORKING, {"at": "2027-01-08T18:00:00-05:00"})
     utc = await execute(gateway, IS_WORKING, {"at": "2027-01-08T18:00:00Z"})
     assert local["data"]["businessCalendar"]["isWorkingTime"] is True
     assert utc["data"]["businessCalendar"]["isWorkingTime"] is False
+
+
+async def test_a_date_time_without_offset_is_refused(gateway: httpx.AsyncClient) -> None:
+    body = await execute(gateway, IS_WORKING, {"at": "2027-01-08T18:00:00"})
+    assert error_codes(body) == ["BAD_USER_INPUT"]
+    assert body["errors"][0]["extensions"]["field"] == "at"
 
 
 async def test_next_working_time_skips_a_holiday(gateway: httpx.AsyncClient) -> None:
@@ -97,8 +103,8 @@ async def test_calendar_from_the_list_reads_its_exceptions_for_working_time(
     gateway: httpx.AsyncClient,
 ) -> None:
     query = """{ businessCalendars {
-      id newYear: isWorkingTime(at: "2027-01-01T18:00:00")
-      weekLater: isWorkingTime(at: "2027-01-08T18:00:00") } }"""
+      id newYear: isWorkingTime(at: "2027-01-01T18:00:00-05:00")
+      weekLater: isWorkingTime(at: "2027-01-08T18:00:00-05:00") } }"""
     body = await execute(gateway, query)
     dads = next(c for c in body["data"]["businessCalendars"] if c["id"] == DADS)
     assert dads == {"id": DADS, "newYear": False, "weekLater": True}
@@ -132,6 +138,6 @@ async def test_occurrences_over_ten_thousand_years_is_bad_user_input(
 async def test_instant_at_the_end_of_time_is_bad_user_input_not_an_overflow(
     gateway: httpx.AsyncClient,
 ) -> None:
-    body = await execute(gateway, NEXT, {"after": "9999-12-31T23:59:59"})
+    body = await execute(gateway, NEXT, {"after": "9999-12-31T23:59:59-05:00"})
     assert error_codes(body) == ["BAD_USER_INPUT"]
     assert body["errors"][0]["extensions"]["field"] == "after"

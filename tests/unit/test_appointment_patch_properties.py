@@ -3,14 +3,13 @@
 from __future__ import annotations
 
 from collections import Counter
-from datetime import UTC, datetime, timedelta, timezone
+from datetime import date, datetime, timedelta, timezone
 from typing import TypeVar
-from zoneinfo import ZoneInfo
 
 from hypothesis import given
 from hypothesis import strategies as st
 
-from calendar_gateway.services.appointments import TimeRules, to_vendor_patch
+from calendar_gateway.services.appointments import AppointmentChange, Side, to_vendor_patch
 from calendar_gateway.upstreams.appointments import (
     AppointmentPatch,
     MonthRecurrenceType,
@@ -18,11 +17,9 @@ from calendar_gateway.upstreams.appointments import (
     RecurrenceType,
     TerminationType,
     UserStatus,
-    parse_appointment,
     to_patch_operations,
 )
 from calendar_gateway.upstreams.calendars import Weekday
-from tests.unit.test_appointments_wire import RECURRING
 
 T = TypeVar("T")
 
@@ -92,11 +89,6 @@ patches = st.builds(
     remove_participants=st.lists(oids, max_size=3).map(tuple),
     recurrence=recurrences,
 )
-rules = st.builds(
-    TimeRules,
-    zone=st.none() | st.sampled_from([ZoneInfo("Europe/Amsterdam"), ZoneInfo("America/Sao_Paulo")]),
-    default_zone=st.sampled_from([UTC, ZoneInfo("Asia/Kolkata")]),
-)
 
 
 def expected_paths(patch: AppointmentPatch) -> Counter[str]:
@@ -141,20 +133,40 @@ def test_added_oids_travel_as_values_removed_ones_in_the_path(patch: Appointment
     assert removed == {f"/calendars/{oid}" for oid in patch.remove_calendars}
 
 
-@given(patches, rules, st.booleans(), st.booleans())
-def test_time_rules_add_and_drop_no_field(
-    patch: AppointmentPatch, rules: TimeRules, stored_start: bool, stored_end: bool
-) -> None:
-    stored = parse_appointment({**RECURRING, "allStartDay": stored_start, "allEndDay": stored_end})
-    operations = to_patch_operations(to_vendor_patch(patch, rules, stored))
-    assert Counter(op.path for op in operations) == expected_paths(patch)
+sides = st.one_of(
+    st.builds(Side),
+    st.builds(Side, timed=st.datetimes(timezones=offsets, min_value=datetime(2000, 1, 1))),
+    st.builds(Side, day=st.dates(min_value=date(2000, 1, 1), max_value=date(2040, 12, 31))),
+)
+changes = st.builds(
+    AppointmentChange,
+    subject=maybe(st.text(max_size=20)),
+    user_status=maybe(st.sampled_from(UserStatus)),
+    start=sides,
+    end=sides,
+    add_calendars=st.lists(oids, max_size=3).map(tuple),
+    remove_participants=st.lists(oids, max_size=3).map(tuple),
+    recurrence=recurrences,
+)
 
 
-@given(patches, rules)
-def test_all_day_start_is_always_sent_at_midnight(
-    patch: AppointmentPatch, rules: TimeRules
+@given(changes)
+def test_a_side_given_sends_its_time_and_its_flag_once_and_nothing_else(
+    change: AppointmentChange,
 ) -> None:
-    operations = to_patch_operations(to_vendor_patch(patch, rules, stored=None))
-    start = next((op.value for op in operations if op.path == "/starttime"), None)
-    if patch.all_start_day and start is not None:
-        assert str(start).endswith(" 00:00:00")
+    paths = Counter(op.path for op in to_patch_operations(to_vendor_patch(change)))
+    for side, time_path, flag_path in (
+        (change.start, "/starttime", "/allStartDay"),
+        (change.end, "/endtime", "/allEndDay"),
+    ):
+        expected = 1 if side.given else 0
+        assert (paths[time_path], paths[flag_path]) == (expected, expected)
+
+
+@given(changes)
+def test_all_day_sides_are_sent_as_their_own_date(change: AppointmentChange) -> None:
+    operations = {op.path: op.value for op in to_patch_operations(to_vendor_patch(change))}
+    if change.start.day is not None:
+        assert operations["/starttime"] == f"{change.start.day} 00:00:00"
+    if change.end.day is not None:
+        assert operations["/endtime"] == f"{change.end.day} 23:59:59"

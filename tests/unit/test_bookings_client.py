@@ -109,15 +109,18 @@ def xml_404(error_id: str, text: str) -> Handler:
     return answering_text(404, f'<Error ErrorID="{error_id}"><ErrorText>{text}</ErrorText></Error>')
 
 
-def client_for(handler: Handler, page_size: int = 100) -> BookingsClient:
-    transport = Transport(
+def mock_transport(handler: Handler) -> Transport:
+    return Transport(
         "bookings",
         "http://synergist.test",
         timeout=5,
         max_concurrency=4,
         transport=httpx.MockTransport(handler),
     )
-    return BookingsClient(transport, "user", PASSWORD, page_size=page_size)
+
+
+def client_for(handler: Handler, page_size: int = 100) -> BookingsClient:
+    return BookingsClient(mock_transport(handler), "user", PASSWORD, page_size=page_size)
 
 
 def form_of(request: httpx.Request) -> dict[str, str]:
@@ -210,9 +213,27 @@ async def test_a_404_without_a_synergist_error_is_unavailable() -> None:
 
 async def test_success_false_is_a_vendor_error_with_the_errorcode() -> None:
     with pytest.raises(VendorError) as caught:
+        await client_for(answering(failure(2004, "No working days in the range"))).create([])
+    assert caught.value.upstream_code == "2004"
+    assert caught.value.message == "No working days in the range"
+
+
+async def test_a_configured_unknown_id_code_names_what_was_not_found() -> None:
+    with pytest.raises(NotFoundError) as caught:
         await client_for(answering(failure(2002, "Time summary 1 not found"))).create([])
+    assert caught.value.entity == "time_summary"
+
+
+async def test_an_errorcode_not_configured_stays_the_vendors_own() -> None:
+    client = BookingsClient(
+        mock_transport(answering(failure(2002, "Time summary 1 not found"))),
+        "user",
+        PASSWORD,
+        not_found_codes={"77": "resource"},
+    )
+    with pytest.raises(VendorError) as caught:
+        await client.create([])
     assert caught.value.upstream_code == "2002"
-    assert caught.value.message == "Time summary 1 not found"
 
 
 async def test_unknown_booking_errorcode_is_not_found() -> None:

@@ -12,7 +12,12 @@ from strawberry.scalars import JSON
 from calendar_gateway.graphql.calendars import FromArg
 from calendar_gateway.graphql.context import Info
 from calendar_gateway.graphql.maybe import given
-from calendar_gateway.services.appointments import MAX_VIEW_DAYS
+from calendar_gateway.services.appointments import (
+    MAX_VIEW_DAYS,
+    AppointmentChange,
+    NewAppointmentRequest,
+    Side,
+)
 from calendar_gateway.services.occurrences import placed
 from calendar_gateway.upstreams import appointments as xelion
 from calendar_gateway.upstreams.appointments import (
@@ -35,9 +40,9 @@ strawberry.enum(
     description="Monthly on the same day of the month, or the same weekday (e.g. third Monday).",
 )
 
-_TIMES = (
-    "In UTC; an all-day side is the local date at 00:00:00 (start) or 23:59:59 (end), "
-    "without offset."
+_SIDES = (
+    "A timed side is an instant (start/end, in UTC); an all-day side is a date "
+    "(startDate/endDate, the last day included), as Xelion keeps it: the other field is null."
 )
 
 
@@ -95,12 +100,18 @@ class AppointmentPermissions:
     remove: bool
 
 
-@strawberry.federation.type(keys=["id"], description="A Xelion appointment.")
+@strawberry.federation.type(keys=["id"], description=f"A Xelion appointment. {_SIDES}")
 class Appointment:
     id: strawberry.ID = strawberry.field(description="The Xelion oid.")
     subject: str
-    start: datetime = strawberry.field(description=_TIMES)
-    end: datetime = strawberry.field(description=_TIMES)
+    start: datetime | None = strawberry.field(description="A timed start; null when all-day.")
+    end: datetime | None = strawberry.field(description="A timed end; null when all-day.")
+    start_date: date | None = strawberry.field(
+        description="An all-day start: its first day; null when timed."
+    )
+    end_date: date | None = strawberry.field(
+        description="An all-day end: its last day (included); null when timed."
+    )
     all_day_start: bool
     all_day_end: bool
     internal: bool = strawberry.field(description="Takes place at the office.")
@@ -170,8 +181,10 @@ class Appointment:
         return cls(
             id=strawberry.ID(summary.oid),
             subject=summary.subject,
-            start=summary.start,
-            end=summary.end,
+            start=None if summary.all_start_day else summary.start,
+            end=None if summary.all_end_day else summary.end,
+            start_date=summary.start.date() if summary.all_start_day else None,
+            end_date=summary.end.date() if summary.all_end_day else None,
             all_day_start=summary.all_start_day,
             all_day_end=summary.all_end_day,
             internal=summary.internal,
@@ -199,10 +212,12 @@ class AppointmentOccurrence:
     )
 
 
-_NAIVE = "Naive date-times are read in the input's timeZone, else in APPOINTMENTS_TIMEZONE."
+_INSTANTS = "Date-times are instants: they carry an offset, and Xelion keeps them in UTC."
 
 
-@strawberry.input(description=f"How an appointment repeats; fields left out are not sent. {_NAIVE}")
+@strawberry.input(
+    description=f"How an appointment repeats; fields left out are not sent. {_INSTANTS}"
+)
 class RecurrenceInput:
     type: strawberry.Maybe[RecurrenceType]
     interval: strawberry.Maybe[int]
@@ -229,19 +244,19 @@ class RecurrenceInput:
         )
 
 
-@strawberry.input(description=_NAIVE)
+_ONE_SIDE = "Give each side once: start (an instant) or startDate (all-day), end or endDate."
+
+
+@strawberry.input(description=f"{_ONE_SIDE} {_INSTANTS}")
 class CreateAppointmentInput:
     subject: str
-    start: datetime
-    end: datetime
-    all_day_start: bool | None = strawberry.field(
-        default=None, description="Starts at the beginning of start's local date."
+    start: datetime | None = strawberry.field(default=None, description="A timed start.")
+    start_date: date | None = strawberry.field(
+        default=None, description="An all-day start: its first day."
     )
-    all_day_end: bool | None = strawberry.field(
-        default=None, description="Lasts until the end of end's local date."
-    )
-    time_zone: str | None = strawberry.field(
-        default=None, description="An IANA zone, e.g. Europe/Amsterdam."
+    end: datetime | None = strawberry.field(default=None, description="A timed end.")
+    end_date: date | None = strawberry.field(
+        default=None, description="An all-day end: its last day (included)."
     )
     internal: bool | None = None
     user_status: UserStatus | None = None
@@ -254,13 +269,11 @@ class CreateAppointmentInput:
     )
     recurrence: RecurrenceInput | None = None
 
-    def to_domain(self) -> xelion.NewAppointment:
-        return xelion.NewAppointment(
+    def to_domain(self) -> NewAppointmentRequest:
+        return NewAppointmentRequest(
             subject=self.subject,
-            start=self.start,
-            end=self.end,
-            all_start_day=bool(self.all_day_start),
-            all_end_day=bool(self.all_day_end),
+            start=Side(self.start, self.start_date),
+            end=Side(self.end, self.end_date),
             internal=bool(self.internal),
             user_status=self.user_status,
             comment=self.comment,
@@ -270,22 +283,25 @@ class CreateAppointmentInput:
         )
 
 
-@strawberry.input(description=f"Only the fields given change, one operation each. {_NAIVE}")
+@strawberry.input(
+    description=f"Only the fields given change, one operation each. {_ONE_SIDE} {_INSTANTS}"
+)
 class UpdateAppointmentInput:
     subject: strawberry.Maybe[str]
     comment: strawberry.Maybe[str]
     internal: strawberry.Maybe[bool]
     user_status: strawberry.Maybe[UserStatus]
     start: strawberry.Maybe[datetime] = strawberry.field(
-        description="All-day when allDayStart is true, or left out and the appointment is."
+        description="A timed start (and the start is no longer all-day)."
+    )
+    start_date: strawberry.Maybe[date] = strawberry.field(
+        description="An all-day start: its first day."
     )
     end: strawberry.Maybe[datetime] = strawberry.field(
-        description="All-day when allDayEnd is true, or left out and the appointment is."
+        description="A timed end (and the end is no longer all-day)."
     )
-    all_day_start: strawberry.Maybe[bool]
-    all_day_end: strawberry.Maybe[bool]
-    time_zone: strawberry.Maybe[str] = strawberry.field(
-        description="An IANA zone for naive date-times and all-day dates."
+    end_date: strawberry.Maybe[date] = strawberry.field(
+        description="An all-day end: its last day (included)."
     )
     add_calendars: strawberry.Maybe[list[strawberry.ID]]
     remove_calendars: strawberry.Maybe[list[strawberry.ID]]
@@ -293,17 +309,15 @@ class UpdateAppointmentInput:
     remove_participants: strawberry.Maybe[list[strawberry.ID]]
     recurrence: strawberry.Maybe[RecurrenceInput]
 
-    def to_domain(self) -> xelion.AppointmentPatch:
+    def to_domain(self) -> AppointmentChange:
         recurrence = given(self.recurrence)
-        return xelion.AppointmentPatch(
+        return AppointmentChange(
             subject=given(self.subject),
             comment=given(self.comment),
             internal=given(self.internal),
             user_status=given(self.user_status),
-            all_start_day=given(self.all_day_start),
-            start=given(self.start),
-            all_end_day=given(self.all_day_end),
-            end=given(self.end),
+            start=Side(given(self.start), given(self.start_date)),
+            end=Side(given(self.end), given(self.end_date)),
             add_calendars=_oids(self.add_calendars),
             remove_calendars=_oids(self.remove_calendars),
             add_participants=_oids(self.add_participants),
@@ -376,14 +390,14 @@ class AppointmentMutation:
     @strawberry.mutation(description="Creates an appointment owned by the gateway's Xelion user.")
     async def create_appointment(self, info: Info, input: CreateAppointmentInput) -> Appointment:
         service = info.context.services.appointments
-        return _remember(info, await service.create(input.to_domain(), input.time_zone))
+        return _remember(info, await service.create(input.to_domain()))
 
     @strawberry.mutation(description="Changes the fields given; answers the appointment re-read.")
     async def update_appointment(
         self, info: Info, id: strawberry.ID, input: UpdateAppointmentInput
     ) -> Appointment:
         service = info.context.services.appointments
-        updated = await service.update(str(id), input.to_domain(), given(input.time_zone))
+        updated = await service.update(str(id), input.to_domain())
         return _remember(info, updated)
 
     @strawberry.mutation(description="Deletes an appointment; answers its id.")

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import asyncio
-from datetime import date, datetime
+from datetime import date
 from typing import Annotated, TypeVar, cast
 
 import strawberry
@@ -11,6 +11,7 @@ from strawberry.scalars import JSON
 
 from calendar_gateway.graphql.context import Info
 from calendar_gateway.graphql.maybe import given
+from calendar_gateway.graphql.scalars import LocalDateTime
 from calendar_gateway.upstreams import bookings as synergist
 from calendar_gateway.upstreams.bookings import Reply
 
@@ -66,9 +67,13 @@ class Allocation:
     initials: str = strawberry.field(description="Of the resources booked on the estimate.")
 
 
-@strawberry.federation.type(
-    keys=["id"], description="A Synergist diary booking; times are local, without zone."
+_LOCAL = (
+    "The Synergist server's wall-clock time, without zone: Synergist names none. "
+    "availability reads it in the business calendar's zone (or its timeZone argument)."
 )
+
+
+@strawberry.federation.type(keys=["id"], description=f"A Synergist diary booking. {_LOCAL}")
 class Booking:
     id: strawberry.ID = strawberry.field(description="The diary id (calDiaryInternal).")
     uuid: str | None
@@ -77,8 +82,8 @@ class Booking:
     client: BookingClient
     job: Job
     charge_code: ChargeCode
-    start: datetime
-    end: datetime
+    start: LocalDateTime
+    end: LocalDateTime
     all_day: bool
     number_of_days: int
     hours_per_day: float
@@ -114,8 +119,8 @@ class Booking:
             charge_code=ChargeCode(
                 code=booking.charge_code.code, description=booking.charge_code.description
             ),
-            start=booking.start,
-            end=booking.end,
+            start=LocalDateTime(booking.start),
+            end=LocalDateTime(booking.end),
             all_day=booking.all_day,
             number_of_days=booking.number_of_days,
             hours_per_day=booking.hours_per_day,
@@ -161,12 +166,12 @@ class CreateBookingPayload:
     )
 
 
-@strawberry.input(description="Give end or numberOfDays. Naive local date-times.")
+@strawberry.input(description=f"Give end or numberOfDays. {_LOCAL}")
 class CreateBookingInput:
     time_summary_id: strawberry.ID
     resource_id: strawberry.ID
-    start: datetime
-    end: datetime | None = strawberry.field(
+    start: LocalDateTime
+    end: LocalDateTime | None = strawberry.field(
         default=None, description="The last day (its time of day is not used)."
     )
     number_of_days: int | None = strawberry.field(
@@ -193,12 +198,12 @@ class CreateBookingInput:
         )
 
 
-@strawberry.input(description="Only the fields given change.")
+@strawberry.input(description=f"Only the fields given change. {_LOCAL}")
 class UpdateBookingInput:
     id: strawberry.ID = strawberry.field(description="Diary id or UUID.")
     resource_id: strawberry.Maybe[strawberry.ID]
-    start: strawberry.Maybe[datetime]
-    end: strawberry.Maybe[datetime]
+    start: strawberry.Maybe[LocalDateTime]
+    end: strawberry.Maybe[LocalDateTime]
     all_day: strawberry.Maybe[bool]
 
     def to_domain(self) -> synergist.BookingChange:

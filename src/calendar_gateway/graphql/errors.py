@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import logging
 import re
+from collections.abc import Sequence
 from typing import Any
 
 from graphql.error import GraphQLError
@@ -17,6 +18,7 @@ from calendar_gateway.services.errors import (
 from calendar_gateway.upstreams.errors import (
     BadRequestError,
     CalendarLockedError,
+    FieldError,
     ForbiddenError,
     LockLostError,
     NotFoundError,
@@ -36,13 +38,14 @@ INTERNAL_MESSAGE = "Internal server error."
 def extensions_for(error: Exception) -> dict[str, Any] | None:
     """The ``extensions`` of a known failure, or None for one we did not expect."""
     if isinstance(error, InvalidInputError):
-        return {"code": "BAD_USER_INPUT", "field": error.field}
+        return {"code": "BAD_USER_INPUT", **_field_errors(error.problems)}
     if isinstance(error, EditTimeoutError):
         return {"code": "EDIT_TIMEOUT"}
     if isinstance(error, EditStoreUnavailableError):
         return {"code": "EDIT_UNAVAILABLE"}
     if isinstance(error, UpstreamError):
-        return {"code": _upstream_code(error), "upstream": error.upstream, **_details(error)}
+        code = _upstream_code(error)
+        return {"code": code, "upstream": error.upstream, **_details(error), **_named(error)}
     return None
 
 
@@ -62,12 +65,24 @@ def _upstream_code(error: UpstreamError) -> str:
     return next((code for kind, code in codes if isinstance(error, kind)), "UPSTREAM_ERROR")
 
 
+def _field_errors(problems: Sequence[FieldError]) -> dict[str, Any]:
+    """``field`` names the first; ``fieldErrors`` all of them, for a form to mark at once."""
+    return {
+        "field": problems[0].field,
+        "fieldErrors": [{"field": p.field, "code": p.code, "message": p.message} for p in problems],
+    }
+
+
+def _named(error: UpstreamError) -> dict[str, Any]:
+    """The input field that named an unknown id, when the service could tell."""
+    if isinstance(error, NotFoundError) and error.field is not None:
+        return {"field": error.field}
+    return {}
+
+
 def _details(error: UpstreamError) -> dict[str, Any]:
     if isinstance(error, ValidationFailedError):
-        fields = [
-            {"field": f.field, "code": f.code, "message": f.message} for f in error.field_errors
-        ]
-        return {"fieldErrors": fields}
+        return {"fieldErrors": _field_errors(error.field_errors)["fieldErrors"]}
     if isinstance(error, CalendarLockedError):
         return {"lockOwner": error.lock_owner}
     if isinstance(error, LockLostError):
@@ -87,6 +102,29 @@ def apply_contract(errors: list[GraphQLError]) -> None:
     """
     for error in errors:
         _apply(error)
+    _list_variable_fields(errors)
+
+
+# graphql-core reports each invalid value of a variable as an error of its own, e.g.
+# "Variable '$input' has invalid value at .start: ...".
+_VARIABLE_VALUE = re.compile(r"Variable '\$(\w+)' has invalid value(?: at \.([^:]+))?:")
+
+
+def _list_variable_fields(errors: list[GraphQLError]) -> None:
+    """Give each refused variable value its ``field``, and every field of that variable's."""
+    by_variable: dict[str, list[tuple[GraphQLError, FieldError]]] = {}
+    for error in errors:
+        found = _VARIABLE_VALUE.match(error.message) if error.path is None else None
+        if found is None:
+            continue
+        variable, where = found.groups()
+        problem = FieldError(where or variable, "INVALID", error.message)
+        by_variable.setdefault(variable, []).append((error, problem))
+    for refused in by_variable.values():
+        listed = _field_errors([problem for _, problem in refused])["fieldErrors"]
+        for error, problem in refused:
+            error.extensions = {**(error.extensions or {}), "field": problem.field}
+            error.extensions["fieldErrors"] = listed
 
 
 def _apply(error: GraphQLError) -> None:

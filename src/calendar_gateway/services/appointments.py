@@ -1,24 +1,29 @@
 """Appointments: the gateway's time rules on the way to Xelion, and updates read back after writing.
 
-Times as a client states them (design.md, "Appointment times"): one with an offset is an
-instant; a naive one is read in the input's ``timeZone``, else in APPOINTMENTS_TIMEZONE. An
-all-day side is sent as the local calendar date of its value (in ``timeZone`` when given,
-else in the value's own offset) at 00:00:00 or 23:59:59, never as the UTC-shifted instant:
-appointments-update.txt. Everything else goes to Xelion in UTC.
+A side of an appointment is timed or all-day (design.md, "Time"): a timed side is an instant
+(a DateTime, always with an offset), sent to Xelion in UTC; an all-day side is a date, sent as
+that date at 00:00:00 (start) or 23:59:59 (end) with no shift to UTC: appointments-update.txt.
 """
 
 from __future__ import annotations
 
 import asyncio
 import re
-from dataclasses import dataclass, replace
+from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, time, timedelta, tzinfo
 
 from calendar_gateway.caching import Codec, ReadCache
 from calendar_gateway.services import periods
-from calendar_gateway.services.errors import InvalidInputError
+from calendar_gateway.services.errors import (
+    CONFLICT,
+    INVALID,
+    OUT_OF_RANGE,
+    REQUIRED,
+    UNKNOWN,
+    FieldProblems,
+    InvalidInputError,
+)
 from calendar_gateway.services.occurrences import Occurrence, occurrences, overlapping, placed
-from calendar_gateway.services.timezones import UnknownTimeZoneError, resolve_zone
 from calendar_gateway.services.worktime import TimeWindow
 from calendar_gateway.upstreams.appointments import (
     Appointment,
@@ -27,9 +32,10 @@ from calendar_gateway.upstreams.appointments import (
     AppointmentSummary,
     NewAppointment,
     RecurrenceFields,
+    UserStatus,
     to_patch_operations,
 )
-from calendar_gateway.upstreams.errors import NotFoundError
+from calendar_gateway.upstreams.errors import FieldError, NotFoundError
 
 MAX_LIST = 500  # (inferred) enough for a calendar view; bounds the pages one query may fetch
 MAX_VIEW_DAYS = 92
@@ -40,93 +46,116 @@ _DAY_END = time(23, 59, 59)
 _ONE_DAY = timedelta(days=1)
 
 
-def local_date(value: datetime, zone: tzinfo | None) -> date:
-    """The calendar date ``value`` names: in ``zone`` when given, else in its own offset."""
-    if zone is not None and value.tzinfo is not None:
-        return value.astimezone(zone).date()
-    return value.date()
+@dataclass(frozen=True)
+class Side:
+    """One end of an appointment as the client gave it: an instant, or an all-day date."""
 
+    timed: datetime | None = None
+    day: date | None = None
 
-def all_day_start(value: datetime, zone: tzinfo | None) -> datetime:
-    """Naive: Xelion reads an all-day start as a local date, not an instant."""
-    return datetime.combine(local_date(value, zone), _DAY_START)
+    @property
+    def given(self) -> bool:
+        return self.timed is not None or self.day is not None
 
+    def check(self, problems: FieldProblems, name: str, required: bool) -> None:
+        day_field = f"{name}Date"
+        if required and not self.given:
+            problems.add(name, f"give {name} or {day_field}", REQUIRED)
+        if self.timed is not None and self.day is not None:
+            problems.add(day_field, f"give {name} or {day_field}, not both", CONFLICT)
+        if self.timed is not None and self.timed.utcoffset() is None:
+            problems.add(name, f"{name} must carry an offset", INVALID)
 
-def all_day_end(value: datetime, zone: tzinfo | None) -> datetime:
-    return datetime.combine(local_date(value, zone), _DAY_END)
-
-
-def instant(value: datetime, zone: tzinfo) -> datetime:
-    """An aware UTC datetime; a naive ``value`` is read as wall-clock time in ``zone``."""
-    if value.tzinfo is None:
-        value = value.replace(tzinfo=zone)
-    return value.astimezone(UTC)
+    def to_vendor(self, all_day_time: time) -> tuple[datetime, bool] | None:
+        """Xelion's time and all-day flag: a UTC instant, or the date at ``all_day_time``."""
+        if self.timed is not None:
+            return self.timed.astimezone(UTC), False
+        if self.day is not None:
+            # Naive: Xelion reads an all-day side as a local date, not an instant.
+            return datetime.combine(self.day, all_day_time), True
+        return None
 
 
 @dataclass(frozen=True)
-class TimeRules:
-    """How one request's times are read: its ``timeZone``, else the gateway's default."""
+class NewAppointmentRequest:
+    """A new appointment as the client states it."""
 
-    zone: tzinfo | None
-    default_zone: tzinfo
-
-    def start(self, value: datetime, all_day: bool) -> datetime:
-        return all_day_start(value, self.zone) if all_day else self.instant(value)
-
-    def end(self, value: datetime, all_day: bool) -> datetime:
-        return all_day_end(value, self.zone) if all_day else self.instant(value)
-
-    def instant(self, value: datetime) -> datetime:
-        return instant(value, self.zone or self.default_zone)
-
-    def recurrence(self, fields: RecurrenceFields) -> RecurrenceFields:
-        return replace(
-            fields,
-            first=self._optional(fields.first),
-            last=self._optional(fields.last),
-            termination_date=self._optional(fields.termination_date),
-        )
-
-    def _optional(self, value: datetime | None) -> datetime | None:
-        return None if value is None else self.instant(value)
+    subject: str
+    start: Side
+    end: Side
+    internal: bool = False
+    user_status: UserStatus | None = None
+    comment: str | None = None
+    participants: tuple[str, ...] = ()
+    calendars: tuple[str, ...] = ()
+    recurrence: RecurrenceFields | None = None
 
 
-def to_vendor_patch(
-    patch: AppointmentPatch, rules: TimeRules, stored: Appointment | None
-) -> AppointmentPatch:
-    """``patch`` with its times as Xelion takes them.
+@dataclass(frozen=True)
+class AppointmentChange:
+    """What to change, as the client states it; None, empty or a side not given: leave alone."""
 
-    A side is all-day when the patch says so, or leaves it unsaid and ``stored`` is all-day.
-    """
-    start_all_day = _all_day(patch.all_start_day, stored is not None and stored.all_start_day)
-    end_all_day = _all_day(patch.all_end_day, stored is not None and stored.all_end_day)
-    return replace(
-        patch,
-        start=None if patch.start is None else rules.start(patch.start, start_all_day),
-        end=None if patch.end is None else rules.end(patch.end, end_all_day),
-        recurrence=rules.recurrence(patch.recurrence),
+    subject: str | None = None
+    comment: str | None = None
+    internal: bool | None = None
+    user_status: UserStatus | None = None
+    start: Side = Side()
+    end: Side = Side()
+    add_calendars: tuple[str, ...] = ()
+    remove_calendars: tuple[str, ...] = ()
+    add_participants: tuple[str, ...] = ()
+    remove_participants: tuple[str, ...] = ()
+    recurrence: RecurrenceFields = field(default_factory=RecurrenceFields)
+
+    @property
+    def relations(self) -> dict[str, tuple[str, ...]]:
+        """The oids the change names, by input field."""
+        return {
+            "addParticipants": self.add_participants,
+            "removeParticipants": self.remove_participants,
+            "addCalendars": self.add_calendars,
+            "removeCalendars": self.remove_calendars,
+        }
+
+
+def to_vendor_appointment(new: NewAppointmentRequest) -> NewAppointment:
+    """``new`` as Xelion takes it; ``new`` is checked (both sides given)."""
+    start, end = new.start.to_vendor(_DAY_START), new.end.to_vendor(_DAY_END)
+    if start is None or end is None:
+        raise ValueError("a new appointment needs both sides")
+    return NewAppointment(
+        subject=new.subject,
+        start=start[0],
+        end=end[0],
+        all_start_day=start[1],
+        all_end_day=end[1],
+        internal=new.internal,
+        user_status=new.user_status,
+        comment=new.comment,
+        participants=new.participants,
+        calendars=new.calendars,
+        recurrence=new.recurrence,
     )
 
 
-def to_vendor_appointment(new: NewAppointment, rules: TimeRules) -> NewAppointment:
-    """``new`` with its times as Xelion takes them."""
-    return replace(
-        new,
-        start=rules.start(new.start, new.all_start_day),
-        end=rules.end(new.end, new.all_end_day),
-        recurrence=None if new.recurrence is None else rules.recurrence(new.recurrence),
+def to_vendor_patch(change: AppointmentChange) -> AppointmentPatch:
+    """``change`` as Xelion takes it: a side given sets its time and its all-day flag."""
+    start, end = change.start.to_vendor(_DAY_START), change.end.to_vendor(_DAY_END)
+    return AppointmentPatch(
+        subject=change.subject,
+        comment=change.comment,
+        internal=change.internal,
+        user_status=change.user_status,
+        start=None if start is None else start[0],
+        all_start_day=None if start is None else start[1],
+        end=None if end is None else end[0],
+        all_end_day=None if end is None else end[1],
+        add_calendars=change.add_calendars,
+        remove_calendars=change.remove_calendars,
+        add_participants=change.add_participants,
+        remove_participants=change.remove_participants,
+        recurrence=change.recurrence,
     )
-
-
-def needs_stored_flags(patch: AppointmentPatch) -> bool:
-    """Whether a time in ``patch`` takes its all-day flag from the stored appointment."""
-    return (patch.start is not None and patch.all_start_day is None) or (
-        patch.end is not None and patch.all_end_day is None
-    )
-
-
-def _all_day(given: bool | None, stored: bool) -> bool:
-    return stored if given is None else given
 
 
 @dataclass(frozen=True)
@@ -171,7 +200,12 @@ class AppointmentService:
 
     async def get(self, oid: str) -> Appointment:
         require_oid(oid, "id")
-        return await self._cache.read(f"appointment:{oid}", lambda: self._fresh(oid), APPOINTMENT)
+        try:
+            return await self._cache.read(
+                f"appointment:{oid}", lambda: self._fresh(oid), APPOINTMENT
+            )
+        except NotFoundError as error:
+            raise _named(error, "id") from error
 
     async def _fresh(self, oid: str) -> Appointment:
         try:
@@ -196,19 +230,24 @@ class AppointmentService:
         Neither date means today, in APPOINTMENTS_TIMEZONE.
         """
         count = 15 if first is None else first
+        problems = FieldProblems()
         if not 1 <= count <= MAX_LIST:
-            raise InvalidInputError("first", f"first must be between 1 and {MAX_LIST}")
+            problems.add("first", f"first must be between 1 and {MAX_LIST}", OUT_OF_RANGE)
         if after is not None and before is not None and before < after:
-            raise InvalidInputError("before", "before must not precede after")
+            problems.add("before", "before must not precede after", OUT_OF_RANGE)
+        _check_oid(problems, calendar_id, "calendarId")
+        problems.raise_any()
         if after is None and before is None:
             after = before = datetime.now(self._default_zone).date()
-        oid = require_oid(calendar_id, "calendarId")
-        return await self._cache.read(
-            f"list:{oid}:{after}:{before}:{count}",
-            lambda: self._client.calendar(oid, after=after, before=before, count=count),
-            LISTING,
-            group=LISTS,
-        )
+        try:
+            return await self._cache.read(
+                f"list:{calendar_id}:{after}:{before}:{count}",
+                lambda: self._client.calendar(calendar_id, after=after, before=before, count=count),
+                LISTING,
+                group=LISTS,
+            )
+        except NotFoundError as error:
+            raise _named(error, "calendarId") from error
 
     async def listing(self, calendar_id: str, first: date, last: date) -> Listing:
         """The appointments Xelion lists from ``first`` to ``last``, recurring ones expanded.
@@ -262,52 +301,68 @@ class AppointmentService:
             raise failure
         return {a.oid: a for a in read if isinstance(a, Appointment)}
 
-    async def create(self, new: NewAppointment, time_zone: str | None) -> Appointment:
-        _check_oids(new.calendars, "calendars")
-        _check_oids(new.participants, "participants")
-        vendor = to_vendor_appointment(new, self._rules(time_zone))
-        _check_order(vendor.start, vendor.end)
+    async def create(self, new: NewAppointmentRequest) -> Appointment:
+        problems = FieldProblems()
+        new.start.check(problems, "start", required=True)
+        new.end.check(problems, "end", required=True)
+        _check_oids(problems, new.calendars, "calendars")
+        _check_oids(problems, new.participants, "participants")
+        problems.raise_any()
+        vendor = to_vendor_appointment(new)
+        _check_order(vendor.start, vendor.end, new.end)
         try:
             return await self._client.create(vendor)
+        except NotFoundError as error:
+            # Nothing else a create names can be unknown: one of its relations is.
+            relations = {"participants": new.participants, "calendars": new.calendars}
+            raise _unknown_relation(error, relations) or error from error
         finally:
             await self._cache.forget_group(LISTS)
 
-    async def update(self, oid: str, patch: AppointmentPatch, time_zone: str | None) -> Appointment:
+    async def update(self, oid: str, change: AppointmentChange) -> Appointment:
         """Send one operation per field given, then answer the appointment as Xelion has it."""
-        require_oid(oid, "id")
-        _check_patch(patch)
-        rules = self._rules(time_zone)
-        stored = await self._client.get(oid) if needs_stored_flags(patch) else None
-        vendor = to_vendor_patch(patch, rules, stored)
-        if vendor.start is not None and vendor.end is not None:
-            _check_order(vendor.start, vendor.end)
-        operations = to_patch_operations(vendor)
+        _check_change(oid, change)
+        patch = to_vendor_patch(change)
+        if patch.start is not None and patch.end is not None:
+            _check_order(patch.start, patch.end, change.end)
+        operations = to_patch_operations(patch)
         if operations:
             try:
                 await self._client.patch(oid, operations)
+            except NotFoundError as error:
+                raise await self._unknown_in_patch(oid, change, error) from error
             finally:
                 await self._forget(oid)
-        return await self._client.get(oid)
+        return await self.get(oid)
 
     async def delete(self, oid: str) -> str:
         try:
             await self._client.delete(require_oid(oid, "id"))
+        except NotFoundError as error:
+            raise _named(error, "id") from error
         finally:
             await self._forget(oid)
         return oid
+
+    async def _unknown_in_patch(
+        self, oid: str, change: AppointmentChange, error: NotFoundError
+    ) -> Exception:
+        """Which id of a PATCH Xelion did not know: the appointment's, or a relation's."""
+        if error.entity_id == oid:
+            return _named(error, "id")
+        named = _unknown_relation(error, change.relations, only_named=True)
+        if named is not None:
+            return named
+        try:
+            await self._client.get(oid)
+        except NotFoundError as missing:
+            return _named(missing, "id")
+        return _unknown_relation(error, change.relations) or error
 
     async def _forget(self, oid: str) -> None:
         # Also after a failed write: a timeout does not tell whether it landed.
         await self._cache.forget(f"appointment:{oid}")
         await self._cache.forget_group(LISTS)
-
-    def _rules(self, time_zone: str | None) -> TimeRules:
-        if time_zone is None:
-            return TimeRules(None, self._default_zone)
-        try:
-            return TimeRules(resolve_zone(time_zone), self._default_zone)
-        except UnknownTimeZoneError as error:
-            raise InvalidInputError("timeZone", str(error)) from error
 
 
 def _utc_midnight(day: date) -> datetime:
@@ -320,26 +375,67 @@ def require_oid(value: str, field: str) -> str:
     return value
 
 
-def _check_oids(values: tuple[str, ...], field: str) -> None:
+def _check_oid(problems: FieldProblems, value: str, field: str) -> None:
+    if not _OID.fullmatch(value):
+        problems.add(field, f"{value!r} is not a Xelion object id")
+
+
+def _check_oids(problems: FieldProblems, values: tuple[str, ...], field: str) -> None:
     for value in values:
-        require_oid(value, field)
+        _check_oid(problems, value, field)
 
 
-def _check_patch(patch: AppointmentPatch) -> None:
+def _check_change(oid: str, change: AppointmentChange) -> None:
+    problems = FieldProblems()
+    _check_oid(problems, oid, "id")
+    change.start.check(problems, "start", required=False)
+    change.end.check(problems, "end", required=False)
+    for name, oids in change.relations.items():
+        _check_oids(problems, oids, name)
     pairs = (
-        ("calendars", patch.add_calendars, patch.remove_calendars),
-        ("participants", patch.add_participants, patch.remove_participants),
+        ("addParticipants", change.add_participants, change.remove_participants),
+        ("addCalendars", change.add_calendars, change.remove_calendars),
     )
     for name, added, removed in pairs:
-        field = f"add{name.capitalize()}"
-        _check_oids(added, field)
-        _check_oids(removed, f"remove{name.capitalize()}")
         if both := set(added) & set(removed):
-            raise InvalidInputError(field, f"{', '.join(sorted(both))} both added and removed")
+            problems.add(name, f"{', '.join(sorted(both))} both added and removed", CONFLICT)
+    problems.raise_any()
 
 
-def _check_order(start: datetime, end: datetime) -> None:
+def _check_order(start: datetime, end: datetime, end_side: Side) -> None:
     # An all-day side is a local date and a timed one an instant: only like can be compared,
     # and Xelion checks the rest.
     if (start.tzinfo is None) == (end.tzinfo is None) and end < start:
-        raise InvalidInputError("end", "end must not precede start")
+        field = "end" if end_side.timed is not None else "endDate"
+        raise InvalidInputError(field, f"{field} must not precede the start", OUT_OF_RANGE)
+
+
+# Xelion's 404/10100 "No addressable or calendar with the specified ID exists."
+# (appointments-update.txt, Errors) is the one code that names an unknown id; its ``info``
+# says which, when it does.
+
+
+def _named(error: NotFoundError, field: str) -> NotFoundError:
+    """The unknown id is what the operation is about: NOT_FOUND, naming its argument."""
+    return NotFoundError(
+        error.upstream, error.message, entity=error.entity, entity_id=error.entity_id, field=field
+    )
+
+
+def _unknown_relation(
+    error: NotFoundError, relations: dict[str, tuple[str, ...]], only_named: bool = False
+) -> InvalidInputError | None:
+    """BAD_USER_INPUT for the relation fields that may hold the unknown oid.
+
+    The field whose oids include the one Xelion named; else, unless ``only_named``, every
+    field that names oids (one of them is unknown, and Xelion did not say which).
+    """
+    named = [f for f, oids in relations.items() if error.entity_id in oids]
+    if named:
+        message = f"Xelion knows no addressable or calendar {error.entity_id}"
+        return InvalidInputError.of([FieldError(f, UNKNOWN, message) for f in named])
+    given = [f for f, oids in relations.items() if oids]
+    if only_named or not given:
+        return None
+    message = "Xelion knows no addressable or calendar with one of these ids"
+    return InvalidInputError.of([FieldError(f, UNKNOWN, message) for f in given])

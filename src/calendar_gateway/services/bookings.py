@@ -3,10 +3,19 @@
 from __future__ import annotations
 
 import asyncio
+from collections.abc import Mapping
 from datetime import date, datetime
 
 from calendar_gateway.caching import Codec, ReadCache
-from calendar_gateway.services.errors import InvalidInputError
+from calendar_gateway.services.errors import (
+    CONFLICT,
+    OUT_OF_RANGE,
+    REQUIRED,
+    UNKNOWN,
+    FieldProblems,
+    InvalidInputError,
+)
+from calendar_gateway.upstreams import bookings as synergist
 from calendar_gateway.upstreams.bookings import (
     Booking,
     BookingChange,
@@ -14,6 +23,7 @@ from calendar_gateway.upstreams.bookings import (
     NewBooking,
     Reply,
 )
+from calendar_gateway.upstreams.errors import NotFoundError
 
 # A booking's allocation figures (booked, remaining hours) are shared by every booking of
 # its job phase and charge code, so any write may change bookings it did not touch: writes
@@ -68,6 +78,8 @@ class BookingService:
         _validate_new(request)
         try:
             return await self._client.create([request])
+        except NotFoundError as error:
+            raise _in_input_terms(error, CREATE_REFERENCES) from error
         finally:
             await self._forget_all()
 
@@ -75,6 +87,8 @@ class BookingService:
         _validate_change(change)
         try:
             reply = await self._client.update([change])
+        except NotFoundError as error:
+            raise _in_input_terms(error, UPDATE_REFERENCES) from error
         finally:
             await self._forget_all()
         if not reply.value:
@@ -85,6 +99,8 @@ class BookingService:
     async def delete(self, booking_id: str) -> Reply[str]:
         try:
             reply = await self._client.delete([booking_id])
+        except NotFoundError as error:
+            raise _in_input_terms(error, DELETE_REFERENCES) from error
         finally:
             await self._forget_all()
         return Reply(reply.value[0], reply.warnings)
@@ -95,30 +111,66 @@ class BookingService:
         await self._cache.forget_group(RANGES)
 
 
+# The input field that names each kind of id a write may find unknown; the booking itself
+# is what the operation is about (NOT_FOUND), the others are references in its input.
+CREATE_REFERENCES: Mapping[str, str] = {
+    synergist.TIME_SUMMARY: "timeSummaryId",
+    synergist.RESOURCE: "resourceId",
+}
+UPDATE_REFERENCES: Mapping[str, str] = {synergist.BOOKING: "id", synergist.RESOURCE: "resourceId"}
+DELETE_REFERENCES: Mapping[str, str] = {synergist.BOOKING: "id"}
+
+
+def _in_input_terms(error: NotFoundError, fields: Mapping[str, str]) -> Exception:
+    field = fields.get(error.entity or "")
+    if field is None:
+        return error
+    if error.entity == synergist.BOOKING:
+        return NotFoundError(error.upstream, error.message, entity=error.entity, field=field)
+    return InvalidInputError(field, error.message, UNKNOWN)
+
+
 def _validate_new(request: NewBooking) -> None:
-    _require_local(request.start, "start")
-    if (request.end is None) == (request.number_of_days is None):
-        raise InvalidInputError("end", "give either end or numberOfDays")
+    problems = FieldProblems()
+    _require_id(problems, request.time_summary_id, "timeSummaryId")
+    _require_id(problems, request.resource_id, "resourceId")
+    _require_local(problems, request.start, "start")
+    if request.end is None and request.number_of_days is None:
+        problems.add("end", "give either end or numberOfDays", REQUIRED)
+    if request.end is not None and request.number_of_days is not None:
+        problems.add("numberOfDays", "give either end or numberOfDays, not both", CONFLICT)
     if request.end is not None:
-        _require_local(request.end, "end")
+        _require_local(problems, request.end, "end")
         if request.end.date() < request.start.date():
-            raise InvalidInputError("end", "end is before start")
+            problems.add("end", "end is before start", OUT_OF_RANGE)
     if request.number_of_days is not None and request.number_of_days < 1:
-        raise InvalidInputError("numberOfDays", "numberOfDays must be at least 1")
+        problems.add("numberOfDays", "numberOfDays must be at least 1", OUT_OF_RANGE)
+    problems.raise_any()
 
 
 def _validate_change(change: BookingChange) -> None:
     changes = (change.resource_id, change.start, change.end, change.all_day)
     if all(value is None for value in changes):
-        raise InvalidInputError("input", "give at least one of resourceId, start, end, allDay")
+        raise InvalidInputError(
+            "input", "give at least one of resourceId, start, end, allDay", REQUIRED
+        )
+    problems = FieldProblems()
+    if change.resource_id is not None:
+        _require_id(problems, change.resource_id, "resourceId")
     for name, moment in (("start", change.start), ("end", change.end)):
         if moment is not None:
-            _require_local(moment, name)
+            _require_local(problems, moment, name)
     if change.start and change.end and change.end < change.start:
-        raise InvalidInputError("end", "end is before start")
+        problems.add("end", "end is before start", OUT_OF_RANGE)
+    problems.raise_any()
 
 
-def _require_local(moment: datetime, field: str) -> None:
+def _require_id(problems: FieldProblems, value: str, field: str) -> None:
+    if not value.strip():
+        problems.add(field, f"{field} must not be empty", REQUIRED)
+
+
+def _require_local(problems: FieldProblems, moment: datetime, field: str) -> None:
     # Synergist's times are local to its server and carry no zone: an offset cannot be honoured.
     if moment.tzinfo is not None:
-        raise InvalidInputError(field, f"{field} must be a local date-time without an offset")
+        problems.add(field, f"{field} must be a local date-time without an offset")

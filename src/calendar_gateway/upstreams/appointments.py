@@ -503,6 +503,11 @@ class AppointmentsClient:
             retry_after = _retry_after(response) or (self._backoff[-1] if self._backoff else None)
             return RateLimitedError(UPSTREAM, failure.message, retry_after)
         kind = _KINDS.get(failure.code or 0) or _STATUS_KINDS.get(failure.status)
+        if kind is NotFoundError:
+            # 404/10100 (appointments-update.txt, Errors): a request may name several ids,
+            # and the answer's info, when it is one, says which was unknown.
+            entity_id = failure.info if _OID.fullmatch(failure.info) else None
+            return NotFoundError(UPSTREAM, failure.message, entity_id=entity_id)
         if kind is not None:
             return kind(UPSTREAM, failure.message)
         return VendorError(UPSTREAM, failure.message, str(failure.code or failure.status))

@@ -13,7 +13,7 @@ import re
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import date, datetime
-from typing import Any, Generic, TypeVar
+from typing import Any, Generic, Literal, TypeVar
 
 import httpx
 
@@ -39,8 +39,19 @@ CREDENTIAL_ERRORS = {
     "404002": "Synergist refused the gateway's credentials",
     "404003": "the gateway's Synergist account is disabled",
 }
-# Synergist documents no errorcode values; this is the simulator's for an unknown booking.
-BOOKING_NOT_FOUND = "2001"
+# What an unknown id in a request names. Synergist documents no errorcode values (upstreams/
+# README.md, Bookings: only the envelope's errorcode field and the XML 404 ErrorIDs), so which
+# code means which is (inferred) and configured: BOOKINGS_NOT_FOUND_CODES.
+NotFoundEntity = Literal["booking", "time_summary", "resource"]
+BOOKING: NotFoundEntity = "booking"
+TIME_SUMMARY: NotFoundEntity = "time_summary"
+RESOURCE: NotFoundEntity = "resource"
+# The simulator's codes (simulators/bookings_diary.py): our reading, until a server says else.
+DEFAULT_NOT_FOUND_CODES: Mapping[str, NotFoundEntity] = {
+    "2001": BOOKING,
+    "2002": TIME_SUMMARY,
+    "2003": RESOURCE,
+}
 
 _ERROR_ID = re.compile(r"""<Error\s+ErrorID\s*=\s*["']?(\d+)""", re.IGNORECASE)
 _ERROR_TEXT = re.compile(r"<ErrorText>(.*?)</ErrorText>", re.IGNORECASE | re.DOTALL)
@@ -184,9 +195,12 @@ class BookingsClient:
         user: str,
         password: str,
         version: str = "3.9",
+        *,
         page_size: int = 100,
+        not_found_codes: Mapping[str, NotFoundEntity] = DEFAULT_NOT_FOUND_CODES,
     ) -> None:
         self._transport = transport
+        self._not_found_codes = dict(not_found_codes)
         self._credentials = {"user": user, "password": password, "version": version}
         self._password = password
         self._page_size = page_size
@@ -195,7 +209,7 @@ class BookingsClient:
         """One booking by diary id or UUID."""
         page = await self._call("calendarrefresh", {"diary": booking_id})
         if not page.rows:
-            raise NotFoundError(UPSTREAM, f"Synergist has no booking {booking_id}")
+            raise NotFoundError(UPSTREAM, f"Synergist has no booking {booking_id}", entity=BOOKING)
         return Reply(_parsed(page.rows[:1], parse_booking)[0], page.warnings)
 
     async def create(self, bookings: Sequence[NewBooking]) -> Reply[tuple[Booking, ...]]:
@@ -250,7 +264,16 @@ class BookingsClient:
         form = {**self._credentials, "action": action, **fields}
         idempotent = action in READ_ACTIONS
         response = await self._transport.request("POST", ENDPOINT, data=form, idempotent=idempotent)
-        return _read(response, self._scrub)
+        try:
+            return _read(response, self._scrub)
+        except VendorError as error:
+            raise self._not_found(error) or error from None
+
+    def _not_found(self, error: VendorError) -> NotFoundError | None:
+        entity = self._not_found_codes.get(error.upstream_code)
+        if entity is None:
+            return None  # a code we were not told of stays the vendor's own
+        return NotFoundError(UPSTREAM, error.message, entity=entity)
 
     def _scrub(self, vendor_text: str) -> str:
         # Vendor messages may echo what we sent; the password must not reach a log.
@@ -301,8 +324,6 @@ def _xml_error(body: str) -> Exception:
 def _vendor_error(body: JsonObject, scrub: Callable[[str], str]) -> Exception:
     code = _text(body.get("errorcode")) or "unknown"
     message = scrub(_text(body.get("errormessage"))) or f"Synergist error {code}"
-    if code == BOOKING_NOT_FOUND:
-        return NotFoundError(UPSTREAM, message)
     return VendorError(UPSTREAM, message, upstream_code=code)
 
 

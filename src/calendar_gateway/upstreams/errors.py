@@ -19,7 +19,25 @@ class UpstreamUnavailableError(UpstreamError):
 
 
 class NotFoundError(UpstreamError):
-    """The upstream does not know the id."""
+    """The upstream does not know the id.
+
+    ``entity`` and ``entity_id`` say which, when the vendor's answer tells (a request may
+    name several ids); ``field`` is the request's input field that named it, when known.
+    """
+
+    def __init__(
+        self,
+        upstream: str,
+        message: str,
+        *,
+        entity: str | None = None,
+        entity_id: str | None = None,
+        field: str | None = None,
+    ) -> None:
+        super().__init__(upstream, message)
+        self.entity = entity
+        self.entity_id = entity_id
+        self.field = field
 
 
 class UnauthenticatedError(UpstreamError):

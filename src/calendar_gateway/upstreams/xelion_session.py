@@ -41,6 +41,8 @@ class XelionFailure:
     status: int
     code: int | None
     message: str
+    info: str = ""
+    """What the vendor adds, e.g. the id a 404/10100 did not find."""
 
     @classmethod
     def of(cls, response: httpx.Response) -> XelionFailure:
@@ -51,6 +53,7 @@ class XelionFailure:
             status=response.status_code,
             code=code if isinstance(code, int) else None,
             message=message or f"Xelion answered HTTP {response.status_code}",
+            info=str(fields.get("info") or ""),
         )
 
     @property
