@@ -127,7 +127,9 @@ def rrule_text(s: Series) -> str:
 def oracle(s: Series) -> list[tuple[datetime, datetime]]:
     local = s.start.astimezone(s.zone)
     wall = f"{local:%Y%m%dT%H%M%S}"
-    end = f"{local + s.length:%Y%m%dT%H%M%S}"
+    # The end as the appointment's own end instant reads on the wall clock: in a spring gap
+    # ``local + s.length`` names a time that does not exist, which is not what Xelion holds.
+    end = f"{appointment(s).end.astimezone(s.zone):%Y%m%dT%H%M%S}"
     tzid = s.zone.key
     text = (
         "BEGIN:VCALENDAR\r\nVERSION:2.0\r\nPRODID:-//tests//EN\r\nBEGIN:VEVENT\r\n"
