@@ -125,7 +125,7 @@ def expected_paths(changes: Json) -> Counter[str]:
 
 
 def vendor_clock(text: str, all_day: bool, zone: ZoneInfo | None) -> datetime:
-    """design.md's rule, written out again: what Xelion should be sent for an input time."""
+    """docs/vendors/xelion.md (Time) written out again: what Xelion should be sent for a time."""
     value = datetime.fromisoformat(text.replace("Z", "+00:00"))
     if all_day:
         local = value.astimezone(zone) if zone and value.tzinfo else value

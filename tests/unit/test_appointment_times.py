@@ -1,4 +1,7 @@
-"""Appointment times reach Xelion as design.md says: all-day sides as local dates, others in UTC."""
+"""Appointment times reach Xelion as docs/vendors/xelion.md (Time) says.
+
+All-day sides as local dates, others in UTC.
+"""
 
 from __future__ import annotations
 

@@ -1,10 +1,10 @@
 """Appointments: the gateway's time rules on the way to Xelion, and updates read back after writing.
 
-Times as a client states them (design.md, "Appointment times"): one with an offset is an
+Times as a client states them (README.md, "Appointments"): one with an offset is an
 instant; a naive one is read in the input's ``timeZone``, else in APPOINTMENTS_TIMEZONE. An
 all-day side is sent as the local calendar date of its value (in ``timeZone`` when given,
-else in the value's own offset) at 00:00:00 or 23:59:59, never as the UTC-shifted instant:
-appointments-update.txt. Everything else goes to Xelion in UTC.
+else in the value's own offset) at 00:00:00 or 23:59:59, never as the UTC-shifted instant
+(docs/vendors/xelion.md, Time). Everything else goes to Xelion in UTC.
 """
 
 from __future__ import annotations

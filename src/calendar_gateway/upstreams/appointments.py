@@ -1,7 +1,7 @@
 """The Xelion REST API v1 appointments: typed results, PATCH operations, and the client.
 
 Times on the wire are ``yyyy-MM-dd HH:mm:ss`` without zone: UTC (inferred), except an
-all-day side, which carries the local date at 00:00:00 / 23:59:59 (appointments-update.txt).
+all-day side, which carries the local date at 00:00:00 / 23:59:59 (docs/vendors/xelion.md, Time).
 A parsed timed side is therefore an aware UTC datetime and an all-day side a naive one; a
 naive datetime given to the client is sent as it is, an aware one converted to UTC.
 

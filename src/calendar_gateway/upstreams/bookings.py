@@ -1,7 +1,7 @@
 """The Synergist JSON API (``calendar.json``): typed results and the client.
 
 Every call is a form POST, so the password travels in the body and never in a URL
-(GET would put it in the upstream's access logs); see upstreams/README.md, Bookings.
+(GET would put it in the upstream's access logs); see docs/vendors/synergist.md, Requests.
 """
 
 from __future__ import annotations

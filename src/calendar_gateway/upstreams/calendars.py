@@ -74,7 +74,7 @@ class CalendarException:
     type: ExceptionType
     placement: Placement
     fixed_date: int | None = None
-    """FIXED: epoch milliseconds of (roughly) a local midnight; see upstreams/README.md."""
+    """FIXED: epoch ms of (roughly) a local midnight (docs/vendors/grs.md, Fields and time)."""
     annual_month: int | None = None
     annual_day: int | None = None
     relative_type: RelativeType | None = None
