@@ -87,13 +87,18 @@ def _transport(settings: Settings, upstream: str, base_url: str) -> Transport:
             pool=settings.upstream_pool_timeout_seconds,
         ),
         max_concurrency=settings.upstream_max_concurrency,
-        retry=RetryPolicy(
-            attempts=settings.upstream_retry_attempts,
-            base_delay=settings.upstream_retry_base_seconds,
-            max_delay=settings.upstream_retry_max_seconds,
-            max_retry_after=settings.upstream_retry_after_max_seconds,
-        ),
+        retry=_retry_policy(settings),
         circuit=CircuitBreaker(settings.circuit_failure_threshold, settings.circuit_reset_seconds),
+    )
+
+
+def _retry_policy(settings: Settings) -> RetryPolicy:
+    """The one call policy of every upstream: the transports' and Xelion's 429 retries."""
+    return RetryPolicy(
+        attempts=settings.upstream_retry_attempts,
+        base_delay=settings.upstream_retry_base_seconds,
+        max_delay=settings.upstream_retry_max_seconds,
+        max_retry_after=settings.upstream_retry_after_max_seconds,
     )
 
 
@@ -171,7 +176,7 @@ def _appointments(
     session = XelionSession(
         transport, credentials, max_in_flight=settings.appointments_max_in_flight
     )
-    client = AppointmentsClient(session)
+    client = AppointmentsClient(session, retry=_retry_policy(settings))
     # Pushed after the transport's close, so it runs first: log out while it is open.
     stack.push_async_callback(client.aclose)
     return AppointmentService(

@@ -11,17 +11,16 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from calendar_gateway.services.appointments import TimeRules, to_vendor_patch
-from calendar_gateway.upstreams.appointments import (
+from calendar_gateway.upstreams.appointment_model import (
     AppointmentPatch,
     MonthRecurrenceType,
     RecurrenceFields,
     RecurrenceType,
     TerminationType,
     UserStatus,
-    parse_appointment,
-    to_patch_operations,
 )
-from calendar_gateway.upstreams.calendars import Weekday
+from calendar_gateway.upstreams.appointments_wire import parse_appointment, to_patch_operations
+from calendar_gateway.upstreams.weekday import Weekday
 from tests.unit.test_appointments_wire import RECURRING
 
 T = TypeVar("T")

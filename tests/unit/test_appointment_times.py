@@ -9,9 +9,8 @@ from datetime import UTC, datetime
 from zoneinfo import ZoneInfo
 
 from calendar_gateway.services.appointments import TimeRules, to_vendor_patch
-from calendar_gateway.upstreams.appointments import (
-    AppointmentPatch,
-    RecurrenceFields,
+from calendar_gateway.upstreams.appointment_model import AppointmentPatch, RecurrenceFields
+from calendar_gateway.upstreams.appointments_wire import (
     format_time,
     parse_appointment,
     to_patch_operations,

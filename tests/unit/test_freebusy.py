@@ -35,8 +35,8 @@ from calendar_gateway.upstreams.calendars import (
     CalendarException,
     ExceptionType,
     Placement,
-    Weekday,
 )
+from calendar_gateway.upstreams.weekday import Weekday
 
 CAYMAN = ZoneInfo("America/Cayman")  # UTC-5 all year
 AMSTERDAM = ZoneInfo("Europe/Amsterdam")

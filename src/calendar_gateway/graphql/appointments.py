@@ -14,14 +14,14 @@ from calendar_gateway.graphql.context import Info
 from calendar_gateway.graphql.maybe import given
 from calendar_gateway.services.appointments import MAX_VIEW_DAYS
 from calendar_gateway.services.occurrences import placed
-from calendar_gateway.upstreams import appointments as xelion
-from calendar_gateway.upstreams.appointments import (
+from calendar_gateway.upstreams import appointment_model as xelion
+from calendar_gateway.upstreams.appointment_model import (
     MonthRecurrenceType,
     RecurrenceType,
     TerminationType,
     UserStatus,
 )
-from calendar_gateway.upstreams.calendars import Weekday
+from calendar_gateway.upstreams.weekday import Weekday
 
 strawberry.enum(UserStatus, description="The presence an appointment gives its owner.")
 strawberry.enum(RecurrenceType, description="How often an appointment recurs.")

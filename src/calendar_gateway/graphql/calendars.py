@@ -16,7 +16,8 @@ from calendar_gateway.services.calendars import ExceptionDraft
 from calendar_gateway.services.timezones import resolve_zone
 from calendar_gateway.services.worktime import fixed_date
 from calendar_gateway.upstreams import calendars as grs
-from calendar_gateway.upstreams.calendars import ExceptionType, Placement, RelativeType, Weekday
+from calendar_gateway.upstreams.calendars import ExceptionType, Placement, RelativeType
+from calendar_gateway.upstreams.weekday import Weekday
 
 strawberry.enum(Weekday, description="A day of the week (GRS numbers 1 = Sunday).")
 strawberry.enum(ExceptionType, description="HOLIDAY: no work that day; TIME_CHANGE: other hours.")

@@ -14,7 +14,7 @@ from calendar_gateway.graphql.snapshot import CalendarSnapshot
 from calendar_gateway.services.appointments import AppointmentService
 from calendar_gateway.services.bookings import BookingService
 from calendar_gateway.services.calendars import CalendarService
-from calendar_gateway.upstreams.appointments import Appointment
+from calendar_gateway.upstreams.appointment_model import Appointment
 from calendar_gateway.upstreams.bookings import Booking, Reply
 
 

@@ -20,15 +20,15 @@ from calendar_gateway.services.errors import InvalidInputError
 from calendar_gateway.services.occurrences import Occurrence, occurrences, overlapping, placed
 from calendar_gateway.services.timezones import UnknownTimeZoneError, resolve_zone
 from calendar_gateway.services.worktime import TimeWindow
-from calendar_gateway.upstreams.appointments import (
+from calendar_gateway.upstreams.appointment_model import (
     Appointment,
     AppointmentPatch,
-    AppointmentsClient,
     AppointmentSummary,
     NewAppointment,
     RecurrenceFields,
-    to_patch_operations,
 )
+from calendar_gateway.upstreams.appointments import AppointmentsClient
+from calendar_gateway.upstreams.appointments_wire import to_patch_operations
 from calendar_gateway.upstreams.errors import NotFoundError
 
 MAX_LIST = 500  # (inferred) enough for a calendar view; bounds the pages one query may fetch

@@ -35,7 +35,6 @@ from calendar_gateway.upstreams.calendars import (
     ExceptionType,
     Placement,
     RelativeType,
-    Weekday,
     is_uuid,
     same_exceptions,
 )
@@ -46,6 +45,7 @@ from calendar_gateway.upstreams.errors import (
     UpstreamError,
     UpstreamUnavailableError,
 )
+from calendar_gateway.upstreams.weekday import Weekday
 
 log = logging.getLogger(__name__)
 

@@ -33,8 +33,8 @@ from calendar_gateway.upstreams.calendars import (
     ExceptionType,
     Placement,
     RelativeType,
-    Weekday,
 )
+from calendar_gateway.upstreams.weekday import Weekday
 
 _ONE_DAY = timedelta(days=1)
 _HALF_DAY = timedelta(hours=12)

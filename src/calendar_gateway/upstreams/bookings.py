@@ -13,7 +13,7 @@ import re
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import date, datetime
-from typing import Any, Generic, TypeVar
+from typing import Generic, TypeVar
 
 import httpx
 
@@ -23,13 +23,13 @@ from calendar_gateway.upstreams.errors import (
     UpstreamUnavailableError,
     VendorError,
 )
+from calendar_gateway.upstreams.json_object import JsonObject
 from calendar_gateway.upstreams.transport import Transport
 
 UPSTREAM = "bookings"
 ENDPOINT = "/jsonapi/calendar.json"
 # Reads, though POSTed (see above): the transport may send them again after a failure.
 READ_ACTIONS = frozenset({"calendarrefresh", "calendardisplay", "unallocated"})
-JsonObject = dict[str, Any]
 T = TypeVar("T")
 R = TypeVar("R")
 
