@@ -15,7 +15,6 @@ from aiocache.base import BaseCache
 from redis.asyncio import Redis
 
 from calendar_gateway.caching import ReadCache, close_store, open_store
-from calendar_gateway.graphql.context import Services
 from calendar_gateway.graphql.persisted_queries import PersistedQueries
 from calendar_gateway.locking import (
     LocalLockHolders,
@@ -28,6 +27,7 @@ from calendar_gateway.locking import (
 from calendar_gateway.services.appointments import AppointmentService
 from calendar_gateway.services.bookings import BookingService
 from calendar_gateway.services.calendars import CalendarService, EditBudget
+from calendar_gateway.services.container import Services
 from calendar_gateway.services.timezones import resolve_zone
 from calendar_gateway.settings import Settings
 from calendar_gateway.upstreams.appointments import AppointmentsClient
@@ -61,7 +61,7 @@ def start_gateway(settings: Settings, stack: contextlib.AsyncExitStack) -> Gatew
     }
     for transport in transports.values():
         stack.push_async_callback(transport.aclose)
-    services = Services(
+    services = Services.of(
         calendars=_calendars(settings, transports["calendars"], store, stack),
         bookings=_bookings(settings, transports["bookings"], store),
         appointments=_appointments(settings, transports["appointments"], store, stack),

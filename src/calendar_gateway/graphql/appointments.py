@@ -7,33 +7,19 @@ from datetime import date, datetime
 import strawberry
 from strawberry.scalars import JSON
 
-# Strawberry registers an enum when a type first uses it. The business calendars register
-# Weekday with its description; imported first, they keep it from getting a second, bare one.
 from calendar_gateway.graphql.calendars import FromArg
 from calendar_gateway.graphql.context import Info
-from calendar_gateway.graphql.maybe import given
-from calendar_gateway.services.appointments import MAX_VIEW_DAYS
-from calendar_gateway.services.occurrences import placed
-from calendar_gateway.upstreams import appointment_model as xelion
-from calendar_gateway.upstreams.appointment_model import (
+from calendar_gateway.graphql.enums import (
     MonthRecurrenceType,
     RecurrenceType,
     TerminationType,
     UserStatus,
+    Weekday,
 )
-from calendar_gateway.upstreams.weekday import Weekday
-
-strawberry.enum(UserStatus, description="The presence an appointment gives its owner.")
-strawberry.enum(RecurrenceType, description="How often an appointment recurs.")
-strawberry.enum(
-    TerminationType,
-    name="RecurrenceTerminationType",
-    description="NEVER; COUNT: after `count` times; DATE: on `date`.",
-)
-strawberry.enum(
-    MonthRecurrenceType,
-    description="Monthly on the same day of the month, or the same weekday (e.g. third Monday).",
-)
+from calendar_gateway.graphql.maybe import given
+from calendar_gateway.services import appointments as domain
+from calendar_gateway.services.appointments import MAX_VIEW_DAYS
+from calendar_gateway.services.occurrences import placed
 
 _TIMES = (
     "In UTC; an all-day side is the local date at 00:00:00 (start) or 23:59:59 (end), "
@@ -72,7 +58,7 @@ class Recurrence:
     month_type: MonthRecurrenceType | None
 
     @classmethod
-    def from_domain(cls, recurrence: xelion.Recurrence) -> Recurrence:
+    def from_domain(cls, recurrence: domain.Recurrence) -> Recurrence:
         return cls(
             type=recurrence.type,
             interval=recurrence.interval,
@@ -105,7 +91,7 @@ class Appointment:
     all_day_end: bool
     internal: bool = strawberry.field(description="Takes place at the office.")
 
-    detail: strawberry.Private[xelion.Appointment | None]
+    detail: strawberry.Private[domain.Appointment | None]
     """None for a list entry: Xelion lists fewer fields than it answers for one."""
 
     @strawberry.field
@@ -146,7 +132,7 @@ class Appointment:
     async def raw(self, info: Info) -> JSON:
         return JSON((await self._detail(info)).raw)
 
-    async def _detail(self, info: Info) -> xelion.Appointment:
+    async def _detail(self, info: Info) -> domain.Appointment:
         if self.detail is not None:
             return self.detail
         return await info.context.appointment_loader.load(str(self.id))
@@ -157,14 +143,14 @@ class Appointment:
         return cls.from_domain(await info.context.appointment_loader.load(key["id"]))
 
     @classmethod
-    def from_domain(cls, appointment: xelion.Appointment) -> Appointment:
+    def from_domain(cls, appointment: domain.Appointment) -> Appointment:
         return cls.from_summary(appointment, detail=appointment)
 
     @classmethod
     def from_summary(
         cls,
-        summary: xelion.AppointmentSummary | xelion.Appointment,
-        detail: xelion.Appointment | None = None,
+        summary: domain.AppointmentSummary | domain.Appointment,
+        detail: domain.Appointment | None = None,
     ) -> Appointment:
         """From a list entry; its detail fields load when asked for, unless given."""
         return cls(
@@ -214,9 +200,9 @@ class RecurrenceInput:
     weekdays: strawberry.Maybe[list[Weekday]]
     month_type: strawberry.Maybe[MonthRecurrenceType]
 
-    def to_domain(self) -> xelion.RecurrenceFields:
+    def to_domain(self) -> domain.RecurrenceFields:
         weekdays = given(self.weekdays)
-        return xelion.RecurrenceFields(
+        return domain.RecurrenceFields(
             type=given(self.type),
             interval=given(self.interval),
             termination_type=given(self.termination_type),
@@ -254,8 +240,8 @@ class CreateAppointmentInput:
     )
     recurrence: RecurrenceInput | None = None
 
-    def to_domain(self) -> xelion.NewAppointment:
-        return xelion.NewAppointment(
+    def to_domain(self) -> domain.NewAppointment:
+        return domain.NewAppointment(
             subject=self.subject,
             start=self.start,
             end=self.end,
@@ -293,9 +279,9 @@ class UpdateAppointmentInput:
     remove_participants: strawberry.Maybe[list[strawberry.ID]]
     recurrence: strawberry.Maybe[RecurrenceInput]
 
-    def to_domain(self) -> xelion.AppointmentPatch:
+    def to_domain(self) -> domain.AppointmentPatch:
         recurrence = given(self.recurrence)
-        return xelion.AppointmentPatch(
+        return domain.AppointmentPatch(
             subject=given(self.subject),
             comment=given(self.comment),
             internal=given(self.internal),
@@ -308,7 +294,7 @@ class UpdateAppointmentInput:
             remove_calendars=_oids(self.remove_calendars),
             add_participants=_oids(self.add_participants),
             remove_participants=_oids(self.remove_participants),
-            recurrence=xelion.RecurrenceFields() if recurrence is None else recurrence.to_domain(),
+            recurrence=domain.RecurrenceFields() if recurrence is None else recurrence.to_domain(),
         )
 
 
@@ -316,7 +302,7 @@ def _oids(value: strawberry.Maybe[list[strawberry.ID]]) -> tuple[str, ...]:
     return tuple(str(oid) for oid in given(value) or ())
 
 
-def _remember(info: Info, appointment: xelion.Appointment) -> Appointment:
+def _remember(info: Info, appointment: domain.Appointment) -> Appointment:
     """Later reads in this request see the appointment as written."""
     info.context.appointment_loader.prime(appointment.oid, appointment, force=True)
     return Appointment.from_domain(appointment)

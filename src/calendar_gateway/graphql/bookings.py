@@ -11,8 +11,8 @@ from strawberry.scalars import JSON
 
 from calendar_gateway.graphql.context import Info
 from calendar_gateway.graphql.maybe import given
-from calendar_gateway.upstreams import bookings as synergist
-from calendar_gateway.upstreams.bookings import Reply
+from calendar_gateway.services import bookings as domain
+from calendar_gateway.services.warned import Warned
 
 T = TypeVar("T")
 
@@ -95,7 +95,7 @@ class Booking:
         return await _load(info, strawberry.ID(key["id"]))
 
     @classmethod
-    def from_domain(cls, booking: synergist.Booking) -> Booking:
+    def from_domain(cls, booking: domain.Booking) -> Booking:
         job = booking.job
         return cls(
             id=strawberry.ID(booking.id),
@@ -128,7 +128,7 @@ class Booking:
         )
 
 
-def _requisition(requisition: synergist.Requisition | None) -> Requisition | None:
+def _requisition(requisition: domain.Requisition | None) -> Requisition | None:
     if requisition is None:
         return None
     return Requisition(
@@ -138,7 +138,7 @@ def _requisition(requisition: synergist.Requisition | None) -> Requisition | Non
     )
 
 
-def _allocation(allocation: synergist.Allocation | None) -> Allocation | None:
+def _allocation(allocation: domain.Allocation | None) -> Allocation | None:
     if allocation is None:
         return None
     return Allocation(
@@ -181,8 +181,8 @@ class CreateBookingInput:
         default=None, description="Book whole working days: only the dates are sent."
     )
 
-    def to_domain(self) -> synergist.NewBooking:
-        return synergist.NewBooking(
+    def to_domain(self) -> domain.NewBooking:
+        return domain.NewBooking(
             time_summary_id=str(self.time_summary_id),
             resource_id=str(self.resource_id),
             start=self.start,
@@ -201,9 +201,9 @@ class UpdateBookingInput:
     end: strawberry.Maybe[datetime]
     all_day: strawberry.Maybe[bool]
 
-    def to_domain(self) -> synergist.BookingChange:
+    def to_domain(self) -> domain.BookingChange:
         resource_id = given(self.resource_id)
-        return synergist.BookingChange(
+        return domain.BookingChange(
             booking_id=str(self.id),
             resource_id=None if resource_id is None else str(resource_id),
             start=given(self.start),
@@ -212,7 +212,7 @@ class UpdateBookingInput:
         )
 
 
-def _note(info: Info, reply: Reply[T]) -> T:
+def _note(info: Info, reply: Warned[T]) -> T:
     """The reply's value; its warnings go to the response's ``extensions.warnings``."""
     info.context.warnings.extend(reply.warnings)
     return reply.value

@@ -10,19 +10,13 @@ from strawberry.scalars import JSON
 
 from calendar_gateway.graphql import worktime
 from calendar_gateway.graphql.context import Info
+from calendar_gateway.graphql.enums import ExceptionType, Placement, RelativeType, Weekday
 from calendar_gateway.graphql.maybe import given
 from calendar_gateway.graphql.scalars import LocalTime
+from calendar_gateway.services import calendars as grs
 from calendar_gateway.services.calendars import ExceptionDraft
 from calendar_gateway.services.timezones import resolve_zone
 from calendar_gateway.services.worktime import fixed_date
-from calendar_gateway.upstreams import calendars as grs
-from calendar_gateway.upstreams.calendars import ExceptionType, Placement, RelativeType
-from calendar_gateway.upstreams.weekday import Weekday
-
-strawberry.enum(Weekday, description="A day of the week (GRS numbers 1 = Sunday).")
-strawberry.enum(ExceptionType, description="HOLIDAY: no work that day; TIME_CHANGE: other hours.")
-strawberry.enum(Placement, description="How an exception is placed: one date, yearly, or relative.")
-strawberry.enum(RelativeType, description="Which of a month's weekdays a RELATIVE exception takes.")
 
 T = TypeVar("T")
 FromArg = Annotated[T, strawberry.argument(name="from")]

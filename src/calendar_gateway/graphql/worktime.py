@@ -9,9 +9,9 @@ from datetime import date, datetime, tzinfo
 
 import strawberry
 
+from calendar_gateway.services import calendars as grs
 from calendar_gateway.services import periods, worktime
 from calendar_gateway.services.timezones import resolve_zone
-from calendar_gateway.upstreams import calendars as grs
 
 NAIVE = "A date-time without offset is read in the calendar's time zone."
 

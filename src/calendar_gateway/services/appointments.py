@@ -24,12 +24,33 @@ from calendar_gateway.upstreams.appointment_model import (
     Appointment,
     AppointmentPatch,
     AppointmentSummary,
+    MonthRecurrenceType,
     NewAppointment,
+    Recurrence,
     RecurrenceFields,
+    RecurrenceType,
+    TerminationType,
+    UserStatus,
 )
 from calendar_gateway.upstreams.appointments import AppointmentsClient
 from calendar_gateway.upstreams.appointments_wire import to_patch_operations
 from calendar_gateway.upstreams.errors import NotFoundError
+
+# The appointment model the Xelion client returns is the domain's: GraphQL names it here.
+__all__ = [
+    "MAX_VIEW_DAYS",
+    "Appointment",
+    "AppointmentPatch",
+    "AppointmentService",
+    "AppointmentSummary",
+    "MonthRecurrenceType",
+    "NewAppointment",
+    "Recurrence",
+    "RecurrenceFields",
+    "RecurrenceType",
+    "TerminationType",
+    "UserStatus",
+]
 
 MAX_LIST = 500  # (inferred) enough for a calendar view; bounds the pages one query may fetch
 MAX_VIEW_DAYS = 92

@@ -47,6 +47,20 @@ from calendar_gateway.upstreams.errors import (
 )
 from calendar_gateway.upstreams.weekday import Weekday
 
+# The calendar model the GRS client returns is the domain's: the GraphQL layer names it here.
+__all__ = [
+    "BusinessCalendar",
+    "CalendarException",
+    "CalendarRef",
+    "CalendarService",
+    "CalendarSettings",
+    "ExceptionDraft",
+    "ExceptionType",
+    "Placement",
+    "RelativeType",
+    "Weekday",
+]
+
 log = logging.getLogger(__name__)
 
 SESSIONS = 3
