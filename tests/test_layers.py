@@ -17,7 +17,16 @@ PACKAGE = Path(__file__).resolve().parent.parent / "src" / "calendar_gateway"
 ROOT = "calendar_gateway"
 
 # Modules every layer may use: configuration, observability, the cache and the edit mutex.
-SHARED = {"caching", "correlation", "locking", "logs", "metrics", "protection", "settings", "tracing"}
+SHARED = {
+    "caching",
+    "correlation",
+    "locking",
+    "logs",
+    "metrics",
+    "protection",
+    "settings",
+    "tracing",
+}
 # Modules that wire the layers together; they may import any of them.
 WIRING = {"__init__", "__main__", "app", "cli", "gateway", "graphiql", "health"}
 ALLOWED = {

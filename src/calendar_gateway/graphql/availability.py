@@ -13,7 +13,7 @@ from calendar_gateway.graphql.bookings import Booking
 from calendar_gateway.graphql.calendars import FromArg, PackageArg, TenantArg
 from calendar_gateway.graphql.context import Info
 from calendar_gateway.graphql.enums import ConflictKind
-from calendar_gateway.graphql.worktime import TimeWindow
+from calendar_gateway.graphql.working_time import TimeWindow
 from calendar_gateway.services import availability as domain
 from calendar_gateway.services import freebusy
 from calendar_gateway.services.availability import (

@@ -8,7 +8,7 @@ from typing import Annotated, TypeVar
 import strawberry
 from strawberry.scalars import JSON
 
-from calendar_gateway.graphql import worktime
+from calendar_gateway.graphql import working_time
 from calendar_gateway.graphql.context import Info
 from calendar_gateway.graphql.enums import ExceptionType, Placement, RelativeType, Weekday
 from calendar_gateway.graphql.maybe import given
@@ -43,7 +43,7 @@ class CalendarException:
 
     @strawberry.field(description="The dates from `from` to `to` (both included) it falls on.")
     def occurrences(self, from_: FromArg[date], to: date) -> list[date]:
-        return worktime.occurrences(self.exception, self.time_zone_id, from_, to)
+        return working_time.occurrences(self.exception, self.time_zone_id, from_, to)
 
     @classmethod
     def from_domain(cls, exception: grs.CalendarException, time_zone_id: str) -> CalendarException:
@@ -93,32 +93,33 @@ class BusinessCalendar:
             for e in calendar.exceptions or ()
         ]
 
-    @strawberry.field(description=f"Whether `at` is working time. {worktime.NAIVE}")
+    @strawberry.field(description=f"Whether `at` is working time. {working_time.NAIVE}")
     async def is_working_time(self, info: Info, at: datetime) -> bool:
-        return worktime.is_working_time(await self._body(info), at)
+        return working_time.is_working_time(await self._body(info), at)
 
     @strawberry.field(
-        description=f"The working time from `from` to `to`, at most a year. {worktime.NAIVE}"
+        description=f"The working time from `from` to `to`, at most a year. {working_time.NAIVE}"
     )
     async def working_windows(
         self, info: Info, from_: FromArg[datetime], to: datetime
-    ) -> list[worktime.TimeWindow]:
-        return worktime.working_windows(await self._body(info), from_, to)
+    ) -> list[working_time.TimeWindow]:
+        return working_time.working_windows(await self._body(info), from_, to)
 
     @strawberry.field(
         description=f"The first working instant at or after `after` (itself when working), "
-        f"in UTC; null when there is none within a year. {worktime.NAIVE}"
+        f"in UTC; null when there is none within a year. {working_time.NAIVE}"
     )
     async def next_working_time(self, info: Info, after: datetime) -> datetime | None:
-        return worktime.next_working_time(await self._body(info), after)
+        return working_time.next_working_time(await self._body(info), after)
 
     @strawberry.field(
-        description=f"Elapsed working hours from `from` to `to`, at most a year. {worktime.NAIVE}"
+        description="Elapsed working hours from `from` to `to`, at most a year. "
+        + working_time.NAIVE
     )
     async def working_hours_between(
         self, info: Info, from_: FromArg[datetime], to: datetime
     ) -> float:
-        return worktime.working_hours_between(await self._body(info), from_, to)
+        return working_time.working_hours_between(await self._body(info), from_, to)
 
     async def _body(self, info: Info) -> grs.BusinessCalendar:
         if self.calendar.exceptions is not None:

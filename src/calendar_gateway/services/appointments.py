@@ -10,7 +10,6 @@ else in the value's own offset) at 00:00:00 or 23:59:59, never as the UTC-shifte
 from __future__ import annotations
 
 import asyncio
-import re
 from dataclasses import dataclass, replace
 from datetime import UTC, date, datetime, time, timedelta, tzinfo
 
@@ -33,7 +32,7 @@ from calendar_gateway.upstreams.appointment_model import (
     UserStatus,
 )
 from calendar_gateway.upstreams.appointments import AppointmentsClient
-from calendar_gateway.upstreams.appointments_wire import to_patch_operations
+from calendar_gateway.upstreams.appointments_wire import OID, to_patch_operations
 from calendar_gateway.upstreams.errors import NotFoundError
 
 # The appointment model the Xelion client returns is the domain's: GraphQL names it here.
@@ -55,7 +54,6 @@ __all__ = [
 MAX_LIST = 500  # (inferred) enough for a calendar view; bounds the pages one query may fetch
 MAX_VIEW_DAYS = 92
 """The longest window of one calendar view: a quarter."""
-_OID = re.compile(r"[0-9]+")
 _DAY_START = time(0, 0, 0)
 _DAY_END = time(23, 59, 59)
 _ONE_DAY = timedelta(days=1)
@@ -77,13 +75,6 @@ def all_day_end(value: datetime, zone: tzinfo | None) -> datetime:
     return datetime.combine(local_date(value, zone), _DAY_END)
 
 
-def instant(value: datetime, zone: tzinfo) -> datetime:
-    """An aware UTC datetime; a naive ``value`` is read as wall-clock time in ``zone``."""
-    if value.tzinfo is None:
-        value = value.replace(tzinfo=zone)
-    return value.astimezone(UTC)
-
-
 @dataclass(frozen=True)
 class TimeRules:
     """How one request's times are read: its ``timeZone``, else the gateway's default."""
@@ -98,7 +89,7 @@ class TimeRules:
         return all_day_end(value, self.zone) if all_day else self.instant(value)
 
     def instant(self, value: datetime) -> datetime:
-        return instant(value, self.zone or self.default_zone)
+        return periods.instant(value, self.zone or self.default_zone)
 
     def recurrence(self, fields: RecurrenceFields) -> RecurrenceFields:
         return replace(
@@ -336,7 +327,7 @@ def _utc_midnight(day: date) -> datetime:
 
 
 def require_oid(value: str, field: str) -> str:
-    if not _OID.fullmatch(value):
+    if not OID.fullmatch(value):
         raise InvalidInputError(field, f"{value!r} is not a Xelion object id")
     return value
 

@@ -37,7 +37,8 @@ from calendar_gateway.upstreams.xelion_session import UPSTREAM, XELION_TIME
 
 E = TypeVar("E", bound=Enum)
 
-_OID = re.compile(r"[0-9]+")
+OID = re.compile(r"[0-9]+")
+"""Xelion's object ids: digits (docs/vendors/xelion.md, Appointments)."""
 
 # Xelion has one boolean per day, named in English.
 WEEKDAY_FIELDS: Mapping[Weekday, str] = {day: day.name.lower() for day in Weekday}
@@ -246,6 +247,6 @@ def _enum(kind: type[E], value: object) -> E | None:
 
 def checked_oid(value: str) -> str:
     # Oids go into URL paths: anything but digits could reach another resource.
-    if not _OID.fullmatch(value):
+    if not OID.fullmatch(value):
         raise BadRequestError(UPSTREAM, f"{value!r} is not a Xelion object id")
     return value

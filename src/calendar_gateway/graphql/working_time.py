@@ -31,7 +31,7 @@ class TimeWindow:
 
 
 def is_working_time(calendar: grs.BusinessCalendar, at: datetime) -> bool:
-    return worktime.is_working_time(calendar, periods.instant(at, _zone(calendar), "at"))
+    return worktime.is_working_time(calendar, periods.checked_instant(at, _zone(calendar), "at"))
 
 
 def working_windows(
@@ -43,7 +43,7 @@ def working_windows(
 
 
 def next_working_time(calendar: grs.BusinessCalendar, after: datetime) -> datetime | None:
-    start = periods.instant(after, _zone(calendar), "after")
+    start = periods.checked_instant(after, _zone(calendar), "after")
     return worktime.next_working_time(calendar, start, horizon_days=periods.MAX_WINDOW_DAYS)
 
 
