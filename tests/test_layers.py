@@ -1,7 +1,7 @@
 """The layers hold: graphql -> services -> upstreams, one way, and the simulators stand apart.
 
 An AST walk over the package: every import of a gateway module is checked against the rules
-below (design.md's "Layers": GraphQL reaches the upstreams' error types in graphql/errors.py
+below (the design's rule on layers: GraphQL reaches the upstreams' error types in graphql/errors.py
 only; the simulators are the test oracle, so they import nothing of the gateway).
 """
 
