@@ -9,13 +9,13 @@ from zoneinfo import ZoneInfo
 from calendar_gateway.services.occurrences import Occurrence, occurrences, overlapping, placed
 from calendar_gateway.services.worktime import TimeWindow
 from calendar_gateway.simulators.appointments_seed import appointments
-from calendar_gateway.upstreams.appointments import (
+from calendar_gateway.upstreams.appointment_model import (
     Appointment,
     MonthRecurrenceType,
     RecurrenceType,
     TerminationType,
-    parse_appointment,
 )
+from calendar_gateway.upstreams.appointments_wire import parse_appointment
 
 AMSTERDAM = ZoneInfo("Europe/Amsterdam")
 NEW_YORK = ZoneInfo("America/New_York")

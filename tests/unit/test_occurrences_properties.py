@@ -18,7 +18,7 @@ from hypothesis import strategies as st
 
 from calendar_gateway.services.occurrences import occurrences, overlapping
 from calendar_gateway.services.worktime import TimeWindow
-from calendar_gateway.upstreams.appointments import (
+from calendar_gateway.upstreams.appointment_model import (
     Appointment,
     MonthRecurrenceType,
     Permissions,
@@ -26,7 +26,7 @@ from calendar_gateway.upstreams.appointments import (
     RecurrenceType,
     TerminationType,
 )
-from calendar_gateway.upstreams.calendars import Weekday
+from calendar_gateway.upstreams.weekday import Weekday
 
 ZONES = [ZoneInfo("America/New_York"), ZoneInfo("Europe/Amsterdam")]
 # Weeks around the changes of 2025 and 2026 in both zones (March and October/November).
