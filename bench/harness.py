@@ -281,7 +281,7 @@ class _Bench:
     async def _profile(self, results: Results) -> None:
         """Where the gateway's time goes at full load, for the targets it misses."""
         calls = self._fanout_calls(self.servers.gateway)
-        output = self.logs / "profile.txt"
+        output = self.logs / "profile.collapsed"
         seconds = self.plan.profile_seconds
         await asyncio.gather(
             self._load(calls, self.plan.load_connections, duration=seconds + 2),

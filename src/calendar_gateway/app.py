@@ -25,7 +25,7 @@ from strawberry.types import ExecutionResult
 from calendar_gateway import caching, graphiql, health, logs, metrics, tracing
 from calendar_gateway.correlation import RequestIdMiddleware
 from calendar_gateway.gateway import start_gateway
-from calendar_gateway.graphql.context import Context, Services
+from calendar_gateway.graphql.context import Context
 from calendar_gateway.graphql.http import GraphQLOverHTTP
 from calendar_gateway.graphql.persisted_queries import (
     PersistedQueries,
@@ -35,6 +35,7 @@ from calendar_gateway.graphql.schema import create_schema
 from calendar_gateway.graphql.snapshot import CalendarSnapshot
 from calendar_gateway.protection import Protection
 from calendar_gateway.protection.rejection import http_error, internal_error
+from calendar_gateway.services.container import Services
 from calendar_gateway.settings import Settings
 from calendar_gateway.upstreams.transport import Transport
 

@@ -15,7 +15,6 @@ from aiocache.base import BaseCache
 from redis.asyncio import Redis
 
 from calendar_gateway.caching import ReadCache, close_store, open_store
-from calendar_gateway.graphql.context import Services
 from calendar_gateway.graphql.persisted_queries import PersistedQueries
 from calendar_gateway.locking import (
     LocalLockHolders,
@@ -28,6 +27,7 @@ from calendar_gateway.locking import (
 from calendar_gateway.services.appointments import AppointmentService
 from calendar_gateway.services.bookings import BookingService
 from calendar_gateway.services.calendars import CalendarService, EditBudget
+from calendar_gateway.services.container import Services
 from calendar_gateway.services.timezones import resolve_zone
 from calendar_gateway.settings import Settings
 from calendar_gateway.upstreams.appointments import AppointmentsClient
@@ -61,7 +61,7 @@ def start_gateway(settings: Settings, stack: contextlib.AsyncExitStack) -> Gatew
     }
     for transport in transports.values():
         stack.push_async_callback(transport.aclose)
-    services = Services(
+    services = Services.of(
         calendars=_calendars(settings, transports["calendars"], store, stack),
         bookings=_bookings(settings, transports["bookings"], store),
         appointments=_appointments(settings, transports["appointments"], store, stack),
@@ -87,13 +87,18 @@ def _transport(settings: Settings, upstream: str, base_url: str) -> Transport:
             pool=settings.upstream_pool_timeout_seconds,
         ),
         max_concurrency=settings.upstream_max_concurrency,
-        retry=RetryPolicy(
-            attempts=settings.upstream_retry_attempts,
-            base_delay=settings.upstream_retry_base_seconds,
-            max_delay=settings.upstream_retry_max_seconds,
-            max_retry_after=settings.upstream_retry_after_max_seconds,
-        ),
+        retry=_retry_policy(settings),
         circuit=CircuitBreaker(settings.circuit_failure_threshold, settings.circuit_reset_seconds),
+    )
+
+
+def _retry_policy(settings: Settings) -> RetryPolicy:
+    """The one call policy of every upstream: the transports' and Xelion's 429 retries."""
+    return RetryPolicy(
+        attempts=settings.upstream_retry_attempts,
+        base_delay=settings.upstream_retry_base_seconds,
+        max_delay=settings.upstream_retry_max_seconds,
+        max_retry_after=settings.upstream_retry_after_max_seconds,
     )
 
 
@@ -172,7 +177,7 @@ def _appointments(
     session = XelionSession(
         transport, credentials, max_in_flight=settings.appointments_max_in_flight
     )
-    client = AppointmentsClient(session)
+    client = AppointmentsClient(session, retry=_retry_policy(settings))
     # Pushed after the transport's close, so it runs first: log out while it is open.
     stack.push_async_callback(client.aclose)
     return AppointmentService(

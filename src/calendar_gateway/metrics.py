@@ -7,13 +7,12 @@ registry adds the states of its own circuit breakers, read at scrape time.
 from __future__ import annotations
 
 from collections.abc import Iterator, Mapping
+from enum import Enum
 from typing import Protocol
 
 from prometheus_client import CollectorRegistry, Counter, Gauge, Histogram
 from prometheus_client.core import GaugeMetricFamily
 from prometheus_client.registry import Collector
-
-from calendar_gateway.upstreams.circuit import CircuitBreaker, CircuitState
 
 NAMESPACE = "calendar_gateway"
 
@@ -105,11 +104,18 @@ _SHARED: tuple[Collector, ...] = (
 )
 
 
+class Circuit(Protocol):
+    """A circuit breaker, as far as metrics care: its state, one of an enumeration."""
+
+    @property
+    def state(self) -> Enum: ...
+
+
 class Guarded(Protocol):
     """An upstream's transport, as far as metrics care."""
 
     @property
-    def circuit(self) -> CircuitBreaker: ...
+    def circuit(self) -> Circuit: ...
 
 
 class CircuitStates(Collector):
@@ -126,7 +132,8 @@ class CircuitStates(Collector):
         )
         for upstream, guarded in self._upstreams.items():
             current = guarded.circuit.state
-            for state in CircuitState:
+            # Every state of its enumeration, so a scrape sees the ones left too.
+            for state in type(current):
                 family.add_metric([upstream, state.value], 1.0 if state is current else 0.0)
         yield family
 

@@ -10,9 +10,17 @@ from pydantic import AliasChoices, Field, FilePath, SecretStr, ValidationInfo, f
 from pydantic_core import PydanticCustomError
 from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
 
-from calendar_gateway.upstreams.bookings import DEFAULT_NOT_FOUND_CODES, NotFoundEntity
-
 ENV_PREFIX = "CALENDAR_GATEWAY_"
+
+NotFoundEntity = Literal["booking", "time_summary", "resource"]
+"""What an unknown id in a Synergist request names."""
+DEFAULT_NOT_FOUND_CODES: dict[str, NotFoundEntity] = {
+    # The simulator's codes (simulators/bookings_diary.py): our reading, until a server says
+    # else; Synergist documents no errorcode values (docs/vendors/synergist.md, Answers).
+    "2001": "booking",
+    "2002": "time_summary",
+    "2003": "resource",
+}
 
 
 class Settings(BaseSettings):

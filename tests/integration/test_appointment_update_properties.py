@@ -145,7 +145,7 @@ def expected_paths(changes: Json) -> Counter[str]:
 def expected_side(
     before: Json, changes: Json, name: str, flag: str
 ) -> tuple[bool, str | None, str | None]:
-    """All-day, instant and date a side should answer: design.md's rule, written out again."""
+    """All-day, instant and date a side should answer: README.md's time rules, written out again."""
     day_field = f"{name}Date"
     if day_field in changes:
         return True, None, changes[day_field]

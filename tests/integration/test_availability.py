@@ -1,8 +1,9 @@
 """Availability end to end: the gateway over the three simulators, whole and with one down.
 
-The scene: "Another Calendar" (business-calendars-api.txt) works every day 08:30-11:00 in
-America/Cayman (UTC-05:00 all year), 13:30-16:00 UTC. Synergist's booking 137463 of Mr.Later
-(bookings-calendarrefresh.txt) is 09:00-11:00 on 7, 8 and 9 November 2017, 14:00-16:00 UTC.
+The scene: "Another Calendar" (a GRS example the simulator seeds; docs/vendors/grs.md) works
+every day 08:30-11:00 in America/Cayman (UTC-05:00 all year), 13:30-16:00 UTC. Synergist's
+booking 137463 of Mr.Later (the refresh example; docs/vendors/synergist.md, Answers) is
+09:00-11:00 on 7, 8 and 9 November 2017, 14:00-16:00 UTC.
 """
 
 from __future__ import annotations

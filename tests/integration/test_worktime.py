@@ -1,7 +1,8 @@
 """Working time of the seeded business calendars, through the gateway's GraphQL.
 
-"Dad's Dating Calendar" (business-calendars-api.txt) works Friday and Saturday 17:30-23:00 in
-Java's fixed EST (-05:00), with New Year's Day off and every Sunday of January 03:00-19:00.
+"Dad's Dating Calendar" (a GRS example the simulator seeds; docs/vendors/grs.md) works Friday
+and Saturday 17:30-23:00 in Java's fixed EST (-05:00), with New Year's Day off and every Sunday of
+January 03:00-19:00.
 """
 
 from __future__ import annotations

@@ -10,16 +10,16 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from calendar_gateway.services.appointments import AppointmentChange, Side, to_vendor_patch
-from calendar_gateway.upstreams.appointments import (
+from calendar_gateway.upstreams.appointment_model import (
     AppointmentPatch,
     MonthRecurrenceType,
     RecurrenceFields,
     RecurrenceType,
     TerminationType,
     UserStatus,
-    to_patch_operations,
 )
-from calendar_gateway.upstreams.calendars import Weekday
+from calendar_gateway.upstreams.appointments_wire import to_patch_operations
+from calendar_gateway.upstreams.weekday import Weekday
 
 T = TypeVar("T")
 

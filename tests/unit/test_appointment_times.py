@@ -1,4 +1,5 @@
-"""Appointment times reach Xelion as design.md says: all-day sides as dates, timed ones in UTC."""
+"""Appointment times reach Xelion as docs/vendors/xelion.md (Time) says: all-day sides as dates,
+timed ones in UTC."""
 
 from __future__ import annotations
 
@@ -14,8 +15,8 @@ from calendar_gateway.services.appointments import (
     to_vendor_patch,
 )
 from calendar_gateway.services.errors import FieldProblems, InvalidInputError
-from calendar_gateway.upstreams.appointments import (
-    RecurrenceFields,
+from calendar_gateway.upstreams.appointment_model import RecurrenceFields
+from calendar_gateway.upstreams.appointments_wire import (
     format_time,
     parse_appointment,
     to_patch_operations,

@@ -7,23 +7,25 @@ from typing import Any
 
 import pytest
 
-from calendar_gateway.upstreams.appointments import (
+from calendar_gateway.upstreams.appointment_model import (
     AppointmentPatch,
     MonthRecurrenceType,
     NewAppointment,
     Participant,
-    PatchOperation,
     RecurrenceFields,
     RecurrenceType,
     TerminationType,
     UserStatus,
+)
+from calendar_gateway.upstreams.appointments_wire import (
+    PatchOperation,
     parse_appointment,
     parse_summary,
     to_create_payload,
     to_patch_operations,
 )
-from calendar_gateway.upstreams.calendars import Weekday
 from calendar_gateway.upstreams.errors import BadRequestError
+from calendar_gateway.upstreams.weekday import Weekday
 
 Json = dict[str, Any]
 

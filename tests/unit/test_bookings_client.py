@@ -29,7 +29,7 @@ from calendar_gateway.upstreams.transport import Transport
 Json = dict[str, Any]
 PASSWORD = "s3cret-Pa55"
 
-# The example response of bookings-calendarrefresh.txt, as the page prints it.
+# The example response of Synergist's "Calendar Refresh" page (docs/vendors/synergist.md).
 REFRESH_EXAMPLE: Json = {
     "calResourceId": "405",
     "calResourceName": "Mr.Later",

@@ -35,8 +35,8 @@ from calendar_gateway.upstreams.calendars import (
     CalendarException,
     ExceptionType,
     Placement,
-    Weekday,
 )
+from calendar_gateway.upstreams.weekday import Weekday
 
 CAYMAN = ZoneInfo("America/Cayman")  # UTC-5 all year
 AMSTERDAM = ZoneInfo("Europe/Amsterdam")
@@ -104,7 +104,8 @@ def windows_of(commitments: list[Commitment]) -> list[TimeWindow]:
 
 
 def test_multi_day_booking_takes_its_daily_hours_on_each_date() -> None:
-    # bookings-calendarrefresh.txt: 7 to 9 November 2017, "3 day, 2 hours per day".
+    # Synergist's refresh example (docs/vendors/synergist.md, Answers): 7 to 9 November 2017,
+    # "3 day, 2 hours per day".
     seeded = booking(datetime(2017, 11, 7, 9), datetime(2017, 11, 9, 11), days=3)
     placed = booking_commitments(seeded, CAYMAN, YEAR_2017, None)
     assert windows_of(placed) == [
@@ -178,7 +179,7 @@ def test_timed_appointment_keeps_its_utc_times() -> None:
 
 
 def test_all_day_appointment_takes_its_local_dates_from_midnight_to_midnight() -> None:
-    # appointments-update.txt: all day on 27 December 2018, sent as local 00:00:00-23:59:59.
+    # docs/vendors/xelion.md, Time: all day on 27 December 2018, sent as local 00:00:00-23:59:59.
     holiday = appointment(
         datetime(2018, 12, 27), datetime(2018, 12, 27, 23, 59, 59), all_start=True, all_end=True
     )

@@ -9,13 +9,13 @@ from zoneinfo import ZoneInfo
 from calendar_gateway.services.occurrences import Occurrence, occurrences, overlapping, placed
 from calendar_gateway.services.worktime import TimeWindow
 from calendar_gateway.simulators.appointments.seed import appointments
-from calendar_gateway.upstreams.appointments import (
+from calendar_gateway.upstreams.appointment_model import (
     Appointment,
     MonthRecurrenceType,
     RecurrenceType,
     TerminationType,
-    parse_appointment,
 )
+from calendar_gateway.upstreams.appointments_wire import parse_appointment
 
 AMSTERDAM = ZoneInfo("Europe/Amsterdam")
 NEW_YORK = ZoneInfo("America/New_York")
@@ -119,3 +119,23 @@ def test_overlapping_keeps_only_occurrences_sharing_time_with_the_window() -> No
     # From the end of the second occurrence to the start of the fourth.
     window = TimeWindow(found[1].end, found[3].start)
     assert list(overlapping(found, UTC, window)) == [found[2]]
+
+
+def test_each_occurrence_keeps_the_first_ones_wall_clock_end_across_a_dst_change() -> None:
+    # 06:00Z-07:00Z on 9 March 2025 reads 01:00 EST-03:00 EDT in New York (02:00-03:00 does
+    # not exist that night): the later days run 01:00-03:00 too, as a calendar shows them.
+    first = datetime(2025, 3, 9, 6, 0, tzinfo=UTC)
+    series = monthly(MonthRecurrenceType.DAY_OF_MONTH, first, 3)
+    assert series.recurrence is not None
+    daily = replace(
+        series,
+        end=datetime(2025, 3, 9, 7, 0, tzinfo=UTC),
+        recurrence=replace(series.recurrence, type=RecurrenceType.DAILY),
+    )
+    window = TimeWindow(first, datetime(2025, 3, 12, tzinfo=UTC))
+    found = occurrences(daily, NEW_YORK, window)
+    assert [(o.start.isoformat(), o.end.isoformat()) for o in found] == [
+        ("2025-03-09T06:00:00+00:00", "2025-03-09T07:00:00+00:00"),
+        ("2025-03-10T05:00:00+00:00", "2025-03-10T07:00:00+00:00"),
+        ("2025-03-11T05:00:00+00:00", "2025-03-11T07:00:00+00:00"),
+    ]

@@ -8,23 +8,25 @@ from zoneinfo import ZoneInfo
 import pytest
 
 from calendar_gateway.services.errors import InvalidInputError
-from calendar_gateway.services.periods import date_period, instant, period
+from calendar_gateway.services.periods import checked_instant, date_period, period
 
 NEW_YORK = ZoneInfo("America/New_York")
 
 
 def test_naive_time_is_wall_clock_time_in_the_zone() -> None:
-    assert instant(datetime(2025, 7, 1, 9), NEW_YORK, "at") == datetime(2025, 7, 1, 13, tzinfo=UTC)
+    assert checked_instant(datetime(2025, 7, 1, 9), NEW_YORK, "at") == datetime(
+        2025, 7, 1, 13, tzinfo=UTC
+    )
 
 
 def test_time_with_an_offset_keeps_its_instant() -> None:
     at = datetime(2025, 7, 1, 9, tzinfo=timezone(timedelta(hours=2)))
-    assert instant(at, NEW_YORK, "at") == datetime(2025, 7, 1, 7, tzinfo=UTC)
+    assert checked_instant(at, NEW_YORK, "at") == datetime(2025, 7, 1, 7, tzinfo=UTC)
 
 
 def test_repeated_wall_time_is_its_first_occurrence() -> None:
     # 01:30 happens twice on 2 November 2025 in New York: first in daylight time.
-    assert instant(datetime(2025, 11, 2, 1, 30), NEW_YORK, "at") == datetime(
+    assert checked_instant(datetime(2025, 11, 2, 1, 30), NEW_YORK, "at") == datetime(
         2025, 11, 2, 5, 30, tzinfo=UTC
     )
 
@@ -32,7 +34,7 @@ def test_repeated_wall_time_is_its_first_occurrence() -> None:
 @pytest.mark.parametrize("year", [1, 1899, 3000, 9999])
 def test_year_out_of_bounds_is_rejected_with_its_field(year: int) -> None:
     with pytest.raises(InvalidInputError) as raised:
-        instant(datetime(year, 6, 1), UTC, "after")
+        checked_instant(datetime(year, 6, 1), UTC, "after")
     assert raised.value.field == "after"
 
 

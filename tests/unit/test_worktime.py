@@ -23,8 +23,8 @@ from calendar_gateway.upstreams.calendars import (
     ExceptionType,
     Placement,
     RelativeType,
-    Weekday,
 )
+from calendar_gateway.upstreams.weekday import Weekday
 
 EST = timezone(timedelta(hours=-5))
 NEW_YORK = ZoneInfo("America/New_York")

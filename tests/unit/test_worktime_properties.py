@@ -28,8 +28,8 @@ from calendar_gateway.upstreams.calendars import (
     ExceptionType,
     Placement,
     RelativeType,
-    Weekday,
 )
+from calendar_gateway.upstreams.weekday import Weekday
 from tests.unit.worktime_oracle import falls_on, grs_weekday, runs, working_minutes, zone_of
 
 EPOCH = datetime(1970, 1, 1, tzinfo=UTC)

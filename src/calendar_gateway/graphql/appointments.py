@@ -7,11 +7,17 @@ from datetime import date, datetime
 import strawberry
 from strawberry.scalars import JSON
 
-# Strawberry registers an enum when a type first uses it. The business calendars register
-# Weekday with its description; imported first, they keep it from getting a second, bare one.
 from calendar_gateway.graphql.calendars import FromArg
 from calendar_gateway.graphql.context import Info
+from calendar_gateway.graphql.enums import (
+    MonthRecurrenceType,
+    RecurrenceType,
+    TerminationType,
+    UserStatus,
+    Weekday,
+)
 from calendar_gateway.graphql.maybe import given
+from calendar_gateway.services import appointments as domain
 from calendar_gateway.services.appointments import (
     MAX_VIEW_DAYS,
     AppointmentChange,
@@ -19,26 +25,6 @@ from calendar_gateway.services.appointments import (
     Side,
 )
 from calendar_gateway.services.occurrences import placed
-from calendar_gateway.upstreams import appointments as xelion
-from calendar_gateway.upstreams.appointments import (
-    MonthRecurrenceType,
-    RecurrenceType,
-    TerminationType,
-    UserStatus,
-)
-from calendar_gateway.upstreams.calendars import Weekday
-
-strawberry.enum(UserStatus, description="The presence an appointment gives its owner.")
-strawberry.enum(RecurrenceType, description="How often an appointment recurs.")
-strawberry.enum(
-    TerminationType,
-    name="RecurrenceTerminationType",
-    description="NEVER; COUNT: after `count` times; DATE: on `date`.",
-)
-strawberry.enum(
-    MonthRecurrenceType,
-    description="Monthly on the same day of the month, or the same weekday (e.g. third Monday).",
-)
 
 _SIDES = (
     "A timed side is an instant (start/end, in UTC); an all-day side is a date "
@@ -77,7 +63,7 @@ class Recurrence:
     month_type: MonthRecurrenceType | None
 
     @classmethod
-    def from_domain(cls, recurrence: xelion.Recurrence) -> Recurrence:
+    def from_domain(cls, recurrence: domain.Recurrence) -> Recurrence:
         return cls(
             type=recurrence.type,
             interval=recurrence.interval,
@@ -116,7 +102,7 @@ class Appointment:
     all_day_end: bool
     internal: bool = strawberry.field(description="Takes place at the office.")
 
-    detail: strawberry.Private[xelion.Appointment | None]
+    detail: strawberry.Private[domain.Appointment | None]
     """None for a list entry: Xelion lists fewer fields than it answers for one."""
 
     @strawberry.field
@@ -157,7 +143,7 @@ class Appointment:
     async def raw(self, info: Info) -> JSON:
         return JSON((await self._detail(info)).raw)
 
-    async def _detail(self, info: Info) -> xelion.Appointment:
+    async def _detail(self, info: Info) -> domain.Appointment:
         if self.detail is not None:
             return self.detail
         return await info.context.appointment_loader.load(str(self.id))
@@ -168,14 +154,14 @@ class Appointment:
         return cls.from_domain(await info.context.appointment_loader.load(key["id"]))
 
     @classmethod
-    def from_domain(cls, appointment: xelion.Appointment) -> Appointment:
+    def from_domain(cls, appointment: domain.Appointment) -> Appointment:
         return cls.from_summary(appointment, detail=appointment)
 
     @classmethod
     def from_summary(
         cls,
-        summary: xelion.AppointmentSummary | xelion.Appointment,
-        detail: xelion.Appointment | None = None,
+        summary: domain.AppointmentSummary | domain.Appointment,
+        detail: domain.Appointment | None = None,
     ) -> Appointment:
         """From a list entry; its detail fields load when asked for, unless given."""
         return cls(
@@ -229,9 +215,9 @@ class RecurrenceInput:
     weekdays: strawberry.Maybe[list[Weekday]]
     month_type: strawberry.Maybe[MonthRecurrenceType]
 
-    def to_domain(self) -> xelion.RecurrenceFields:
+    def to_domain(self) -> domain.RecurrenceFields:
         weekdays = given(self.weekdays)
-        return xelion.RecurrenceFields(
+        return domain.RecurrenceFields(
             type=given(self.type),
             interval=given(self.interval),
             termination_type=given(self.termination_type),
@@ -322,7 +308,7 @@ class UpdateAppointmentInput:
             remove_calendars=_oids(self.remove_calendars),
             add_participants=_oids(self.add_participants),
             remove_participants=_oids(self.remove_participants),
-            recurrence=xelion.RecurrenceFields() if recurrence is None else recurrence.to_domain(),
+            recurrence=domain.RecurrenceFields() if recurrence is None else recurrence.to_domain(),
         )
 
 
@@ -330,7 +316,7 @@ def _oids(value: strawberry.Maybe[list[strawberry.ID]]) -> tuple[str, ...]:
     return tuple(str(oid) for oid in given(value) or ())
 
 
-def _remember(info: Info, appointment: xelion.Appointment) -> Appointment:
+def _remember(info: Info, appointment: domain.Appointment) -> Appointment:
     """Later reads in this request see the appointment as written."""
     info.context.appointment_loader.prime(appointment.oid, appointment, force=True)
     return Appointment.from_domain(appointment)

@@ -12,7 +12,8 @@ from calendar_gateway.graphql.appointments import Appointment
 from calendar_gateway.graphql.bookings import Booking
 from calendar_gateway.graphql.calendars import FromArg, PackageArg, TenantArg
 from calendar_gateway.graphql.context import Info
-from calendar_gateway.graphql.worktime import TimeWindow
+from calendar_gateway.graphql.enums import ConflictKind
+from calendar_gateway.graphql.working_time import TimeWindow
 from calendar_gateway.services import availability as domain
 from calendar_gateway.services import freebusy
 from calendar_gateway.services.availability import (
@@ -21,14 +22,6 @@ from calendar_gateway.services.availability import (
     CALENDARS,
     MAX_DAYS,
     AvailabilityRequest,
-    AvailabilityService,
-)
-from calendar_gateway.services.freebusy import ConflictKind
-
-strawberry.enum(
-    ConflictKind,
-    description="OUTSIDE_WORKING_TIME and ON_HOLIDAY: a booking or appointment when the "
-    "business calendar does not work; BOOKING_OVERLAPS_APPOINTMENT: both at once.",
 )
 
 _SOURCES = (CALENDARS, BOOKINGS, APPOINTMENTS)
@@ -207,8 +200,7 @@ class AvailabilityQuery:
             end=to,
             time_zone=time_zone,
         )
-        service = AvailabilityService(services.calendars, services.bookings, services.appointments)
-        answer = await service.availability(request)
+        answer = await services.availability.availability(request)
         info.context.warnings.extend(answer.warnings)
         # Each failed source is an error of the answer, also when no field it feeds is asked.
         info.context.failures.extend(

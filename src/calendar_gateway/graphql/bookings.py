@@ -12,8 +12,8 @@ from strawberry.scalars import JSON
 from calendar_gateway.graphql.context import Info
 from calendar_gateway.graphql.maybe import given
 from calendar_gateway.graphql.scalars import LocalDateTime
-from calendar_gateway.upstreams import bookings as synergist
-from calendar_gateway.upstreams.bookings import Reply
+from calendar_gateway.services import bookings as domain
+from calendar_gateway.services.warned import Warned
 
 T = TypeVar("T")
 
@@ -100,7 +100,7 @@ class Booking:
         return await _load(info, strawberry.ID(key["id"]))
 
     @classmethod
-    def from_domain(cls, booking: synergist.Booking) -> Booking:
+    def from_domain(cls, booking: domain.Booking) -> Booking:
         job = booking.job
         return cls(
             id=strawberry.ID(booking.id),
@@ -133,7 +133,7 @@ class Booking:
         )
 
 
-def _requisition(requisition: synergist.Requisition | None) -> Requisition | None:
+def _requisition(requisition: domain.Requisition | None) -> Requisition | None:
     if requisition is None:
         return None
     return Requisition(
@@ -143,7 +143,7 @@ def _requisition(requisition: synergist.Requisition | None) -> Requisition | Non
     )
 
 
-def _allocation(allocation: synergist.Allocation | None) -> Allocation | None:
+def _allocation(allocation: domain.Allocation | None) -> Allocation | None:
     if allocation is None:
         return None
     return Allocation(
@@ -186,8 +186,8 @@ class CreateBookingInput:
         default=None, description="Book whole working days: only the dates are sent."
     )
 
-    def to_domain(self) -> synergist.NewBooking:
-        return synergist.NewBooking(
+    def to_domain(self) -> domain.NewBooking:
+        return domain.NewBooking(
             time_summary_id=str(self.time_summary_id),
             resource_id=str(self.resource_id),
             start=self.start,
@@ -206,9 +206,9 @@ class UpdateBookingInput:
     end: strawberry.Maybe[LocalDateTime]
     all_day: strawberry.Maybe[bool]
 
-    def to_domain(self) -> synergist.BookingChange:
+    def to_domain(self) -> domain.BookingChange:
         resource_id = given(self.resource_id)
-        return synergist.BookingChange(
+        return domain.BookingChange(
             booking_id=str(self.id),
             resource_id=None if resource_id is None else str(resource_id),
             start=given(self.start),
@@ -217,7 +217,7 @@ class UpdateBookingInput:
         )
 
 
-def _note(info: Info, reply: Reply[T]) -> T:
+def _note(info: Info, reply: Warned[T]) -> T:
     """The reply's value; its warnings go to the response's ``extensions.warnings``."""
     info.context.warnings.extend(reply.warnings)
     return reply.value

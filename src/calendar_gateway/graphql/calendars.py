@@ -8,20 +8,15 @@ from typing import Annotated, TypeVar
 import strawberry
 from strawberry.scalars import JSON
 
-from calendar_gateway.graphql import worktime
+from calendar_gateway.graphql import working_time
 from calendar_gateway.graphql.context import Info
+from calendar_gateway.graphql.enums import ExceptionType, Placement, RelativeType, Weekday
 from calendar_gateway.graphql.maybe import given
 from calendar_gateway.graphql.scalars import LocalTime
+from calendar_gateway.services import calendars as grs
 from calendar_gateway.services.calendars import ExceptionDraft
 from calendar_gateway.services.timezones import resolve_zone
 from calendar_gateway.services.worktime import fixed_date
-from calendar_gateway.upstreams import calendars as grs
-from calendar_gateway.upstreams.calendars import ExceptionType, Placement, RelativeType, Weekday
-
-strawberry.enum(Weekday, description="A day of the week (GRS numbers 1 = Sunday).")
-strawberry.enum(ExceptionType, description="HOLIDAY: no work that day; TIME_CHANGE: other hours.")
-strawberry.enum(Placement, description="How an exception is placed: one date, yearly, or relative.")
-strawberry.enum(RelativeType, description="Which of a month's weekdays a RELATIVE exception takes.")
 
 T = TypeVar("T")
 FromArg = Annotated[T, strawberry.argument(name="from")]
@@ -48,7 +43,7 @@ class CalendarException:
 
     @strawberry.field(description="The dates from `from` to `to` (both included) it falls on.")
     def occurrences(self, from_: FromArg[date], to: date) -> list[date]:
-        return worktime.occurrences(self.exception, self.time_zone_id, from_, to)
+        return working_time.occurrences(self.exception, self.time_zone_id, from_, to)
 
     @classmethod
     def from_domain(cls, exception: grs.CalendarException, time_zone_id: str) -> CalendarException:
@@ -98,32 +93,33 @@ class BusinessCalendar:
             for e in calendar.exceptions or ()
         ]
 
-    @strawberry.field(description=f"Whether `at` is working time. {worktime.NAIVE}")
+    @strawberry.field(description=f"Whether `at` is working time. {working_time.NAIVE}")
     async def is_working_time(self, info: Info, at: datetime) -> bool:
-        return worktime.is_working_time(await self._body(info), at)
+        return working_time.is_working_time(await self._body(info), at)
 
     @strawberry.field(
-        description=f"The working time from `from` to `to`, at most a year. {worktime.NAIVE}"
+        description=f"The working time from `from` to `to`, at most a year. {working_time.NAIVE}"
     )
     async def working_windows(
         self, info: Info, from_: FromArg[datetime], to: datetime
-    ) -> list[worktime.TimeWindow]:
-        return worktime.working_windows(await self._body(info), from_, to)
+    ) -> list[working_time.TimeWindow]:
+        return working_time.working_windows(await self._body(info), from_, to)
 
     @strawberry.field(
         description=f"The first working instant at or after `after` (itself when working), "
-        f"in UTC; null when there is none within a year. {worktime.NAIVE}"
+        f"in UTC; null when there is none within a year. {working_time.NAIVE}"
     )
     async def next_working_time(self, info: Info, after: datetime) -> datetime | None:
-        return worktime.next_working_time(await self._body(info), after)
+        return working_time.next_working_time(await self._body(info), after)
 
     @strawberry.field(
-        description=f"Elapsed working hours from `from` to `to`, at most a year. {worktime.NAIVE}"
+        description="Elapsed working hours from `from` to `to`, at most a year. "
+        + working_time.NAIVE
     )
     async def working_hours_between(
         self, info: Info, from_: FromArg[datetime], to: datetime
     ) -> float:
-        return worktime.working_hours_between(await self._body(info), from_, to)
+        return working_time.working_hours_between(await self._body(info), from_, to)
 
     async def _body(self, info: Info) -> grs.BusinessCalendar:
         if self.calendar.exceptions is not None:

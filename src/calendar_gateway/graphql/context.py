@@ -11,20 +11,10 @@ from starlette.responses import Response
 from strawberry.dataloader import DataLoader
 
 from calendar_gateway.graphql.snapshot import CalendarSnapshot
-from calendar_gateway.services.appointments import AppointmentService
-from calendar_gateway.services.bookings import BookingService
-from calendar_gateway.services.calendars import CalendarService
-from calendar_gateway.upstreams.appointments import Appointment
-from calendar_gateway.upstreams.bookings import Booking, Reply
-
-
-@dataclass(frozen=True)
-class Services:
-    """The domain services, made once in the app's lifespan."""
-
-    calendars: CalendarService
-    bookings: BookingService
-    appointments: AppointmentService
+from calendar_gateway.services.appointments import Appointment
+from calendar_gateway.services.bookings import Booking
+from calendar_gateway.services.container import Services
+from calendar_gateway.services.warned import Warned
 
 
 @dataclass
@@ -36,7 +26,7 @@ class Context:
     services: Services
     calendars: CalendarSnapshot
     """Per request: every read of a business calendar agrees, and a body is read once."""
-    booking_loader: DataLoader[str, Reply[Booking]]
+    booking_loader: DataLoader[str, Warned[Booking]]
     """Per request, so the same booking asked for twice costs one upstream call."""
     appointment_loader: DataLoader[str, Appointment]
     """Per request: a list's entries and their detail fields share one read per appointment."""

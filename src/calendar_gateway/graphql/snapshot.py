@@ -7,8 +7,7 @@ from dataclasses import replace
 
 from strawberry.dataloader import DataLoader
 
-from calendar_gateway.services.calendars import CalendarService
-from calendar_gateway.upstreams.calendars import BusinessCalendar, CalendarRef
+from calendar_gateway.services.calendars import BusinessCalendar, CalendarRef, CalendarService
 
 Scope = tuple[str, str]
 """A tenant and a rules package."""

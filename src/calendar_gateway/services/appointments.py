@@ -1,14 +1,13 @@
 """Appointments: the gateway's time rules on the way to Xelion, and updates read back after writing.
 
-A side of an appointment is timed or all-day (design.md, "Time"): a timed side is an instant
+A side of an appointment is timed or all-day (README.md, "Time"): a timed side is an instant
 (a DateTime, always with an offset), sent to Xelion in UTC; an all-day side is a date, sent as
-that date at 00:00:00 (start) or 23:59:59 (end) with no shift to UTC: appointments-update.txt.
+that date at 00:00:00 (start) or 23:59:59 (end) with no shift to UTC (docs/vendors/xelion.md, Time).
 """
 
 from __future__ import annotations
 
 import asyncio
-import re
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, time, timedelta, tzinfo
 
@@ -25,22 +24,41 @@ from calendar_gateway.services.errors import (
 )
 from calendar_gateway.services.occurrences import Occurrence, occurrences, overlapping, placed
 from calendar_gateway.services.worktime import TimeWindow
-from calendar_gateway.upstreams.appointments import (
+from calendar_gateway.upstreams.appointment_model import (
     Appointment,
     AppointmentPatch,
-    AppointmentsClient,
     AppointmentSummary,
+    MonthRecurrenceType,
     NewAppointment,
+    Recurrence,
     RecurrenceFields,
+    RecurrenceType,
+    TerminationType,
     UserStatus,
-    to_patch_operations,
 )
+from calendar_gateway.upstreams.appointments import AppointmentsClient
+from calendar_gateway.upstreams.appointments_wire import OID, to_patch_operations
 from calendar_gateway.upstreams.errors import FieldError, NotFoundError
+
+# The appointment model the Xelion client returns is the domain's: GraphQL names it here.
+__all__ = [
+    "MAX_VIEW_DAYS",
+    "Appointment",
+    "AppointmentPatch",
+    "AppointmentService",
+    "AppointmentSummary",
+    "MonthRecurrenceType",
+    "NewAppointment",
+    "Recurrence",
+    "RecurrenceFields",
+    "RecurrenceType",
+    "TerminationType",
+    "UserStatus",
+]
 
 MAX_LIST = 500  # (inferred) enough for a calendar view; bounds the pages one query may fetch
 MAX_VIEW_DAYS = 92
 """The longest window of one calendar view: a quarter."""
-_OID = re.compile(r"[0-9]+")
 _DAY_START = time(0, 0, 0)
 _DAY_END = time(23, 59, 59)
 _ONE_DAY = timedelta(days=1)
@@ -370,13 +388,13 @@ def _utc_midnight(day: date) -> datetime:
 
 
 def require_oid(value: str, field: str) -> str:
-    if not _OID.fullmatch(value):
+    if not OID.fullmatch(value):
         raise InvalidInputError(field, f"{value!r} is not a Xelion object id")
     return value
 
 
 def _check_oid(problems: FieldProblems, value: str, field: str) -> None:
-    if not _OID.fullmatch(value):
+    if not OID.fullmatch(value):
         problems.add(field, f"{value!r} is not a Xelion object id")
 
 
@@ -411,7 +429,7 @@ def _check_order(start: datetime, end: datetime, end_side: Side) -> None:
 
 
 # Xelion's 404/10100 "No addressable or calendar with the specified ID exists."
-# (appointments-update.txt, Errors) is the one code that names an unknown id; its ``info``
+# (docs/vendors/xelion.md, Errors) is the one code that names an unknown id; its ``info``
 # says which, when it does.
 
 

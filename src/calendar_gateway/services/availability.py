@@ -26,7 +26,7 @@ from calendar_gateway.services.errors import InvalidInputError
 from calendar_gateway.services.freebusy import BusyTime, Commitment, Conflict
 from calendar_gateway.services.timezones import UnknownTimeZoneError, resolve_zone
 from calendar_gateway.services.worktime import TimeWindow, working_windows
-from calendar_gateway.upstreams.appointments import AppointmentSummary
+from calendar_gateway.upstreams.appointment_model import AppointmentSummary
 from calendar_gateway.upstreams.bookings import Booking
 from calendar_gateway.upstreams.calendars import BusinessCalendar, CalendarRef
 from calendar_gateway.upstreams.errors import UpstreamError

@@ -5,6 +5,7 @@ from __future__ import annotations
 import asyncio
 from collections.abc import Mapping
 from datetime import date, datetime
+from typing import TypeVar
 
 from calendar_gateway.caching import Codec, ReadCache
 from calendar_gateway.services.errors import (
@@ -15,15 +16,27 @@ from calendar_gateway.services.errors import (
     FieldProblems,
     InvalidInputError,
 )
+from calendar_gateway.services.warned import Warned
 from calendar_gateway.upstreams import bookings as synergist
 from calendar_gateway.upstreams.bookings import (
+    Allocation,
     Booking,
     BookingChange,
     BookingsClient,
     NewBooking,
     Reply,
+    Requisition,
 )
 from calendar_gateway.upstreams.errors import NotFoundError
+
+__all__ = [
+    "Allocation",
+    "Booking",
+    "BookingChange",
+    "BookingService",
+    "NewBooking",
+    "Requisition",
+]
 
 # A booking's allocation figures (booked, remaining hours) are shared by every booking of
 # its job phase and charge code, so any write may change bookings it did not touch: writes
@@ -33,6 +46,7 @@ RANGES = "ranges"
 
 BOOKING = Codec(Reply[Booking])
 RANGE = Codec(Reply[tuple[Booking, ...]])
+T = TypeVar("T")
 
 
 class BookingService:
@@ -45,45 +59,49 @@ class BookingService:
         self._cache = cache
         self._batch_concurrency = batch_concurrency
 
-    async def get_many(self, booking_ids: list[str]) -> list[Reply[Booking] | BaseException]:
+    async def get_many(self, booking_ids: list[str]) -> list[Warned[Booking] | BaseException]:
         """Each booking or the error it failed with, in order; at most a few calls at once."""
         # One request may ask for many ids: bound them, so it cannot take every upstream slot.
         slots = asyncio.Semaphore(self._batch_concurrency)
 
-        async def one(booking_id: str) -> Reply[Booking]:
+        async def one(booking_id: str) -> Warned[Booking]:
             async with slots:
-                return await self._cache.read(
-                    f"booking:{booking_id}",
-                    lambda: self._client.refresh(booking_id),
-                    BOOKING,
-                    group=BOOKINGS,
+                return _warned(
+                    await self._cache.read(
+                        f"booking:{booking_id}",
+                        lambda: self._client.refresh(booking_id),
+                        BOOKING,
+                        group=BOOKINGS,
+                    )
                 )
 
         return await asyncio.gather(*(one(i) for i in booking_ids), return_exceptions=True)
 
-    async def in_range(self, company: str, first: date, last: date) -> Reply[tuple[Booking, ...]]:
+    async def in_range(self, company: str, first: date, last: date) -> Warned[tuple[Booking, ...]]:
         if not company.strip():
             raise InvalidInputError("company", "company must not be empty")
         if last < first:
             raise InvalidInputError("to", "to is before from")
-        return await self._cache.read(
-            f"range:{company}:{first}:{last}",
-            lambda: self._client.display(company, first, last),
-            RANGE,
-            group=RANGES,
+        return _warned(
+            await self._cache.read(
+                f"range:{company}:{first}:{last}",
+                lambda: self._client.display(company, first, last),
+                RANGE,
+                group=RANGES,
+            )
         )
 
-    async def create(self, request: NewBooking) -> Reply[tuple[Booking, ...]]:
+    async def create(self, request: NewBooking) -> Warned[tuple[Booking, ...]]:
         """Every booking Synergist made of the request, and its warnings."""
         _validate_new(request)
         try:
-            return await self._client.create([request])
+            return _warned(await self._client.create([request]))
         except NotFoundError as error:
             raise _in_input_terms(error, CREATE_REFERENCES) from error
         finally:
             await self._forget_all()
 
-    async def update(self, change: BookingChange) -> Reply[Booking]:
+    async def update(self, change: BookingChange) -> Warned[Booking]:
         _validate_change(change)
         try:
             reply = await self._client.update([change])
@@ -93,17 +111,17 @@ class BookingService:
             await self._forget_all()
         if not reply.value:
             # Synergist answered success without the booking: read it back.
-            return await self._client.refresh(change.booking_id)
-        return Reply(reply.value[0], reply.warnings)
+            return _warned(await self._client.refresh(change.booking_id))
+        return Warned(reply.value[0], reply.warnings)
 
-    async def delete(self, booking_id: str) -> Reply[str]:
+    async def delete(self, booking_id: str) -> Warned[str]:
         try:
             reply = await self._client.delete([booking_id])
         except NotFoundError as error:
             raise _in_input_terms(error, DELETE_REFERENCES) from error
         finally:
             await self._forget_all()
-        return Reply(reply.value[0], reply.warnings)
+        return Warned(reply.value[0], reply.warnings)
 
     async def _forget_all(self) -> None:
         # Also after a failed write: a timeout does not tell whether it landed.
@@ -128,6 +146,11 @@ def _in_input_terms(error: NotFoundError, fields: Mapping[str, str]) -> Exceptio
     if error.entity == synergist.BOOKING:
         return NotFoundError(error.upstream, error.message, entity=error.entity, field=field)
     return InvalidInputError(field, error.message, UNKNOWN)
+
+
+def _warned(reply: Reply[T]) -> Warned[T]:
+    """Synergist's envelope stays here: the layers above see a result and its warnings."""
+    return Warned(reply.value, reply.warnings)
 
 
 def _validate_new(request: NewBooking) -> None:

@@ -35,7 +35,6 @@ from calendar_gateway.upstreams.calendars import (
     ExceptionType,
     Placement,
     RelativeType,
-    Weekday,
     is_uuid,
     same_exceptions,
 )
@@ -46,6 +45,21 @@ from calendar_gateway.upstreams.errors import (
     UpstreamError,
     UpstreamUnavailableError,
 )
+from calendar_gateway.upstreams.weekday import Weekday
+
+# The calendar model the GRS client returns is the domain's: the GraphQL layer names it here.
+__all__ = [
+    "BusinessCalendar",
+    "CalendarException",
+    "CalendarRef",
+    "CalendarService",
+    "CalendarSettings",
+    "ExceptionDraft",
+    "ExceptionType",
+    "Placement",
+    "RelativeType",
+    "Weekday",
+]
 
 log = logging.getLogger(__name__)
 

@@ -31,7 +31,7 @@ from typing import Literal
 from dateutil import rrule
 
 from calendar_gateway.services.worktime import TimeWindow
-from calendar_gateway.upstreams.appointments import (
+from calendar_gateway.upstreams.appointment_model import (
     Appointment,
     AppointmentSummary,
     MonthRecurrenceType,
@@ -39,7 +39,7 @@ from calendar_gateway.upstreams.appointments import (
     RecurrenceType,
     TerminationType,
 )
-from calendar_gateway.upstreams.calendars import Weekday
+from calendar_gateway.upstreams.weekday import Weekday
 
 _ONE_DAY = timedelta(days=1)
 _DAY_START = time(0, 0, 0)

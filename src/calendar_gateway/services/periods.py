@@ -20,17 +20,22 @@ MAX_OCCURRENCE_DAYS = 36_525
 """The longest range of an exception's dates: a century."""
 
 
-def instant(value: datetime, zone: tzinfo, field: str) -> datetime:
+def instant(value: datetime, zone: tzinfo) -> datetime:
     """``value`` in UTC; a naive one is wall-clock time in ``zone``."""
-    _check_year(value.year, field)
     if value.utcoffset() is None:
         value = value.replace(tzinfo=zone, fold=0)
     return value.astimezone(UTC)
 
 
+def checked_instant(value: datetime, zone: tzinfo, field: str) -> datetime:
+    """``instant``, of a year any computation on it can handle."""
+    _check_year(value.year, field)
+    return instant(value, zone)
+
+
 def period(start: datetime, end: datetime, zone: tzinfo, max_days: int) -> TimeWindow:
     """The period from ``from`` to ``to`` in UTC, in order and at most ``max_days`` long."""
-    window = TimeWindow(instant(start, zone, "from"), instant(end, zone, "to"))
+    window = TimeWindow(checked_instant(start, zone, "from"), checked_instant(end, zone, "to"))
     _check_span(window.end - window.start, max_days)
     return window
 

@@ -1,6 +1,6 @@
 """Working time of a GRS business calendar: the dates of its exceptions and its working windows.
 
-GRS leaves these rules open; this is how we read a calendar (see upstreams/README.md):
+GRS leaves these rules open; this is how we read a calendar (docs/vendors/grs.md, Fields and time):
 
 - ``week_starts..week_ends`` is an inclusive range of weekdays that may wrap: 6..7 is Friday and
   Saturday, 7..2 is Saturday to Monday, and equal ends are one day.
@@ -33,8 +33,8 @@ from calendar_gateway.upstreams.calendars import (
     ExceptionType,
     Placement,
     RelativeType,
-    Weekday,
 )
+from calendar_gateway.upstreams.weekday import Weekday
 
 _ONE_DAY = timedelta(days=1)
 _HALF_DAY = timedelta(hours=12)

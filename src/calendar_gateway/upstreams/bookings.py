@@ -1,7 +1,7 @@
 """The Synergist JSON API (``calendar.json``): typed results and the client.
 
 Every call is a form POST, so the password travels in the body and never in a URL
-(GET would put it in the upstream's access logs); see upstreams/README.md, Bookings.
+(GET would put it in the upstream's access logs); see docs/vendors/synergist.md, Requests.
 """
 
 from __future__ import annotations
@@ -13,23 +13,24 @@ import re
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import date, datetime
-from typing import Any, Generic, Literal, TypeVar
+from typing import Generic, TypeVar
 
 import httpx
 
+from calendar_gateway.settings import DEFAULT_NOT_FOUND_CODES, NotFoundEntity
 from calendar_gateway.upstreams.errors import (
     NotFoundError,
     UnauthenticatedError,
     UpstreamUnavailableError,
     VendorError,
 )
+from calendar_gateway.upstreams.json_object import JsonObject
 from calendar_gateway.upstreams.transport import Transport
 
 UPSTREAM = "bookings"
 ENDPOINT = "/jsonapi/calendar.json"
 # Reads, though POSTed (see above): the transport may send them again after a failure.
 READ_ACTIONS = frozenset({"calendarrefresh", "calendardisplay", "unallocated"})
-JsonObject = dict[str, Any]
 T = TypeVar("T")
 R = TypeVar("R")
 
@@ -39,19 +40,11 @@ CREDENTIAL_ERRORS = {
     "404002": "Synergist refused the gateway's credentials",
     "404003": "the gateway's Synergist account is disabled",
 }
-# What an unknown id in a request names. Synergist documents no errorcode values (upstreams/
-# README.md, Bookings: only the envelope's errorcode field and the XML 404 ErrorIDs), so which
-# code means which is (inferred) and configured: BOOKINGS_NOT_FOUND_CODES.
-NotFoundEntity = Literal["booking", "time_summary", "resource"]
+# What an unknown id in a request names: configured (BOOKINGS_NOT_FOUND_CODES), since
+# Synergist documents no errorcode values (docs/vendors/synergist.md, Answers).
 BOOKING: NotFoundEntity = "booking"
 TIME_SUMMARY: NotFoundEntity = "time_summary"
 RESOURCE: NotFoundEntity = "resource"
-# The simulator's codes (simulators/bookings_diary.py): our reading, until a server says else.
-DEFAULT_NOT_FOUND_CODES: Mapping[str, NotFoundEntity] = {
-    "2001": BOOKING,
-    "2002": TIME_SUMMARY,
-    "2003": RESOURCE,
-}
 
 _ERROR_ID = re.compile(r"""<Error\s+ErrorID\s*=\s*["']?(\d+)""", re.IGNORECASE)
 _ERROR_TEXT = re.compile(r"<ErrorText>(.*?)</ErrorText>", re.IGNORECASE | re.DOTALL)

@@ -9,7 +9,7 @@ import re
 from collections import Counter
 from dataclasses import dataclass
 from datetime import time
-from enum import Enum, IntEnum
+from enum import Enum
 from typing import Any
 from urllib.parse import quote
 
@@ -26,24 +26,12 @@ from calendar_gateway.upstreams.errors import (
     ValidationFailedError,
     VendorError,
 )
+from calendar_gateway.upstreams.json_object import JsonObject
 from calendar_gateway.upstreams.retry import parse_retry_after
 from calendar_gateway.upstreams.transport import Transport
-
-JsonObject = dict[str, Any]
+from calendar_gateway.upstreams.weekday import Weekday
 
 _UUID = re.compile(r"^[0-9a-fA-F]{8}-([0-9a-fA-F]{4}-){3}[0-9a-fA-F]{12}$")
-
-
-class Weekday(IntEnum):
-    """GRS numbers days from 1 = Sunday."""
-
-    SUNDAY = 1
-    MONDAY = 2
-    TUESDAY = 3
-    WEDNESDAY = 4
-    THURSDAY = 5
-    FRIDAY = 6
-    SATURDAY = 7
 
 
 class ExceptionType(Enum):
@@ -74,7 +62,7 @@ class CalendarException:
     type: ExceptionType
     placement: Placement
     fixed_date: int | None = None
-    """FIXED: epoch milliseconds of (roughly) a local midnight; see upstreams/README.md."""
+    """FIXED: epoch ms of (roughly) a local midnight (docs/vendors/grs.md, Fields and time)."""
     annual_month: int | None = None
     annual_day: int | None = None
     relative_type: RelativeType | None = None

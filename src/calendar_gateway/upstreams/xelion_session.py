@@ -1,5 +1,5 @@
 """One Xelion login session: its token, renewal before validUntil, re-login, logout, and a bound
-on its requests in flight (Xelion answers 429/10400 past its own; see upstreams/README.md).
+on its requests in flight (Xelion answers 429/10400 past its own; docs/vendors/xelion.md, Sessions).
 """
 
 from __future__ import annotations

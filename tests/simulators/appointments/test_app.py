@@ -1,4 +1,4 @@
-"""The Xelion simulator answers as upstreams/README.md and appointments-update.txt describe."""
+"""The Xelion simulator answers as docs/vendors/xelion.md describes."""
 
 from __future__ import annotations
 

@@ -1,4 +1,4 @@
-"""A Xelion REST API v1 simulator: sessions and appointments as upstreams/README.md describes them.
+"""A Xelion REST API v1 simulator: sessions and appointments as docs/vendors/xelion.md says.
 
 Mounted at ``/api/v1/{tenant}``. Errors answer ``{"errorCode", "message", "info"}``.
 

@@ -1,4 +1,4 @@
-"""The Xelion simulator's starting state, taken from upstreams/appointments-update.txt and the
+"""The Xelion simulator's starting state, taken from docs/vendors/xelion.md and the
 vendor's public pages (appointment get/create/list examples).
 
 Oids, subjects and times the pages show are copied exactly. What they leave out is invented

@@ -106,7 +106,7 @@ def _choice(options: tuple[str, ...]) -> Callable[[object], object]:
     return check
 
 
-# appointments-update.txt: the fields PATCH may replace, each with the values it takes.
+# docs/vendors/xelion.md (Appointments): the fields PATCH may replace, with the values they take.
 REPLACEABLE: dict[str, Callable[[object], object]] = {
     "subject": _text,
     "internal": _flag,

@@ -1,7 +1,7 @@
 """The simulated Synergist diary: resources, time summaries (estimates) and bookings.
 
 Durations are kept in whole minutes so the unallocated figures add up exactly.
-The create rules are our reading of upstreams/bookings-create.txt:
+The create rules are our reading of docs/vendors/synergist.md (Create):
 
 - the bookings go on the working days from the start date up to the end date, or on the
   first ``calNumberOfDays`` working days; the end's time of day is not used (the vendor's

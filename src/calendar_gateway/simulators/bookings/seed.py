@@ -94,7 +94,7 @@ TIME_SUMMARIES = (
 )
 
 BOOKINGS = (
-    Booking(  # bookings-calendarrefresh.txt
+    Booking(  # docs/vendors/synergist.md: the "Calendar Refresh" example
         id=137463,
         uuid="5D0E6C1B8A4F4E7C9B2A3D4E5F607182",  # invented: the page shows none
         time_summary_id=1012213,
@@ -118,7 +118,7 @@ BOOKINGS = (
         number_of_days=1,
         minutes_per_day=3 * 60,
     ),
-    Booking(  # bookings-create.txt, the example response
+    Booking(  # docs/vendors/synergist.md: the "Create" example response
         id=56570,
         uuid="A3492EF45155B8438C2D13AA6F6030D2",
         time_summary_id=1005543,

@@ -5,7 +5,7 @@ vendor pages' operation names: login, queryTenants, permissions, queryBusinessCa
 queryBusinessCalendarBody, createCalendar, modifyCalendar, modifyCalendarBody, deleteCalendar,
 lockCalendar, unlockCalendar.
 
-Where the pages are silent, this simulator chooses (see shared/upstreams/README.md):
+Where the pages are silent, this simulator chooses (see docs/vendors/grs.md):
 
 - A lock belongs to the API token: another token, even of the same user, gets 412; the same
   token may relock. Unlocking a calendar nobody holds is a 204 no-op; unlocking one that another

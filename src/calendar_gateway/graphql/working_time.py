@@ -9,9 +9,9 @@ from datetime import date, datetime, tzinfo
 
 import strawberry
 
+from calendar_gateway.services import calendars as grs
 from calendar_gateway.services import periods, worktime
 from calendar_gateway.services.timezones import resolve_zone
-from calendar_gateway.upstreams import calendars as grs
 
 NAIVE = "A date-time without offset is read in the calendar's time zone."
 
@@ -31,7 +31,7 @@ class TimeWindow:
 
 
 def is_working_time(calendar: grs.BusinessCalendar, at: datetime) -> bool:
-    return worktime.is_working_time(calendar, periods.instant(at, _zone(calendar), "at"))
+    return worktime.is_working_time(calendar, periods.checked_instant(at, _zone(calendar), "at"))
 
 
 def working_windows(
@@ -43,7 +43,7 @@ def working_windows(
 
 
 def next_working_time(calendar: grs.BusinessCalendar, after: datetime) -> datetime | None:
-    start = periods.instant(after, _zone(calendar), "after")
+    start = periods.checked_instant(after, _zone(calendar), "after")
     return worktime.next_working_time(calendar, start, horizon_days=periods.MAX_WINDOW_DAYS)
 
 
