@@ -1,4 +1,4 @@
-"""The Synergist simulator answers as upstreams/bookings-*.txt describe."""
+"""The Synergist simulator answers as docs/vendors/synergist.md describes."""
 
 from __future__ import annotations
 

@@ -1,4 +1,4 @@
-"""The GRS simulator answers as the pages say (upstreams/business-calendars-*.txt)."""
+"""The GRS simulator answers as the pages say (docs/vendors/grs.md)."""
 
 from __future__ import annotations
 

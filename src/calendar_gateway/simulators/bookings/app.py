@@ -1,4 +1,4 @@
-"""A Synergist JSON API simulator: ``calendar.json`` as upstreams/bookings-*.txt describe it.
+"""A Synergist JSON API simulator: ``calendar.json`` as docs/vendors/synergist.md describes it.
 
 Mounted at ``/jsonapi``. GET (query string) and POST (form fields) take the same
 parameters. Failures come in the vendor's two shapes: ``success:false`` with an

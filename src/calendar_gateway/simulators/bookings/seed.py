@@ -1,4 +1,4 @@
-"""The Synergist simulator's starting state, taken from upstreams/bookings-*.txt.
+"""The Synergist simulator's starting state, taken from the pages docs/vendors/synergist.md names.
 
 Values the pages show are copied exactly. What they leave out is invented and marked
 so: names of resources that appear only as ids, time summary 1014302 (used by the
