@@ -354,8 +354,7 @@ class AppointmentQuery:
         before: date | None = None,
         first: int | None = None,
     ) -> list[Appointment] | None:
-        service = info.context.services.appointments
-        found = await service.calendar(str(calendar_id), after, before, first)
+        found = await info.context.appointments.calendar(str(calendar_id), after, before, first)
         return [Appointment.from_summary(summary) for summary in found]
 
     @strawberry.field(
@@ -367,7 +366,7 @@ class AppointmentQuery:
     async def calendar_view(
         self, info: Info, calendar_id: strawberry.ID, from_: FromArg[datetime], to: datetime
     ) -> list[AppointmentOccurrence]:
-        view = await info.context.services.appointments.view(str(calendar_id), from_, to)
+        view = await info.context.appointments.view(str(calendar_id), from_, to)
         info.context.warnings.extend(view.listing.warnings)
         occurrences = []
         for occurrence in view.occurrences:
