@@ -31,7 +31,7 @@ from typing import Literal
 
 from dateutil import rrule
 
-from calendar_gateway.services.errors import InvalidInputError
+from calendar_gateway.services.errors import OUT_OF_RANGE, InvalidInputError
 from calendar_gateway.services.worktime import TimeWindow
 from calendar_gateway.upstreams.appointments import (
     Appointment,
@@ -104,6 +104,7 @@ class OccurrenceBudget:
                 "to",
                 f"the period holds more than {self.limit} occurrences, the most one request "
                 "may expand: ask for a shorter period",
+                OUT_OF_RANGE,
             )
 
 
