@@ -332,7 +332,7 @@ def _oids(value: strawberry.Maybe[list[strawberry.ID]]) -> tuple[str, ...]:
 
 def _remember(info: Info, appointment: xelion.Appointment) -> Appointment:
     """Later reads in this request see the appointment as written."""
-    info.context.appointment_loader.prime(appointment.oid, appointment, force=True)
+    info.context.appointments.written(appointment)
     return Appointment.from_domain(appointment)
 
 

@@ -48,6 +48,10 @@ class Snapshot(Generic[K, S]):
         self._seen[key] = agreed
         return agreed
 
+    def replace(self, key: K, state: S) -> None:
+        """After a write: the state written answers this request's later reads."""
+        self._seen[key] = state
+
     def list_read(self, scope: Hashable, load: Callable[[], Awaitable[T]]) -> Awaitable[T]:
         """The request's one read of the list ``scope`` names, begun on first ask."""
         listing = self._lists.get(scope)
@@ -193,6 +197,11 @@ class AppointmentSnapshot:
                 full[agreed.oid] = agreed
             entries.append(agreed if isinstance(agreed, AppointmentSummary) else summary)
         return replace(listing, appointments=entries, series=full)
+
+    def written(self, appointment: Appointment) -> None:
+        """Later reads in this request (e.g. a batch's next operation) see it as written."""
+        self._map.replace(appointment.oid, appointment)
+        self.loader.prime(appointment.oid, appointment, force=True)
 
     async def _load(self, oids: list[str]) -> list[Appointment | BaseException]:
         await self._map.lists_read()
