@@ -164,7 +164,7 @@ class AppointmentSnapshot:
 
     def __init__(self, service: AppointmentService) -> None:
         self._service = service
-        self._map: Snapshot[str, Seen] = Snapshot(_appointment_merged)
+        self._map: Snapshot[str, Seen] = Snapshot(appointment_merged)
         self._budget = OccurrenceBudget(service.max_occurrences)
         # Per request: a list's entries and their detail fields share one read each.
         self.loader = DataLoader(load_fn=self._load)
@@ -213,11 +213,11 @@ class AppointmentSnapshot:
 
     def _agree_full(self, appointment: Appointment) -> Appointment:
         agreed = self._map.agree(appointment.oid, appointment)
-        # A full read merged into anything seen is full (_appointment_merged).
+        # A full read merged into anything seen is full (appointment_merged).
         return agreed if isinstance(agreed, Appointment) else appointment
 
 
-def _appointment_merged(seen: Seen, later: Seen) -> Seen:
+def appointment_merged(seen: Seen, later: Seen) -> Seen:
     """``seen``'s state; a full ``later`` adds the fields a list entry does not state."""
     if isinstance(seen, Appointment) or isinstance(later, AppointmentSummary):
         return seen
