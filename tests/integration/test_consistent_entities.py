@@ -14,7 +14,7 @@ from typing import Any
 import httpx
 import pytest
 
-from tests.client import execute
+from tests.client import error_codes, execute
 from tests.conftest import gateway_client, settings_for
 
 Json = dict[str, Any]
@@ -67,19 +67,25 @@ def entry(items: list[Json], entity_id: str) -> Json:
     return next(item for item in items if item["id"] == entity_id)
 
 
-async def move_booking(upstream: httpx.AsyncClient, resource_id: str) -> None:
-    """Another Synergist user gives the booking to another resource."""
-    item = {"calDiaryInternal": BOOKING_ID, "calResourceId": resource_id}
+async def synergist(upstream: httpx.AsyncClient, action: str, item: Json) -> None:
+    """Another Synergist user's call."""
     form = {
         "user": "user",
         "password": "user",
         "version": "3.9",
-        "action": "update",
+        "action": action,
         "input": json.dumps({"data": [item]}),
     }
     response = await upstream.post("/jsonapi/calendar.json", data=form)
     assert response.status_code == 200, response.text
     assert response.json()["success"] is True, response.text
+
+
+async def move_booking(upstream: httpx.AsyncClient, resource_id: str) -> None:
+    """Another Synergist user gives the booking to another resource."""
+    await synergist(
+        upstream, "update", {"calDiaryInternal": BOOKING_ID, "calResourceId": resource_id}
+    )
 
 
 async def other_resource(gateway: httpx.AsyncClient) -> str:
@@ -135,6 +141,18 @@ async def test_a_fresh_range_replaces_a_cached_booking_for_the_next_request(
     assert entry(listed, BOOKING_ID)["resource"]["id"] == moved_to
     after = data(await execute(caching_gateway, BOOKING_ONE, {"id": BOOKING_ID}))["booking"]
     assert after == entry(listed, BOOKING_ID)
+
+
+async def test_a_booking_not_found_evicts_a_cached_range_that_still_shows_it(
+    caching_gateway: httpx.AsyncClient, upstream: httpx.AsyncClient
+) -> None:
+    listed = data(await execute(caching_gateway, BOOKINGS_LIST))["bookingsInRange"]
+    assert BOOKING_ID in [b["id"] for b in listed]
+    await synergist(upstream, "delete", {"calDiaryInternal": BOOKING_ID})
+    gone = await execute(caching_gateway, BOOKING_ONE, {"id": BOOKING_ID})
+    assert error_codes(gone) == ["NOT_FOUND"]
+    listed = data(await execute(caching_gateway, BOOKINGS_LIST))["bookingsInRange"]
+    assert BOOKING_ID not in [b["id"] for b in listed]
 
 
 async def test_a_fresh_range_on_one_replica_evicts_the_booking_on_the_other(
