@@ -17,7 +17,6 @@ from starlette.requests import Request
 from starlette.responses import HTMLResponse, Response
 from starlette.routing import Route
 from starlette.websockets import WebSocket
-from strawberry.dataloader import DataLoader
 from strawberry.http import GraphQLRequestData
 from strawberry.http.base import BaseRequestProtocol
 from strawberry.types import ExecutionResult
@@ -32,7 +31,11 @@ from calendar_gateway.graphql.persisted_queries import (
     PersistedQueryNotFoundError,
 )
 from calendar_gateway.graphql.schema import create_schema
-from calendar_gateway.graphql.snapshot import CalendarSnapshot
+from calendar_gateway.graphql.snapshot import (
+    AppointmentSnapshot,
+    BookingSnapshot,
+    CalendarSnapshot,
+)
 from calendar_gateway.protection import Protection
 from calendar_gateway.protection.rejection import http_error, internal_error
 from calendar_gateway.services.container import Services
@@ -61,8 +64,8 @@ class GraphQLEndpoint(GraphQLOverHTTP):
             response=response if isinstance(response, Response) else None,
             services=self.services,
             calendars=CalendarSnapshot(self.services.calendars),
-            booking_loader=DataLoader(load_fn=self.services.bookings.get_many),
-            appointment_loader=DataLoader(load_fn=self.services.appointments.get_many),
+            bookings=BookingSnapshot(self.services.bookings),
+            appointments=AppointmentSnapshot(self.services.appointments),
         )
 
     async def execute_single(  # noqa: PLR0917 - Strawberry's signature

@@ -184,6 +184,7 @@ def _appointments(
         client,
         _read_cache(store, settings, "appointments", settings.appointments_user),
         resolve_zone(settings.appointments_timezone),
+        settings.max_occurrences,
     )
 
 

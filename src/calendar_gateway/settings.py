@@ -122,6 +122,8 @@ class Settings(BaseSettings):
     max_root_fields: int = Field(default=10, ge=1)
     max_batch_operations: int = Field(default=10, ge=1)
     """Operations one batched request (a JSON array) may carry."""
+    max_occurrences: int = Field(default=5000, ge=1)
+    """Occurrences of recurring appointments one request may expand (calendarView)."""
     cors_origins: Annotated[tuple[str, ...], NoDecode] = ()
     """Comma-separated origins that browsers may call from; ``*`` for any; empty for none."""
     max_body_bytes: int = Field(default=1_048_576, ge=1)
