@@ -7,6 +7,7 @@ from collections.abc import AsyncIterator
 import httpx
 import pytest
 
+from tests.client import KEY_ONE, KEY_TWO, KEY_UNKNOWN
 from tests.conftest import gateway_client, settings_for
 
 TYPENAME = {"query": "{ __typename }"}
@@ -14,7 +15,7 @@ TYPENAME = {"query": "{ __typename }"}
 
 @pytest.fixture(scope="module")
 async def gateway(simulator_url: str) -> AsyncIterator[httpx.AsyncClient]:
-    settings = settings_for(simulator_url, auth_mode="api-key", api_keys="k1, k2")
+    settings = settings_for(simulator_url, auth_mode="api-key", api_keys=f"{KEY_ONE}, {KEY_TWO}")
     async with gateway_client(settings) as client:
         yield client
 
@@ -24,13 +25,13 @@ def bearer(token: str) -> dict[str, str]:
 
 
 async def test_a_configured_key_runs_operations(gateway: httpx.AsyncClient) -> None:
-    response = await gateway.post("/graphql", json=TYPENAME, headers=bearer("k1"))
+    response = await gateway.post("/graphql", json=TYPENAME, headers=bearer(KEY_ONE))
     assert response.status_code == 200
     assert response.json() == {"data": {"__typename": "Query"}}
 
 
 async def test_every_configured_key_is_accepted(gateway: httpx.AsyncClient) -> None:
-    response = await gateway.post("/graphql", json=TYPENAME, headers=bearer("k2"))
+    response = await gateway.post("/graphql", json=TYPENAME, headers=bearer(KEY_TWO))
     assert response.status_code == 200
 
 
@@ -48,19 +49,21 @@ async def test_no_key_gives_401_with_a_graphql_error_and_a_bearer_challenge(
 async def test_an_unknown_key_gives_401_naming_the_token_invalid(
     gateway: httpx.AsyncClient,
 ) -> None:
-    response = await gateway.post("/graphql", json=TYPENAME, headers=bearer("k3"))
+    response = await gateway.post("/graphql", json=TYPENAME, headers=bearer(KEY_UNKNOWN))
     assert response.status_code == 401
     assert 'error="invalid_token"' in response.headers["WWW-Authenticate"]
     assert response.json()["errors"][0]["extensions"]["code"] == "UNAUTHENTICATED"
 
 
 async def test_a_key_in_another_scheme_is_not_accepted(gateway: httpx.AsyncClient) -> None:
-    response = await gateway.post("/graphql", json=TYPENAME, headers={"Authorization": "Basic k1"})
+    response = await gateway.post(
+        "/graphql", json=TYPENAME, headers={"Authorization": f"Basic {KEY_ONE}"}
+    )
     assert response.status_code == 401
 
 
 async def test_a_prefix_of_a_key_is_not_accepted(gateway: httpx.AsyncClient) -> None:
-    response = await gateway.post("/graphql", json=TYPENAME, headers=bearer("k"))
+    response = await gateway.post("/graphql", json=TYPENAME, headers=bearer(KEY_ONE[:-1]))
     assert response.status_code == 401
 
 
