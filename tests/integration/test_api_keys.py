@@ -6,6 +6,7 @@ from collections.abc import AsyncIterator
 
 import httpx
 import pytest
+from pydantic import ValidationError
 
 from tests.client import KEY_ONE, KEY_TWO, KEY_UNKNOWN
 from tests.conftest import gateway_client, settings_for
@@ -86,3 +87,41 @@ async def test_graphiql_page_loads_without_a_key_and_offers_a_headers_editor(
     response = await gateway.get("/graphql", headers={"Accept": "text/html"})
     assert response.status_code == 200
     assert "isHeadersEditorEnabled: true" in response.text
+
+
+async def test_an_address_past_its_failed_authentications_gets_429_even_with_a_right_key(
+    simulator_url: str,
+) -> None:
+    settings = settings_for(
+        simulator_url, auth_mode="api-key", api_keys=KEY_ONE, auth_failure_limit=3
+    )
+    async with gateway_client(settings) as gateway:
+        wrong = [
+            (await gateway.post("/graphql", json=TYPENAME, headers=bearer(KEY_UNKNOWN))).status_code
+            for _ in range(3)
+        ]
+        refused = await gateway.post("/graphql", json=TYPENAME, headers=bearer(KEY_ONE))
+        health = await gateway.get("/healthz")
+    assert wrong == [401, 401, 401]
+    assert refused.status_code == 429
+    assert int(refused.headers["Retry-After"]) > 0
+    [error] = refused.json()["errors"]
+    assert error["extensions"]["code"] == "RATE_LIMITED"
+    assert health.status_code == 200
+
+
+async def test_right_keys_do_not_count_as_failures(simulator_url: str) -> None:
+    settings = settings_for(
+        simulator_url, auth_mode="api-key", api_keys=KEY_ONE, auth_failure_limit=1
+    )
+    async with gateway_client(settings) as gateway:
+        statuses = [
+            (await gateway.post("/graphql", json=TYPENAME, headers=bearer(KEY_ONE))).status_code
+            for _ in range(3)
+        ]
+    assert statuses == [200, 200, 200]
+
+
+def test_a_key_shorter_than_32_characters_is_refused_at_start(simulator_url: str) -> None:
+    with pytest.raises(ValidationError, match="at least 32 characters"):
+        settings_for(simulator_url, auth_mode="api-key", api_keys=f"{KEY_ONE},{'k' * 31}")
