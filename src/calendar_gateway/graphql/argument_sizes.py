@@ -32,6 +32,8 @@ from graphql import (
 )
 from strawberry.extensions import SchemaExtension
 
+from calendar_gateway.services.errors import OUT_OF_RANGE
+
 
 @dataclass(frozen=True)
 class ArgumentSizes:
@@ -86,7 +88,7 @@ class ArgumentSizes:
 def too_large(problems: list[tuple[str, str]]) -> GraphQLError:
     """The one error for every capped value, as the contract words BAD_USER_INPUT."""
     field, message = problems[0]
-    field_errors = [{"field": f, "code": "TOO_LARGE", "message": m} for f, m in problems]
+    field_errors = [{"field": f, "code": OUT_OF_RANGE, "message": m} for f, m in problems]
     return GraphQLError(
         f"{field}: {message}",
         extensions={"code": "BAD_USER_INPUT", "field": field, "fieldErrors": field_errors},
