@@ -46,6 +46,20 @@ def test_serve_with_api_key_auth_and_no_keys_refuses_in_one_line(tmp_path: Path)
     ]
 
 
+def test_serve_with_a_short_api_key_refuses_in_one_line(tmp_path: Path) -> None:
+    upstreams = ["BOOKINGS", "CALENDARS", "APPOINTMENTS"]
+    (tmp_path / ".env").write_text(
+        "".join(f"{ENV_PREFIX}{u}_{v}=x\n" for u in upstreams for v in ("URL", "USER", "PASSWORD"))
+        + f"{ENV_PREFIX}API_KEYS=short\n"
+    )
+    result = run_cli("serve", cwd=tmp_path)
+    assert result.returncode != 0
+    assert result.stderr.strip().splitlines() == [
+        "calendar-gateway: CALENDAR_GATEWAY_API_KEYS: every key must be at least 32 characters"
+        " long (e.g. from: openssl rand -hex 32)"
+    ]
+
+
 def test_export_schema_writes_the_sdl(tmp_path: Path) -> None:
     result = run_cli("export-schema", "-o", "out.graphql", cwd=tmp_path)
     assert result.returncode == 0, result.stderr

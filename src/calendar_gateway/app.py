@@ -17,7 +17,6 @@ from starlette.requests import Request
 from starlette.responses import HTMLResponse, Response
 from starlette.routing import Route
 from starlette.websockets import WebSocket
-from strawberry.dataloader import DataLoader
 from strawberry.http import GraphQLRequestData
 from strawberry.http.base import BaseRequestProtocol
 from strawberry.types import ExecutionResult
@@ -27,12 +26,13 @@ from calendar_gateway.correlation import RequestIdMiddleware
 from calendar_gateway.gateway import start_gateway
 from calendar_gateway.graphql.context import Context
 from calendar_gateway.graphql.http import GraphQLOverHTTP
-from calendar_gateway.graphql.persisted_queries import (
-    PersistedQueries,
-    PersistedQueryNotFoundError,
-)
+from calendar_gateway.graphql.persisted_queries import PersistedQueries, PersistedQueryError
 from calendar_gateway.graphql.schema import create_schema
-from calendar_gateway.graphql.snapshot import CalendarSnapshot
+from calendar_gateway.graphql.snapshot import (
+    AppointmentSnapshot,
+    BookingSnapshot,
+    CalendarSnapshot,
+)
 from calendar_gateway.protection import Protection
 from calendar_gateway.protection.rejection import http_error, internal_error
 from calendar_gateway.services.container import Services
@@ -61,8 +61,8 @@ class GraphQLEndpoint(GraphQLOverHTTP):
             response=response if isinstance(response, Response) else None,
             services=self.services,
             calendars=CalendarSnapshot(self.services.calendars),
-            booking_loader=DataLoader(load_fn=self.services.bookings.get_many),
-            appointment_loader=DataLoader(load_fn=self.services.appointments.get_many),
+            bookings=BookingSnapshot(self.services.bookings),
+            appointments=AppointmentSnapshot(self.services.appointments),
         )
 
     async def execute_single(  # noqa: PLR0917 - Strawberry's signature
@@ -74,14 +74,21 @@ class GraphQLEndpoint(GraphQLOverHTTP):
         root_value: None,
         request_data: GraphQLRequestData,
     ) -> ExecutionResult:
-        if self.persisted_queries is not None:
-            try:
-                request_data = await self.persisted_queries.resolve(request_data)
-            except PersistedQueryNotFoundError as error:
-                return ExecutionResult(data=None, errors=[error])
-        return await super().execute_single(
+        if self.persisted_queries is None:
+            return await super().execute_single(
+                request, request_adapter, sub_response, context, root_value, request_data
+            )
+        try:
+            request_data = await self.persisted_queries.resolve(request_data)
+        except PersistedQueryError as error:
+            return ExecutionResult(data=None, errors=[error])
+        result = await super().execute_single(
             request, request_adapter, sub_response, context, root_value, request_data
         )
+        # Errors without a path came before execution: the document did not pass.
+        if all(error.path is not None for error in result.errors or ()):
+            await self.persisted_queries.keep(request_data)
+        return result
 
     def should_render_graphql_ide(self, request: BaseRequestProtocol) -> bool:
         return self.settings.graphiql and super().should_render_graphql_ide(request)

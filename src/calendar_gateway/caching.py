@@ -14,6 +14,7 @@ nothing is read from it, so a value they should have removed is never served.
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import hashlib
 import logging
 import secrets
@@ -177,6 +178,15 @@ class ReadCache:
         if stored_key is None:
             return None
         return await self._get(stored_key, codec)
+
+    async def put_many(self, values: dict[str, T], codec: Codec[T]) -> None:
+        """Store ``values`` (no group) in one call, for ``peek``; nothing when caching is off."""
+        stored_key = await self._stored_key("", "")
+        if stored_key is None or not values:
+            return
+        pairs = [(self._flight_key(k, ""), codec.encode(v)) for k, v in values.items()]
+        with contextlib.suppress(_StoreDownError):
+            await self._call("set", self._store.multi_set(pairs, ttl=self._ttl))
 
     def _land(self, flight_key: str, flight: asyncio.Future[Any]) -> None:
         if self._in_flight.get(flight_key) is flight:

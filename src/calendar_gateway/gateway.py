@@ -66,7 +66,13 @@ def start_gateway(settings: Settings, stack: contextlib.AsyncExitStack) -> Gatew
         bookings=_bookings(settings, transports["bookings"], store),
         appointments=_appointments(settings, transports["appointments"], store, stack),
     )
-    return Gateway(services, transports, PersistedQueries(store))
+    persisted_queries = PersistedQueries(
+        # In memory, this process's own bounded copy is the store.
+        store if settings.redis_url else None,
+        settings.max_persisted_queries,
+        settings.max_persisted_query_bytes,
+    )
+    return Gateway(services, transports, persisted_queries)
 
 
 def _call_timeout(settings: Settings, upstream: str) -> float:
@@ -184,6 +190,7 @@ def _appointments(
         client,
         _read_cache(store, settings, "appointments", settings.appointments_user),
         resolve_zone(settings.appointments_timezone),
+        settings.max_occurrences,
     )
 
 

@@ -11,6 +11,7 @@ from pydantic_core import PydanticCustomError
 from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
 
 ENV_PREFIX = "CALENDAR_GATEWAY_"
+MIN_API_KEY_LENGTH = 32
 
 NotFoundEntity = Literal["booking", "time_summary", "resource"]
 """What an unknown id in a Synergist request names."""
@@ -116,18 +117,34 @@ class Settings(BaseSettings):
     """Let GraphiQL keep its headers (an API key, a token) in the browser's localStorage."""
     get_cache_control: str = "private, no-store"
     """The ``Cache-Control`` of answers to GET /graphql."""
+    federation: bool = False
+    """Serve the federation SDL (``_service``) even with introspection off, for a supergraph."""
     max_query_depth: int = Field(default=10, ge=1)
     max_aliases: int = Field(default=15, ge=0)
     max_query_tokens: int = Field(default=2000, ge=1)
     max_root_fields: int = Field(default=10, ge=1)
+    operation_cpu_budget_seconds: float = Field(default=0.25, gt=0)
+    """CPU time one operation's parsing and validation may take (OPERATION_TOO_COMPLEX past it)."""
+    max_ids_per_list: int = Field(default=100, ge=1)
+    max_id_length: int = Field(default=256, ge=1)
+    max_string_length: int = Field(default=10_000, ge=1)
+    """Characters of any other string argument (an id's cap is ``MAX_ID_LENGTH``)."""
+    max_persisted_queries: int = Field(default=1000, ge=0)
+    """Persisted queries this process keeps, least recently used dropped first."""
+    max_persisted_query_bytes: int = Field(default=20_000, ge=1)
     max_batch_operations: int = Field(default=10, ge=1)
     """Operations one batched request (a JSON array) may carry."""
+    max_occurrences: int = Field(default=5000, ge=1)
+    """Occurrences of recurring appointments one request may expand (calendarView)."""
     cors_origins: Annotated[tuple[str, ...], NoDecode] = ()
     """Comma-separated origins that browsers may call from; ``*`` for any; empty for none."""
     max_body_bytes: int = Field(default=1_048_576, ge=1)
     rate_limit_requests: int = Field(default=600, ge=0)
     """GraphQL requests one client may send per window; 0 turns the limit off."""
     rate_limit_window_seconds: float = Field(default=60.0, gt=0)
+    auth_failure_limit: int = Field(default=20, ge=0)
+    """Failed authentications one address may make per window; 0 turns the limit off."""
+    auth_failure_window_seconds: float = Field(default=300.0, gt=0)
 
     host: str = "127.0.0.1"
     port: int = 8000
@@ -152,6 +169,13 @@ class Settings(BaseSettings):
                 "auth_configuration",
                 f"required when {ENV_PREFIX}AUTH_MODE is api-key, the default"
                 " (see the configuration table in README.md)",
+            )
+        # A short key can be guessed: 32 characters of a random key are beyond any attempt rate.
+        if any(len(key.get_secret_value()) < MIN_API_KEY_LENGTH for key in keys):
+            raise PydanticCustomError(
+                "too_short",
+                f"every key must be at least {MIN_API_KEY_LENGTH} characters long"
+                " (e.g. from: openssl rand -hex 32)",
             )
         return keys
 

@@ -8,14 +8,16 @@ import httpx
 from tests.conftest import gateway_client, settings_for
 from tests.e2e.conftest import Node
 
+FRONTEND_KEY = "frontend-key-7d2a9e4c1b0f8e36a5d7c2b9e1f4a083"
+
 
 async def test_apollo_client_query_mutation_and_persisted_queries(
     node: Node, simulator_url: str, upstream: httpx.AsyncClient
 ) -> None:
-    settings = settings_for(simulator_url, auth_mode="api-key", api_keys="frontend-key")
+    settings = settings_for(simulator_url, auth_mode="api-key", api_keys=FRONTEND_KEY)
     async with gateway_client(settings) as gateway:
         url = str(gateway.base_url.join("/graphql"))
-        result = await node.run("apollo_client.mjs", {"url": url, "key": "frontend-key"})
+        result = await node.run("apollo_client.mjs", {"url": url, "key": FRONTEND_KEY})
 
     assert [c["name"] for c in result["query"]["businessCalendars"]] == [
         "Dad's Dating Calendar",

@@ -14,7 +14,7 @@ from starlette.routing import Mount
 
 from calendar_gateway.simulators.bookings.app import create_app
 from calendar_gateway.upstreams.bookings import BookingChange, BookingsClient, NewBooking
-from calendar_gateway.upstreams.errors import NotFoundError, UnauthenticatedError, VendorError
+from calendar_gateway.upstreams.errors import NotFoundError, UnauthenticatedError
 from calendar_gateway.upstreams.transport import Transport
 from tests.servers import serve
 
@@ -119,13 +119,14 @@ async def test_create_all_day(bookings: BookingsClient) -> None:
     assert booking.all_day is True
 
 
-async def test_create_for_an_unknown_time_summary_is_a_vendor_error(
+async def test_create_for_an_unknown_time_summary_names_what_was_not_found(
     bookings: BookingsClient,
 ) -> None:
+    # 2002 is one of BOOKINGS_NOT_FOUND_CODES' defaults (the simulator's code).
     request = NewBooking("1", "198", datetime(2020, 5, 5, 9, 0), number_of_days=1)
-    with pytest.raises(VendorError) as caught:
+    with pytest.raises(NotFoundError) as caught:
         await bookings.create([request])
-    assert caught.value.upstream_code == "2002"
+    assert caught.value.entity == "time_summary"
 
 
 async def test_update_moves_a_booking(bookings: BookingsClient) -> None:

@@ -175,3 +175,51 @@ async def test_a_calendar_id_that_is_no_oid_is_rejected(gateway: httpx.AsyncClie
     body = await execute(gateway, query)
     assert error_codes(body) == ["BAD_USER_INPUT"]
     assert body["errors"][0]["extensions"]["field"] == "calendarId"
+
+
+@pytest.fixture
+async def capped_gateway(
+    simulator_url: str, upstream: httpx.AsyncClient
+) -> AsyncIterator[httpx.AsyncClient]:
+    settings = settings_for(simulator_url, cache_ttl_seconds=0, max_occurrences=12)
+    async with gateway_client(settings) as client:
+        yield client
+
+
+async def daily(gateway: httpx.AsyncClient, start: str, end: str, count: int) -> str:
+    recurrence = {"type": "DAILY", "terminationType": "COUNT", "count": count}
+    series = {"subject": "Daily", "start": start, "end": end, "calendars": [HENK]}
+    body = await execute(gateway, CREATE, {"input": {**series, "recurrence": recurrence}})
+    assert "errors" not in body, body
+    oid: str = body["data"]["createAppointment"]["id"]
+    return oid
+
+
+async def test_a_view_over_more_occurrences_than_max_occurrences_is_bad_input_on_to(
+    capped_gateway: httpx.AsyncClient,
+) -> None:
+    oid = await daily(capped_gateway, "2017-11-06T14:00:00Z", "2017-11-06T15:00:00Z", 60)
+    two_days = await view(capped_gateway, "2017-11-20T00:00:00Z", "2017-11-22T00:00:00Z")
+    assert "errors" not in two_days, two_days
+    mine = [o for o in two_days["data"]["calendarView"] if o["appointment"]["id"] == oid]
+    assert [o["start"][:10] for o in mine] == ["2017-11-20", "2017-11-21"]
+
+    month = await view(capped_gateway, "2017-11-06T00:00:00Z", "2017-12-06T00:00:00Z")
+    assert error_codes(month) == ["BAD_USER_INPUT"]
+    assert month["errors"][0]["extensions"]["field"] == "to"
+    assert "more than 12 occurrences" in month["errors"][0]["message"]
+
+
+async def test_max_occurrences_bounds_the_whole_request_not_each_view(
+    capped_gateway: httpx.AsyncClient,
+) -> None:
+    await daily(capped_gateway, "2017-11-06T14:00:00Z", "2017-11-06T15:00:00Z", 60)
+    query = """query {
+      a: calendarView(calendarId: "1557367", from: "2017-11-20T00:00:00Z",
+                      to: "2017-11-22T00:00:00Z") { id }
+      b: calendarView(calendarId: "1557367", from: "2017-11-27T00:00:00Z",
+                      to: "2017-11-29T00:00:00Z") { id }
+    }"""
+    body = await execute(capped_gateway, query)
+    assert error_codes(body)
+    assert set(error_codes(body)) == {"BAD_USER_INPUT"}

@@ -7,6 +7,7 @@ from collections.abc import AsyncIterator
 import httpx
 import pytest
 
+from tests.client import KEY_ONE
 from tests.conftest import gateway_client, settings_for
 
 ALLOWED = "https://app.example"
@@ -19,7 +20,9 @@ PREFLIGHT = {
 @pytest.fixture(scope="module")
 async def gateway(simulator_url: str) -> AsyncIterator[httpx.AsyncClient]:
     origins = f"{ALLOWED}, https://other.example"
-    settings = settings_for(simulator_url, cors_origins=origins, auth_mode="api-key", api_keys="k1")
+    settings = settings_for(
+        simulator_url, cors_origins=origins, auth_mode="api-key", api_keys=KEY_ONE
+    )
     async with gateway_client(settings) as client:
         yield client
 
@@ -50,7 +53,7 @@ async def test_an_answer_to_a_listed_origin_is_readable_there(
     response = await gateway.post(
         "/graphql",
         json={"query": "{ __typename }"},
-        headers={"Origin": ALLOWED, "Authorization": "Bearer k1"},
+        headers={"Origin": ALLOWED, "Authorization": f"Bearer {KEY_ONE}"},
     )
     assert response.status_code == 200
     assert response.headers["Access-Control-Allow-Origin"] == ALLOWED

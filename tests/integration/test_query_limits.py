@@ -57,7 +57,7 @@ async def test_an_operation_with_too_many_aliases_is_refused(gateway: httpx.Asyn
 async def test_an_operation_with_too_many_root_fields_is_refused(
     gateway: httpx.AsyncClient,
 ) -> None:
-    query = '{ __typename booking(id: "1") { id } appointment(id: "1") { id } _service { sdl } }'
+    query = '{ __typename booking(id: "1") { id } appointment(id: "1") { id } b: __typename }'
     error = await refusal(gateway, query)
     assert error["extensions"]["code"] == "GRAPHQL_VALIDATION_FAILED"
     assert error["message"] == "The operation has 4 root fields; at most 3 are allowed."
@@ -75,10 +75,25 @@ async def test_introspection_is_refused_when_switched_off(gateway: httpx.AsyncCl
     assert set(error_codes(body)) == {"GRAPHQL_VALIDATION_FAILED"}
 
 
-async def test_the_federation_sdl_stays_available_without_introspection(
+async def test_the_federation_sdl_is_refused_without_introspection_or_federation(
     gateway: httpx.AsyncClient,
 ) -> None:
-    body = await execute(gateway, "{ _service { sdl } }")
+    error = await refusal(gateway, "{ _service { sdl } }")
+    assert error["extensions"]["code"] == "GRAPHQL_VALIDATION_FAILED"
+    assert "FEDERATION=true" in error["message"]
+
+
+async def test_the_federation_sdl_is_served_with_federation_on(simulator_url: str) -> None:
+    settings = settings_for(simulator_url, introspection=False, federation=True)
+    async with gateway_client(settings) as gateway:
+        body = await execute(gateway, "{ _service { sdl } }")
+    assert "type Query" in body["data"]["_service"]["sdl"]
+
+
+async def test_the_federation_sdl_is_served_with_introspection_on(simulator_url: str) -> None:
+    settings = settings_for(simulator_url, introspection=True, federation=False)
+    async with gateway_client(settings) as gateway:
+        body = await execute(gateway, "{ _service { sdl } }")
     assert "type Query" in body["data"]["_service"]["sdl"]
 
 

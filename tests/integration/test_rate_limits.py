@@ -9,6 +9,7 @@ import httpx
 import pytest
 
 from calendar_gateway.settings import Settings
+from tests.client import KEY_ONE, KEY_TWO
 from tests.conftest import gateway_client, settings_for
 
 WINDOW = 3600.0
@@ -19,14 +20,14 @@ def limited(simulator_url: str, limit: int, **overrides: Any) -> Settings:
     return settings_for(
         simulator_url,
         auth_mode="api-key",
-        api_keys="k1,k2",
+        api_keys=f"{KEY_ONE},{KEY_TWO}",
         rate_limit_requests=limit,
         rate_limit_window_seconds=WINDOW,
         **overrides,
     )
 
 
-async def operation(gateway: httpx.AsyncClient, key: str = "k1") -> httpx.Response:
+async def operation(gateway: httpx.AsyncClient, key: str = KEY_ONE) -> httpx.Response:
     return await gateway.post("/graphql", json=TYPENAME, headers={"Authorization": f"Bearer {key}"})
 
 
@@ -50,8 +51,8 @@ async def test_a_request_past_the_limit_gets_429_with_retry_after(simulator_url:
 
 async def test_clients_with_different_keys_are_counted_apart(simulator_url: str) -> None:
     async with gateway_client(limited(simulator_url, 1)) as gateway:
-        await operation(gateway, "k1")
-        response = await operation(gateway, "k2")
+        await operation(gateway, KEY_ONE)
+        response = await operation(gateway, KEY_TWO)
     assert response.status_code == 200
 
 
@@ -96,7 +97,7 @@ async def test_gateways_sharing_redis_share_each_clients_count(
             (await operation(first)).status_code,
         ]
         past_limit = [(await operation(second)).status_code, (await operation(first)).status_code]
-        other_client = (await operation(second, "k2")).status_code
+        other_client = (await operation(second, KEY_TWO)).status_code
     assert served == [200, 200, 200]
     assert past_limit == [429, 429]
     assert other_client == 200

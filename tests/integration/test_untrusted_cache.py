@@ -98,7 +98,12 @@ async def test_a_pickle_planted_in_every_cache_key_never_runs_and_the_answers_st
     assert control.is_dir()
     marker = tmp_path / "executed"
     settings = settings_for(
-        simulator_url, cache_ttl_seconds=60, redis_url=redis_url, redis_key_prefix=redis_prefix
+        simulator_url,
+        cache_ttl_seconds=60,
+        redis_url=redis_url,
+        redis_key_prefix=redis_prefix,
+        # No copy of its own: a persisted query is read from Redis, where the pickle is.
+        max_persisted_queries=0,
     )
     async with gateway_client(settings) as gateway:
         expected = await answer(gateway)

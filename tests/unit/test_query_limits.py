@@ -1,11 +1,17 @@
-"""The root-field rule and the limit factories, against the real schema without a server."""
+"""The limits' rules and factories, against the real schema without a server."""
 
 from __future__ import annotations
 
-from graphql import parse, validate
-from strawberry.extensions import AddValidationRules
+from graphql import ASTValidationRule, parse, validate
 
-from calendar_gateway.graphql.limits import limits, root_field_limit
+from calendar_gateway.graphql.admission import Admission
+from calendar_gateway.graphql.limits import (
+    NoFederationSdlRule,
+    alias_limit,
+    depth_limit,
+    limits,
+    root_field_limit,
+)
 from calendar_gateway.graphql.schema import create_schema
 from tests.conftest import settings_for
 
@@ -53,14 +59,49 @@ def test_a_fragment_cycle_does_not_hang_the_count() -> None:
 
 
 def test_each_request_gets_fresh_extensions_that_share_one_set_of_rules() -> None:
-    # ValidationCache keys on the rule classes: new classes per request would never hit.
+    # The admitted documents live with the rules: a request of its own would never hit them.
     factories = limits(settings_for("http://127.0.0.1:1"))
     first = [factory() for factory in factories]
     second = [factory() for factory in factories]
     assert all(a is not b for a, b in zip(first, second, strict=True))
-    assert isinstance(first[0], AddValidationRules)
-    assert isinstance(second[0], AddValidationRules)
-    assert first[0].validation_rules == second[0].validation_rules
+    assert isinstance(first[0], Admission)
+    assert isinstance(second[0], Admission)
+    assert first[0].admission is second[0].admission
+
+
+def chain(fragments: int, leaf: str = "__typename") -> str:
+    """F1 spreads F2 twice, F2 spreads F3 twice, ...: 2**fragments paths to the leaf."""
+    spreads = [f"fragment F{i} on Query {{ ...F{i + 1} ...F{i + 1} }}" for i in range(1, fragments)]
+    return " ".join(["query { ...F1 }", *spreads, f"fragment F{fragments} on Query {{ {leaf} }}"])
+
+
+def errors_of(query: str, *rules: type[ASTValidationRule]) -> list[str]:
+    return [error.message for error in validate(SCHEMA, parse(query), rules)]
+
+
+def test_chained_fragments_meet_each_limit_as_one_fragment_would() -> None:
+    # Had the rules walked every path, 60 fragments would take longer than any test run.
+    query = chain(60, 'booking(id: "1") { id }')
+    assert errors_of(query, depth_limit(1), root_field_limit(1), alias_limit(0)) == []
+
+
+def test_depth_through_chained_fragments_is_the_deepest_path() -> None:
+    query = chain(60, 'booking(id: "1") { resource { id } }')
+    assert errors_of(query, depth_limit(1)) == ["'anonymous' exceeds maximum operation depth of 1"]
+
+
+def test_aliases_count_once_per_spread_of_their_fragment() -> None:
+    query = chain(3, "a: __typename")
+    assert errors_of(query, alias_limit(3)) == ["4 aliases found. Allowed: 3"]
+    assert errors_of(query, alias_limit(4)) == []
+
+
+def test_the_federation_sdl_rule_refuses_only_service() -> None:
+    assert errors_of('{ _service { sdl } booking(id: "1") { id } }', NoFederationSdlRule) == [
+        "The federation SDL (_service) is not served: set FEDERATION=true"
+        " (or INTROSPECTION=true) to serve it."
+    ]
+    assert errors_of('{ booking(id: "1") { id } }', NoFederationSdlRule) == []
 
 
 def test_limits_leave_the_sdl_as_exported() -> None:

@@ -1,37 +1,68 @@
-"""The schema's parser and validation caches outlive a request: a repeated query is parsed once."""
+"""Admitted documents outlive a request: a repeated query is parsed and validated once."""
 
 from __future__ import annotations
 
-import functools
 import uuid
 from collections.abc import Callable
-from typing import Any, cast
+from typing import Any
 
-from strawberry.extensions.parser_cache import DEFAULT_MAXSIZE, _get_parse_cache
-from strawberry.extensions.validation_cache import _get_validate_cache
+import pytest
+from graphql import parse
 
+from calendar_gateway.graphql import admission
+from calendar_gateway.graphql.admission import Checked, Documents
 from calendar_gateway.graphql.schema import create_schema
+from tests.conftest import settings_for
 
 
-def _misses_and_hits(cache: Callable[..., Any]) -> tuple[int, int]:
-    info = cast("functools._lru_cache_wrapper[Any]", cache).cache_info()
-    return info.misses, info.hits
+def counted(monkeypatch: pytest.MonkeyPatch, name: str) -> list[object]:
+    """Each call of ``admission.<name>``, recorded, the real function still doing the work."""
+    calls: list[object] = []
+    real: Callable[..., Any] = getattr(admission, name)
+
+    def counting(*args: Any, **kwargs: Any) -> Any:
+        calls.append(args[0])
+        return real(*args, **kwargs)
+
+    monkeypatch.setattr(admission, name, counting)
+    return calls
 
 
-async def _execute_three_times(cache: Callable[..., Any]) -> tuple[int, int]:
-    """Misses and hits of ``cache`` while one new query runs three times."""
-    schema = create_schema()
+async def execute_three_times(**overrides: Any) -> None:
+    schema = create_schema(settings_for("http://127.0.0.1:1", **overrides))
     query = f"query Probe_{uuid.uuid4().hex} {{ __typename }}"
-    misses, hits = _misses_and_hits(cache)
     for _ in range(3):
         assert (await schema.execute(query)).errors is None
-    after_misses, after_hits = _misses_and_hits(cache)
-    return after_misses - misses, after_hits - hits
 
 
-async def test_a_repeated_query_is_parsed_once() -> None:
-    assert await _execute_three_times(_get_parse_cache(DEFAULT_MAXSIZE)) == (1, 2)
+async def test_a_repeated_query_is_parsed_once(monkeypatch: pytest.MonkeyPatch) -> None:
+    parses = counted(monkeypatch, "parse")
+    await execute_three_times()
+    assert len(parses) == 1
 
 
-async def test_a_repeated_query_is_validated_once() -> None:
-    assert await _execute_three_times(_get_validate_cache(DEFAULT_MAXSIZE)) == (1, 2)
+async def test_a_repeated_query_is_validated_once(monkeypatch: pytest.MonkeyPatch) -> None:
+    validations = counted(monkeypatch, "validate_document")
+    await execute_three_times()
+    assert len(validations) == 1
+
+
+async def test_a_query_over_the_budget_is_validated_again(monkeypatch: pytest.MonkeyPatch) -> None:
+    validations = counted(monkeypatch, "validate_document")
+    schema = create_schema(settings_for("http://127.0.0.1:1", operation_cpu_budget_seconds=1e-9))
+    for _ in range(2):
+        result = await schema.execute("{ __typename }")
+        assert [e.extensions for e in result.errors or []] == [{"code": "OPERATION_TOO_COMPLEX"}]
+    assert len(validations) == 2
+
+
+def test_documents_keep_the_most_recent_and_no_large_query() -> None:
+    documents = Documents(max_entries=2, max_query_chars=20)
+    for query in ("{ a }", "{ b }", "{ c }", "{ d } # " + "x" * 20):
+        documents.keep(query, Checked(parse(query)))
+    assert [documents.get(q) is not None for q in ("{ a }", "{ b }", "{ c }")] == [
+        False,
+        True,
+        True,
+    ]
+    assert documents.get("{ d } # " + "x" * 20) is None

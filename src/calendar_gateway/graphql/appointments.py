@@ -318,7 +318,7 @@ def _oids(value: strawberry.Maybe[list[strawberry.ID]]) -> tuple[str, ...]:
 
 def _remember(info: Info, appointment: domain.Appointment) -> Appointment:
     """Later reads in this request see the appointment as written."""
-    info.context.appointment_loader.prime(appointment.oid, appointment, force=True)
+    info.context.appointments.written(appointment)
     return Appointment.from_domain(appointment)
 
 
@@ -340,8 +340,7 @@ class AppointmentQuery:
         before: date | None = None,
         first: int | None = None,
     ) -> list[Appointment] | None:
-        service = info.context.services.appointments
-        found = await service.calendar(str(calendar_id), after, before, first)
+        found = await info.context.appointments.calendar(str(calendar_id), after, before, first)
         return [Appointment.from_summary(summary) for summary in found]
 
     @strawberry.field(
@@ -353,7 +352,7 @@ class AppointmentQuery:
     async def calendar_view(
         self, info: Info, calendar_id: strawberry.ID, from_: FromArg[datetime], to: datetime
     ) -> list[AppointmentOccurrence]:
-        view = await info.context.services.appointments.view(str(calendar_id), from_, to)
+        view = await info.context.appointments.view(str(calendar_id), from_, to)
         info.context.warnings.extend(view.listing.warnings)
         occurrences = []
         for occurrence in view.occurrences:

@@ -250,7 +250,7 @@ class BookingQuery:
         from_: Annotated[date, strawberry.argument(name="from")],
         to: date,
     ) -> list[Booking] | None:
-        found = _note(info, await info.context.services.bookings.in_range(company, from_, to))
+        found = _note(info, await info.context.bookings.in_range(company, from_, to))
         return [Booking.from_domain(b) for b in found]
 
 

@@ -10,7 +10,11 @@ from starlette.requests import Request
 from starlette.responses import Response
 from strawberry.dataloader import DataLoader
 
-from calendar_gateway.graphql.snapshot import CalendarSnapshot
+from calendar_gateway.graphql.snapshot import (
+    AppointmentSnapshot,
+    BookingSnapshot,
+    CalendarSnapshot,
+)
 from calendar_gateway.services.appointments import Appointment
 from calendar_gateway.services.bookings import Booking
 from calendar_gateway.services.container import Services
@@ -26,14 +30,22 @@ class Context:
     services: Services
     calendars: CalendarSnapshot
     """Per request: every read of a business calendar agrees, and a body is read once."""
-    booking_loader: DataLoader[str, Warned[Booking]]
-    """Per request, so the same booking asked for twice costs one upstream call."""
-    appointment_loader: DataLoader[str, Appointment]
-    """Per request: a list's entries and their detail fields share one read per appointment."""
+    bookings: BookingSnapshot
+    """Per request: every read of a booking agrees, and a booking is read once."""
+    appointments: AppointmentSnapshot
+    """Per request: every read of an appointment agrees, and one is read in full once."""
     warnings: list[str] = field(default_factory=list)
     """Upstream warnings for ``extensions.warnings`` (Synergist's warningmessage)."""
     failures: list[GraphQLError] = field(default_factory=list)
     """Errors the answer carries whatever was selected (graphql/failures.py)."""
+
+    @property
+    def booking_loader(self) -> DataLoader[str, Warned[Booking]]:
+        return self.bookings.loader
+
+    @property
+    def appointment_loader(self) -> DataLoader[str, Appointment]:
+        return self.appointments.loader
 
 
 Info = strawberry.Info[Context, None]

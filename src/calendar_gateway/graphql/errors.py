@@ -132,7 +132,9 @@ def _apply(error: GraphQLError) -> None:
     if error.path is None:
         # Raised before execution: about the client's own document or variables.
         error.message = _in_graphql_terms(error.message)
-        error.extensions = {"code": _document_code(error.message)}
+        # A limit's own error comes coded (OPERATION_TOO_COMPLEX, an oversized argument).
+        if not (error.extensions or {}).get("code"):
+            error.extensions = {"code": _document_code(error.message)}
         return
     if isinstance(original, StrawberryInputCoercionError):
         # Strawberry converts arguments while executing: still about the client's input.

@@ -1,8 +1,11 @@
 """Automatic persisted queries, in Apollo's protocol.
 
 A client sends ``extensions.persistedQuery.sha256Hash`` without the query; on a miss we
-answer ``PersistedQueryNotFound`` and the client sends both, which we check and keep.
-Queries live in the read cache's store, so replicas sharing Redis share them too.
+answer ``PersistedQueryNotFound`` and the client sends both, which we check, run, and keep
+once the document has passed parsing and validation: strangers cannot make us keep text
+that is not an operation of this schema, nor more than ``MAX_PERSISTED_QUERIES`` of at most
+``MAX_PERSISTED_QUERY_BYTES`` each (the least recently used go first). With Redis the queries
+are also written there, for the other replicas, for a day.
 """
 
 from __future__ import annotations
@@ -10,6 +13,7 @@ from __future__ import annotations
 import contextlib
 import dataclasses
 import hashlib
+from collections import OrderedDict
 from typing import Any
 
 from aiocache.base import BaseCache
@@ -21,50 +25,98 @@ from calendar_gateway.caching import STORE_ERRORS
 
 NOT_FOUND = "PersistedQueryNotFound"
 KEEP_SECONDS = 24 * 3600.0
-"""A query unused for a day is asked for again; bounds what strangers can make us keep."""
+"""How long Redis keeps a query unused: a day later, a client is asked for it again."""
 
 
-class PersistedQueryNotFoundError(GraphQLError):
+class PersistedQueryError(GraphQLError):
+    """A persisted-query request answered with an error and nothing run."""
+
+
+class PersistedQueryNotFoundError(PersistedQueryError):
     def __init__(self) -> None:
         super().__init__(NOT_FOUND, extensions={"code": "PERSISTED_QUERY_NOT_FOUND"})
 
 
+class PersistedQueryTooLargeError(PersistedQueryError):
+    def __init__(self, size: int, max_bytes: int) -> None:
+        super().__init__(
+            f"A persisted query of {size} bytes; at most {max_bytes} are kept. Send it"
+            " without extensions.persistedQuery.",
+            extensions={"code": "PERSISTED_QUERY_TOO_LARGE"},
+        )
+
+
 class PersistedQueries:
-    def __init__(self, store: BaseCache) -> None:
-        self._store = store
+    def __init__(self, shared: BaseCache | None, max_entries: int, max_bytes: int) -> None:
+        self._shared = shared
+        self._kept: OrderedDict[str, str] = OrderedDict()
+        self._max_entries = max_entries
+        self._max_bytes = max_bytes
 
     async def resolve(self, request: GraphQLRequestData) -> GraphQLRequestData:
-        """The request with its query: looked up by hash, or checked against it and kept."""
+        """The request with its query: looked up by hash, or checked against it."""
         digest = _requested_hash(request.extensions)
         if digest is None:
             return request
-        key = f"apq:{digest}"
         if request.query is None:
-            query = _stored_query(await self._lookup(key), digest)
+            query = await self._lookup(digest)
             if query is None:
                 raise PersistedQueryNotFoundError
             return dataclasses.replace(request, query=query)
-        if hashlib.sha256(request.query.encode()).hexdigest() != digest:
+        size = len(request.query.encode())
+        if size > self._max_bytes:
+            raise PersistedQueryTooLargeError(size, self._max_bytes)
+        if _digest(request.query) != digest:
             raise HTTPException(400, "provided sha does not match query")
-        with contextlib.suppress(*STORE_ERRORS):  # kept next time the store answers
-            await self._store.set(key, request.query, ttl=KEEP_SECONDS)
         return request
 
-    async def _lookup(self, key: str) -> object:
+    async def keep(self, request: GraphQLRequestData) -> None:
+        """Keep the query of a request that registered one, once it has proved valid."""
+        digest = _requested_hash(request.extensions)
+        if digest is None or request.query is None or digest in self._kept:
+            return
+        self._remember(digest, request.query)
+        if self._shared is not None:
+            with contextlib.suppress(*STORE_ERRORS):  # kept here; shared when Redis answers
+                await self._shared.set(f"apq:{digest}", request.query, ttl=KEEP_SECONDS)
+
+    async def _lookup(self, digest: str) -> str | None:
+        query = self._kept.get(digest)
+        if query is not None:
+            self._kept.move_to_end(digest)
+            return query
+        if self._shared is None:
+            return None
         try:
-            return await self._store.get(key)
+            stored = await self._shared.get(f"apq:{digest}")
         except STORE_ERRORS:
             # The store is down: the client is told to send the query itself.
             return None
+        found = _stored_query(stored, digest, self._max_bytes)
+        if found is not None:
+            self._remember(digest, found)
+        return found
+
+    def _remember(self, digest: str, query: str) -> None:
+        if self._max_entries == 0:
+            return
+        self._kept[digest] = query
+        self._kept.move_to_end(digest)
+        while len(self._kept) > self._max_entries:
+            self._kept.popitem(last=False)
 
 
-def _stored_query(stored: object, digest: str) -> str | None:
-    # The store is not trusted: only the text whose hash the client named is a query.
+def _stored_query(stored: object, digest: str, max_bytes: int) -> str | None:
+    # The store is not trusted: only text of a size we keep, whose hash the client named.
     if isinstance(stored, bytes):
         stored = stored.decode(errors="replace")
-    if not isinstance(stored, str) or hashlib.sha256(stored.encode()).hexdigest() != digest:
+    if not isinstance(stored, str) or len(stored) > max_bytes or _digest(stored) != digest:
         return None
     return stored
+
+
+def _digest(query: str) -> str:
+    return hashlib.sha256(query.encode()).hexdigest()
 
 
 def _requested_hash(extensions: dict[str, Any] | None) -> str | None:

@@ -6,7 +6,6 @@ from functools import cached_property
 
 import strawberry
 from graphql.error import GraphQLError
-from strawberry.extensions import ParserCache, ValidationCache
 from strawberry.federation.schema import FederationAny
 from strawberry.federation.schema_directives import Key
 from strawberry.schema.config import StrawberryConfig
@@ -93,8 +92,6 @@ def create_schema(settings: Settings | None = None) -> strawberry.Schema:
             OperationObserver,
             UpstreamWarnings,
             ReportedFailures,
-            ParserCache,
-            ValidationCache,
             *(limits(settings) if settings else []),
         ],
         execution_context_class=Executor,

@@ -56,6 +56,11 @@ def client_identity(scope: Scope) -> str:
     user = scope.get("user")
     if isinstance(user, Client):
         return user.identity
+    return client_address(scope)
+
+
+def client_address(scope: Scope) -> str:
+    """Where a request comes from, as rate limits name it."""
     client = scope.get("client")
     return f"ip:{client[0] if client else 'unknown'}"
 

@@ -27,6 +27,9 @@ class Windows(Protocol):
     async def hit(self, client: str) -> float | None:
         """Count a request; None if allowed, else the seconds until the window ends."""
 
+    async def blocked(self, client: str) -> float | None:
+        """Without counting: None if the client is within its limit, else the seconds left."""
+
     async def aclose(self) -> None: ...
 
 
@@ -50,6 +53,11 @@ class MemoryWindows:
             ends, count = now + self._window, 0
         self._windows[client] = (ends, count + 1)
         return None if count < self._limit else ends - now
+
+    async def blocked(self, client: str) -> float | None:
+        now = self._clock()
+        ends, count = self._windows.get(client, (now, 0))
+        return ends - now if now < ends and count >= self._limit else None
 
     def _sweep(self, now: float) -> None:
         # Once a window: forget clients whose windows ended, so strangers cost no memory.
@@ -87,6 +95,19 @@ class RedisWindows:
             return None
         self._failing = False
         return None if count <= self._limit else max(ttl_ms, 0) / 1000
+
+    async def blocked(self, client: str) -> float | None:
+        key = f"{self._prefix}:ratelimit:{client}"
+        try:
+            async with self._redis.pipeline(transaction=True) as pipe:
+                pipe.get(key)
+                pipe.pttl(key)
+                count, ttl_ms = await pipe.execute()
+        except (RedisError, OSError) as error:
+            self._note_outage(error)
+            return None
+        self._failing = False
+        return max(ttl_ms, 0) / 1000 if int(count or 0) >= self._limit else None
 
     def _note_outage(self, error: Exception) -> None:
         # Without Redis nothing is counted: the gateway serves on, unthrottled, rather than

@@ -8,6 +8,7 @@ that date at 00:00:00 (start) or 23:59:59 (end) with no shift to UTC (docs/vendo
 from __future__ import annotations
 
 import asyncio
+from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, time, timedelta, tzinfo
 
@@ -22,7 +23,14 @@ from calendar_gateway.services.errors import (
     FieldProblems,
     InvalidInputError,
 )
-from calendar_gateway.services.occurrences import Occurrence, occurrences, overlapping, placed
+from calendar_gateway.services.occurrences import (
+    Occurrence,
+    OccurrenceBudget,
+    occurrences,
+    overlapping,
+    placed,
+)
+from calendar_gateway.services.sightings import Sightings, digest
 from calendar_gateway.services.worktime import TimeWindow
 from calendar_gateway.upstreams.appointment_model import (
     Appointment,
@@ -183,7 +191,7 @@ class Listing:
     appointments: list[AppointmentSummary]
     """As Xelion listed them: a series once."""
     series: dict[str, Appointment]
-    """The recurring ones, read in full for their rules, by oid."""
+    """Those read in full, by oid: every recurring one (for its rule)."""
     occurrences: list[Occurrence]
     """Every occurrence on the dates (and a day either side), in order of start."""
     warnings: tuple[str, ...]
@@ -201,8 +209,13 @@ class CalendarView:
     """Where all-day sides are placed: the zone the occurrences were expanded in."""
 
 
+Reader = Callable[[list[str]], Awaitable[list[Appointment | BaseException]]]
+"""Reads appointments in full by oid, each or its error, in order."""
+
 LISTS = "lists"
 """Cached calendar listings: any appointment write may change any of them."""
+BODIES = "appointments"
+"""Cached appointments: a fresh listing is newer than all of them, and evicts them."""
 
 APPOINTMENT = Codec(Appointment)
 LISTING = Codec(list[AppointmentSummary])
@@ -211,27 +224,39 @@ LISTING = Codec(list[AppointmentSummary])
 class AppointmentService:
     """Xelion appointments for the GraphQL layer."""
 
-    def __init__(self, client: AppointmentsClient, cache: ReadCache, default_zone: tzinfo) -> None:
+    def __init__(
+        self,
+        client: AppointmentsClient,
+        cache: ReadCache,
+        default_zone: tzinfo,
+        max_occurrences: int = 5000,
+    ) -> None:
         self._client = client
         self._cache = cache
         self._default_zone = default_zone
+        self._sightings = Sightings(cache, "appointment")
+        self.max_occurrences = max_occurrences
+        """How many occurrences one request may expand (MAX_OCCURRENCES)."""
 
     async def get(self, oid: str) -> Appointment:
         require_oid(oid, "id")
         try:
             return await self._cache.read(
-                f"appointment:{oid}", lambda: self._fresh(oid), APPOINTMENT
+                f"appointment:{oid}", lambda: self._fresh(oid), APPOINTMENT, group=BODIES
             )
         except NotFoundError as error:
             raise _named(error, "id") from error
 
     async def _fresh(self, oid: str) -> Appointment:
         try:
-            return await self._client.get(oid)
+            body = await self._client.get(oid)
         except NotFoundError:
             # A listing cached before may still show it: it is older than this answer.
             await self._cache.forget_group(LISTS)
             raise
+        if await self._sightings.contradicts(oid, state(body)):
+            await self._cache.forget_group(LISTS)
+        return body
 
     async def get_many(self, oids: list[str]) -> list[Appointment | BaseException]:
         """Each appointment or the error it failed with, in order.
@@ -257,31 +282,47 @@ class AppointmentService:
         problems.raise_any()
         if after is None and before is None:
             after = before = datetime.now(self._default_zone).date()
-        try:
-            return await self._cache.read(
-                f"list:{calendar_id}:{after}:{before}:{count}",
-                lambda: self._client.calendar(calendar_id, after=after, before=before, count=count),
-                LISTING,
-                group=LISTS,
+
+        async def load() -> list[AppointmentSummary]:
+            listed = await self._client.calendar(
+                calendar_id, after=after, before=before, count=count
             )
+            # Newer than every appointment cached before it: none of them may be served again.
+            await self._cache.forget_group(BODIES)
+            await self._sightings.listed((a.oid, state(a)) for a in listed)
+            return listed
+
+        key = f"list:{calendar_id}:{after}:{before}:{count}"
+        try:
+            return await self._cache.read(key, load, LISTING, group=LISTS)
         except NotFoundError as error:
             raise _named(error, "calendarId") from error
 
-    async def listing(self, calendar_id: str, first: date, last: date) -> Listing:
+    async def listing(
+        self,
+        calendar_id: str,
+        first: date,
+        last: date,
+        budget: OccurrenceBudget | None = None,
+        read: Reader | None = None,
+    ) -> Listing:
         """The appointments Xelion lists from ``first`` to ``last``, recurring ones expanded.
 
         Xelion lists a series once, by one of its occurrences or by its stored start (our
         reading; the simulator lists it when any occurrence falls on the dates): so every
-        series is read in full and expanded here, wherever it starts.
+        series is read in full and expanded here, wherever it starts. ``budget`` bounds the
+        occurrences expanded (else MAX_OCCURRENCES for this call); ``read`` reads appointments
+        in full (else ``get_many``), e.g. through a request's snapshot.
         """
+        budget = budget or OccurrenceBudget(self.max_occurrences)
         listed = await self.calendar(calendar_id, first, last, MAX_LIST)
         unique = list({a.oid: a for a in listed}.values())
-        series = await self._series([a.oid for a in unique if a.is_recurrence])
+        series = await self._series([a.oid for a in unique if a.is_recurrence], read)
         around = TimeWindow(_utc_midnight(first), _utc_midnight(last + _ONE_DAY))
         listed_in_full = [series.get(a.oid, a) for a in unique]
         # A rule walks from its first occurrence: decades of a daily series cost tens of ms,
         # so expansion runs beside the event loop, not on it.
-        found = await asyncio.to_thread(self._expand, listed_in_full, around)
+        found = await asyncio.to_thread(self._expand, listed_in_full, around, budget)
         warnings: tuple[str, ...] = ()
         if len(listed) >= MAX_LIST:
             warnings = (
@@ -291,26 +332,42 @@ class AppointmentService:
         return Listing(unique, series, found, warnings)
 
     def _expand(
-        self, listed: list[Appointment | AppointmentSummary], around: TimeWindow
+        self,
+        listed: list[Appointment | AppointmentSummary],
+        around: TimeWindow,
+        budget: OccurrenceBudget,
     ) -> list[Occurrence]:
         zone = self._default_zone
-        found = [o for a in listed for o in occurrences(a, zone, around)]
+        found: list[Occurrence] = []
+        for appointment in listed:
+            # One appointment's occurrences over the window are a few hundred at most: the
+            # budget stops the work at most that far past its limit.
+            expanded = occurrences(appointment, zone, around)
+            budget.spend(len(expanded))
+            found += expanded
         return sorted(found, key=lambda o: (placed(o, zone).start, o.oid))
 
-    async def view(self, calendar_id: str, start: datetime, end: datetime) -> CalendarView:
+    async def view(
+        self,
+        calendar_id: str,
+        start: datetime,
+        end: datetime,
+        budget: OccurrenceBudget | None = None,
+        read: Reader | None = None,
+    ) -> CalendarView:
         """The occurrences that share time with the period from ``start`` to ``end``."""
         period = periods.period(start, end, self._default_zone, MAX_VIEW_DAYS)
         require_oid(calendar_id, "calendarId")
         # Xelion's dates are UTC dates: a day either side covers the period in any zone.
         listing = await self.listing(
-            calendar_id, period.start.date() - _ONE_DAY, period.end.date() + _ONE_DAY
+            calendar_id, period.start.date() - _ONE_DAY, period.end.date() + _ONE_DAY, budget, read
         )
         found = list(overlapping(listing.occurrences, self._default_zone, period))
         return CalendarView(period, found, listing, self._default_zone)
 
-    async def _series(self, oids: list[str]) -> dict[str, Appointment]:
+    async def _series(self, oids: list[str], reader: Reader | None) -> dict[str, Appointment]:
         """The appointments in full; one deleted since it was listed is left out."""
-        read = await self.get_many(oids)
+        read = await (reader or self.get_many)(oids)
         failure = next(
             (r for r in read if isinstance(r, BaseException) and not isinstance(r, NotFoundError)),
             None,
@@ -378,9 +435,33 @@ class AppointmentService:
         return _unknown_relation(error, change.relations) or error
 
     async def _forget(self, oid: str) -> None:
-        # Also after a failed write: a timeout does not tell whether it landed.
-        await self._cache.forget(f"appointment:{oid}")
+        # Also after a failed write: a timeout does not tell whether it landed. Bodies are
+        # one group (a fresh listing evicts them all), so the write evicts them all too.
+        await self._cache.forget_group(BODIES)
         await self._cache.forget_group(LISTS)
+
+
+def state(appointment: Appointment | AppointmentSummary) -> str:
+    """The digest of what a list entry and the appointment both state.
+
+    A series' listed times may be one of its occurrences (our reading of Xelion): they are
+    left out for a recurring appointment.
+    """
+    recurring = (
+        appointment.is_recurrence
+        if isinstance(appointment, AppointmentSummary)
+        else appointment.recurrence is not None
+    )
+    times = None if recurring else (appointment.start, appointment.end)
+    return digest(
+        (
+            appointment.subject,
+            times,
+            appointment.all_start_day,
+            appointment.all_end_day,
+            appointment.internal,
+        )
+    )
 
 
 def _utc_midnight(day: date) -> datetime:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 from collections.abc import Mapping
+from dataclasses import asdict
 from datetime import date, datetime
 from typing import TypeVar
 
@@ -16,6 +17,7 @@ from calendar_gateway.services.errors import (
     FieldProblems,
     InvalidInputError,
 )
+from calendar_gateway.services.sightings import Sightings, digest
 from calendar_gateway.services.warned import Warned
 from calendar_gateway.upstreams import bookings as synergist
 from calendar_gateway.upstreams.bookings import (
@@ -40,7 +42,8 @@ __all__ = [
 
 # A booking's allocation figures (booked, remaining hours) are shared by every booking of
 # its job phase and charge code, so any write may change bookings it did not touch: writes
-# invalidate every cached booking and every cached range, not just their own.
+# invalidate every cached booking and every cached range, not just their own. A fresh range
+# is newer than every booking cached before it: it evicts them all too.
 BOOKINGS = "bookings"
 RANGES = "ranges"
 
@@ -58,6 +61,7 @@ class BookingService:
         self._client = client
         self._cache = cache
         self._batch_concurrency = batch_concurrency
+        self._sightings = Sightings(cache, "booking")
 
     async def get_many(self, booking_ids: list[str]) -> list[Warned[Booking] | BaseException]:
         """Each booking or the error it failed with, in order; at most a few calls at once."""
@@ -69,7 +73,7 @@ class BookingService:
                 return _warned(
                     await self._cache.read(
                         f"booking:{booking_id}",
-                        lambda: self._client.refresh(booking_id),
+                        lambda: self._fresh(booking_id),
                         BOOKING,
                         group=BOOKINGS,
                     )
@@ -77,18 +81,34 @@ class BookingService:
 
         return await asyncio.gather(*(one(i) for i in booking_ids), return_exceptions=True)
 
+    async def _fresh(self, booking_id: str) -> Reply[Booking]:
+        try:
+            reply = await self._client.refresh(booking_id)
+        except NotFoundError:
+            # A range cached before may still show it: it is older than this answer.
+            await self._cache.forget_group(RANGES)
+            raise
+        if await self._sightings.contradicts(booking_id, state(reply.value)):
+            await self._cache.forget_group(RANGES)
+        return reply
+
     async def in_range(self, company: str, first: date, last: date) -> Warned[tuple[Booking, ...]]:
         if not company.strip():
             raise InvalidInputError("company", "company must not be empty")
         if last < first:
             raise InvalidInputError("to", "to is before from")
-        return _warned(
-            await self._cache.read(
-                f"range:{company}:{first}:{last}",
-                lambda: self._client.display(company, first, last),
-                RANGE,
-                group=RANGES,
+
+        async def load() -> Reply[tuple[Booking, ...]]:
+            reply = await self._client.display(company, first, last)
+            # Newer than every booking cached before it: none of them may be served again.
+            await self._cache.forget_group(BOOKINGS)
+            await self._sightings.listed(
+                (key, state(b)) for b in reply.value for key in (b.id, b.uuid) if key
             )
+            return reply
+
+        return _warned(
+            await self._cache.read(f"range:{company}:{first}:{last}", load, RANGE, group=RANGES)
         )
 
     async def create(self, request: NewBooking) -> Warned[tuple[Booking, ...]]:
@@ -137,6 +157,13 @@ CREATE_REFERENCES: Mapping[str, str] = {
 }
 UPDATE_REFERENCES: Mapping[str, str] = {synergist.BOOKING: "id", synergist.RESOURCE: "resourceId"}
 DELETE_REFERENCES: Mapping[str, str] = {synergist.BOOKING: "id"}
+
+
+def state(booking: Booking) -> str:
+    """The booking's digest, as a list and a single read compare it (``raw`` aside)."""
+    fields = asdict(booking)
+    del fields["raw"]
+    return digest(fields)
 
 
 def _in_input_terms(error: NotFoundError, fields: Mapping[str, str]) -> Exception:

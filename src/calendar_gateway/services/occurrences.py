@@ -23,6 +23,7 @@ date at 00:00:00 (start) or 23:59:59 (end). ``placed`` turns them into instants.
 from __future__ import annotations
 
 import base64
+import threading
 from collections.abc import Iterator
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, time, timedelta, tzinfo
@@ -30,6 +31,7 @@ from typing import Literal
 
 from dateutil import rrule
 
+from calendar_gateway.services.errors import OUT_OF_RANGE, InvalidInputError
 from calendar_gateway.services.worktime import TimeWindow
 from calendar_gateway.upstreams.appointment_model import (
     Appointment,
@@ -77,6 +79,33 @@ class Occurrence:
         """Opaque and stable: the series and this occurrence's start."""
         stamp = self.start.strftime("%Y%m%dT%H%M%S") + ("Z" if self.start.tzinfo else "")
         return base64.urlsafe_b64encode(f"{self.oid}@{stamp}".encode()).decode().rstrip("=")
+
+
+class OccurrenceBudget:
+    """How many occurrences one request may still expand (MAX_OCCURRENCES).
+
+    A daily series over a quarter, times hundreds of listed appointments, is tens of
+    thousands: past the budget expansion stops and the request is told to ask for a shorter
+    period. Shared by a request's expansions, which run in worker threads.
+    """
+
+    def __init__(self, limit: int) -> None:
+        self.limit = limit
+        self._left = limit
+        self._lock = threading.Lock()
+
+    def spend(self, count: int) -> None:
+        """Take ``count`` occurrences; BAD_USER_INPUT on ``to`` once the budget is spent."""
+        with self._lock:
+            self._left -= count
+            left = self._left
+        if left < 0:
+            raise InvalidInputError(
+                "to",
+                f"the period holds more than {self.limit} occurrences, the most one request "
+                "may expand: ask for a shorter period",
+                OUT_OF_RANGE,
+            )
 
 
 def occurrences(

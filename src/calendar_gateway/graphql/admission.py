@@ -1,0 +1,153 @@
+"""Admitting a document: parsed and validated off the event loop, within a CPU budget.
+
+The limits' rules are linear in the document and the tokens are counted, but graphql-core's
+own rules can still spend a while on a hostile document (pairs of fields to compare). So the
+work runs in a worker thread, where the event loop keeps answering /healthz, other requests
+and SIGTERM; and once the thread has spent the budget in CPU time, validation stops with an
+``OPERATION_TOO_COMPLEX`` error. A repeated query is parsed and validated once.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import time
+from collections import OrderedDict
+from collections.abc import AsyncIterator, Sequence
+from contextvars import ContextVar
+from dataclasses import dataclass
+from typing import Any
+
+from graphql import ASTValidationRule, DocumentNode, GraphQLError, GraphQLSchema, parse
+from graphql.validation import ValidationRule
+from graphql.validation.validate import ValidationAbortedError
+from strawberry.extensions import SchemaExtension
+from strawberry.schema.schema import validate_document
+
+CODE = "OPERATION_TOO_COMPLEX"
+
+_deadline: ContextVar[tuple[float, float]] = ContextVar("admission_deadline")
+"""The checking thread's CPU time at which its budget runs out, and the budget."""
+
+
+class BudgetExceededError(ValidationAbortedError):
+    def __init__(self, budget_seconds: float) -> None:
+        super().__init__(
+            f"The operation took more than {budget_seconds * 1000:.0f} ms of CPU time to"
+            " check; send a smaller or simpler one.",
+            extensions={"code": CODE},
+        )
+
+
+class CpuBudget(ValidationRule):
+    """Stops validation, at the next node, once the thread has spent its budget."""
+
+    def enter(self, *_args: Any) -> None:
+        deadline, budget = _deadline.get()
+        if time.thread_time() > deadline:
+            # graphql's validate() ends its walk on this error and returns it with the others.
+            raise BudgetExceededError(budget)
+
+
+@dataclass
+class Checked:
+    """A document, with its validation errors once it has been validated."""
+
+    document: DocumentNode
+    errors: list[GraphQLError] | None = None
+
+
+class Documents:
+    """The most recently admitted documents by query text, bounded in number and size."""
+
+    def __init__(self, max_entries: int = 128, max_query_chars: int = 16_384) -> None:
+        self._entries: OrderedDict[str, Checked] = OrderedDict()
+        self._max_entries = max_entries
+        self._max_query_chars = max_query_chars
+
+    def get(self, query: str) -> Checked | None:
+        checked = self._entries.get(query)
+        if checked is not None:
+            self._entries.move_to_end(query)
+        return checked
+
+    def keep(self, query: str, checked: Checked) -> None:
+        # A large document is rare from a real client; kept, it would hold its text and tree.
+        if len(query) > self._max_query_chars:
+            return
+        self._entries[query] = checked
+        self._entries.move_to_end(query)
+        while len(self._entries) > self._max_entries:
+            self._entries.popitem(last=False)
+
+
+@dataclass(frozen=True)
+class AdmissionRules:
+    """What admitting a document takes: set once per schema, shared by its requests."""
+
+    documents: Documents
+    rules: tuple[type[ASTValidationRule], ...]
+    max_tokens: int
+    budget_seconds: float
+
+
+class Admission(SchemaExtension):
+    """Parses and validates an operation's document in a worker thread, within the budget."""
+
+    def __init__(self, admission: AdmissionRules) -> None:
+        self.admission = admission
+        self._spent = 0.0
+        self._checked: Checked | None = None
+
+    async def on_parse(self) -> AsyncIterator[None]:
+        context = self.execution_context
+        query = context.query
+        if context.graphql_document is None and query:
+            self._checked = self.admission.documents.get(query)
+            if self._checked is None:
+                document, self._spent = await asyncio.to_thread(self._parse, query)
+                self._checked = Checked(document)
+            context.graphql_document = self._checked.document
+        yield
+
+    async def on_validate(self) -> AsyncIterator[None]:
+        context = self.execution_context
+        checked, query = self._checked, context.query
+        if checked is not None and query:
+            errors = checked.errors
+            if errors is None:
+                errors = await self._validated(
+                    context.schema._schema, query, checked, context.validation_rules
+                )
+            context.pre_execution_errors = errors
+        yield
+
+    async def _validated(
+        self,
+        schema: GraphQLSchema,
+        query: str,
+        checked: Checked,
+        rules: Sequence[type[ASTValidationRule]],
+    ) -> list[GraphQLError]:
+        all_rules: tuple[type[ASTValidationRule], ...] = (CpuBudget, *rules, *self.admission.rules)
+        errors = await asyncio.to_thread(self._validate, schema, checked.document, all_rules)
+        # Over budget once may be a busy machine rather than the document: not remembered.
+        if not any(isinstance(error, BudgetExceededError) for error in errors):
+            checked.errors = errors
+            self.admission.documents.keep(query, checked)
+        return errors
+
+    def _parse(self, query: str) -> tuple[DocumentNode, float]:
+        started = time.thread_time()
+        document = parse(query, max_tokens=self.admission.max_tokens)
+        return document, time.thread_time() - started
+
+    def _validate(
+        self,
+        schema: GraphQLSchema,
+        document: DocumentNode,
+        rules: Sequence[type[ASTValidationRule]],
+    ) -> list[GraphQLError]:
+        budget = self.admission.budget_seconds
+        # The parse's CPU time counts too: the budget is the operation's, not the step's.
+        _deadline.set((time.thread_time() + budget - self._spent, budget))
+        return validate_document(schema, document, tuple(rules))

@@ -1,0 +1,154 @@
+"""Caps on argument values: ids in one list, the length of an id or of any other string.
+
+Arguments end up in vendor calls: a list of 85,000 ids is 85,000 upstream calls and an
+answer to match, a 900 KB id a 900 KB URL. Both are refused before anything runs, as
+``BAD_USER_INPUT`` naming the argument, whether written in the document or sent as a variable.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from dataclasses import dataclass
+from typing import Any
+
+from graphql import (
+    ArgumentNode,
+    GraphQLError,
+    GraphQLID,
+    GraphQLInputObjectType,
+    GraphQLInputType,
+    GraphQLList,
+    GraphQLNonNull,
+    GraphQLType,
+    ListValueNode,
+    ObjectFieldNode,
+    StringValueNode,
+    ValidationRule,
+    get_named_type,
+    get_nullable_type,
+    get_operation_ast,
+    is_input_type,
+    type_from_ast,
+)
+from strawberry.extensions import SchemaExtension
+
+from calendar_gateway.services.errors import OUT_OF_RANGE
+
+
+@dataclass(frozen=True)
+class ArgumentSizes:
+    """The caps, and the checks that apply them."""
+
+    max_ids: int
+    max_id_length: int
+    max_string_length: int
+
+    def list_problem(self, list_type: GraphQLType | None, count: int) -> str | None:
+        nullable = list_type.of_type if isinstance(list_type, GraphQLNonNull) else list_type
+        if not isinstance(nullable, GraphQLList) or get_named_type(nullable) is not GraphQLID:
+            return None
+        if count <= self.max_ids:
+            return None
+        return f"{count} ids in one list; at most {self.max_ids} are allowed."
+
+    def string_problem(self, type_: GraphQLType | None, value: str) -> str | None:
+        is_id = type_ is not None and get_named_type(type_) is GraphQLID
+        limit = self.max_id_length if is_id else self.max_string_length
+        if len(value) <= limit:
+            return None
+        kind = "An id" if is_id else "A string"
+        return f"{kind} of {len(value)} characters; at most {limit} are allowed."
+
+    def literal_rule(self) -> type[ValidationRule]:
+        """A rule applying the caps to the values written in a document."""
+        return _literal_rule(self)
+
+    def variable_problems(
+        self, type_: GraphQLInputType, value: object, path: str
+    ) -> Iterator[tuple[str, str]]:
+        """Each (path, message) where ``value``, of ``type_``, breaks a cap."""
+        nullable = get_nullable_type(type_)
+        if isinstance(nullable, GraphQLList):
+            # Input coercion takes a single value where a list is expected.
+            items = value if isinstance(value, list) else [value]
+            problem = self.list_problem(nullable, len(items))
+            if problem:
+                yield path, problem
+                return
+            for index, item in enumerate(items):
+                yield from self.variable_problems(nullable.of_type, item, f"{path}[{index}]")
+        elif isinstance(nullable, GraphQLInputObjectType) and isinstance(value, dict):
+            for name, field in nullable.fields.items():
+                if name in value:
+                    yield from self.variable_problems(field.type, value[name], f"{path}.{name}")
+        elif isinstance(value, str) and (problem := self.string_problem(nullable, value)):
+            yield path, problem
+
+
+def too_large(problems: list[tuple[str, str]]) -> GraphQLError:
+    """The one error for every capped value, as the contract words BAD_USER_INPUT."""
+    field, message = problems[0]
+    field_errors = [{"field": f, "code": OUT_OF_RANGE, "message": m} for f, m in problems]
+    return GraphQLError(
+        f"{field}: {message}",
+        extensions={"code": "BAD_USER_INPUT", "field": field, "fieldErrors": field_errors},
+    )
+
+
+def _literal_rule(sizes: ArgumentSizes) -> type[ValidationRule]:
+    class ArgumentSizeLimit(ValidationRule):
+        def __init__(self, context: Any) -> None:
+            super().__init__(context)
+            self._path: list[str] = []
+
+        def enter_argument(self, node: ArgumentNode, *_args: Any) -> None:
+            self._path.append(node.name.value)
+
+        def leave_argument(self, *_args: Any) -> None:
+            self._path.pop()
+
+        def enter_object_field(self, node: ObjectFieldNode, *_args: Any) -> None:
+            self._path.append(node.name.value)
+
+        def leave_object_field(self, *_args: Any) -> None:
+            self._path.pop()
+
+        def enter_list_value(self, node: ListValueNode, *_args: Any) -> None:
+            # TypeInfo has already entered the list: its own type is the parent's.
+            problem = sizes.list_problem(self.context.get_parent_input_type(), len(node.values))
+            self._report(problem)
+
+        def enter_string_value(self, node: StringValueNode, *_args: Any) -> None:
+            self._report(sizes.string_problem(self.context.get_input_type(), node.value))
+
+        def _report(self, problem: str | None) -> None:
+            if problem is not None:
+                self.report_error(too_large([(".".join(self._path) or "value", problem)]))
+
+    return ArgumentSizeLimit
+
+
+class VariableSizeLimit(SchemaExtension):
+    """Applies the caps to an operation's variables, before it runs."""
+
+    def __init__(self, sizes: ArgumentSizes) -> None:
+        self.sizes = sizes
+
+    def on_execute(self) -> Iterator[None]:
+        context = self.execution_context
+        operation = (
+            get_operation_ast(context.graphql_document, context.operation_name)
+            if context.graphql_document
+            else None
+        )
+        variables = context.variables or {}
+        problems: list[tuple[str, str]] = []
+        for definition in (operation.variable_definitions or ()) if operation else ():
+            name = definition.variable.name.value
+            type_ = type_from_ast(context.schema._schema, definition.type)
+            # An unknown or output type is refused by validation, which ran already.
+            if name in variables and is_input_type(type_):
+                problems.extend(self.sizes.variable_problems(type_, variables[name], name))
+        if problems:
+            raise too_large(problems)
+        yield
