@@ -69,29 +69,73 @@ async def test_readyz_is_ready_with_every_upstream_reachable_and_closed(
     }
 
 
-async def test_readyz_is_503_and_names_an_unreachable_upstream(
+async def test_readyz_stays_ready_and_names_an_unreachable_upstream(
     simulator_url: str, upstream: httpx.AsyncClient
 ) -> None:
     nowhere = f"http://127.0.0.1:{closed_port()}/api/v1/master"
     async with gateway_client(settings_for(simulator_url, appointments_url=nowhere)) as gateway:
         response = await gateway.get("/readyz")
-    assert response.status_code == 503
+        # The other vendors' fields are still served: the replica must stay in rotation.
+        partial = await execute(gateway, '{ booking(id: "137463") { id } }')
+    assert (response.status_code, response.json()["status"]) == (200, "ready")
     assert response.json()["upstreams"]["appointments"] == {
         "ready": False, "reachable": False, "circuit": "closed",
     }  # fmt: skip
     assert response.json()["upstreams"]["calendars"]["ready"] is True
+    assert partial["data"] == {"booking": {"id": "137463"}}
 
 
-async def test_readyz_is_503_while_an_upstream_circuit_is_open(
+async def test_readyz_in_strict_mode_is_503_and_names_an_unreachable_upstream(
     simulator_url: str, upstream: httpx.AsyncClient
 ) -> None:
-    settings = settings_for(simulator_url, circuit_failure_threshold=1, cache_ttl_seconds=0)
+    nowhere = f"http://127.0.0.1:{closed_port()}/api/v1/master"
+    settings = settings_for(
+        simulator_url, appointments_url=nowhere, readiness_requires_upstreams=True
+    )
+    async with gateway_client(settings) as gateway:
+        response = await gateway.get("/readyz")
+    assert response.status_code == 503
+    assert response.json()["reasons"] == ["upstream appointments"]
+
+
+async def test_readyz_in_strict_mode_is_503_while_an_upstream_circuit_is_open(
+    simulator_url: str, upstream: httpx.AsyncClient
+) -> None:
+    settings = settings_for(
+        simulator_url,
+        circuit_failure_threshold=1,
+        cache_ttl_seconds=0,
+        readiness_requires_upstreams=True,
+    )
     async with gateway_client(settings) as gateway:
         await inject(upstream, path=r"/calendars$", status=500, times=None)
         await execute(gateway, "{ businessCalendars { id } }")
         response = await gateway.get("/readyz")
     assert response.status_code == 503
     assert response.json()["upstreams"]["calendars"]["circuit"] == "open"
+
+
+async def test_readyz_reports_a_reachable_redis(
+    simulator_url: str, upstream: httpx.AsyncClient, redis_url: str, redis_prefix: str
+) -> None:
+    settings = settings_for(simulator_url, redis_url=redis_url, redis_key_prefix=redis_prefix)
+    async with gateway_client(settings) as gateway:
+        response = await gateway.get("/readyz")
+    assert response.status_code == 200
+    assert response.json()["redis"] == {"reachable": True}
+
+
+async def test_readyz_is_503_while_redis_is_unreachable(
+    simulator_url: str, upstream: httpx.AsyncClient
+) -> None:
+    settings = settings_for(simulator_url, redis_url=f"redis://127.0.0.1:{closed_port()}/0")
+    async with gateway_client(settings) as gateway:
+        response = await gateway.get("/readyz")
+        alive = await gateway.get("/healthz")
+    assert response.status_code == 503
+    assert response.json()["reasons"] == ["redis unreachable"]
+    assert response.json()["redis"] == {"reachable": False}
+    assert alive.status_code == 200
 
 
 # /metrics
