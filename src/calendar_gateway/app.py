@@ -24,6 +24,7 @@ from strawberry.http.base import BaseRequestProtocol
 from strawberry.types import ExecutionResult
 
 from calendar_gateway import caching, graphiql, health, logs, metrics, tracing
+from calendar_gateway.access_log import AccessLog
 from calendar_gateway.correlation import RequestIdMiddleware
 from calendar_gateway.gateway import start_gateway
 from calendar_gateway.graphql.context import Context
@@ -153,6 +154,7 @@ def create_app(settings: Settings) -> Starlette:
         middleware=[
             Middleware(metrics.HttpMetrics, routes=ROUTES),
             Middleware(RequestIdMiddleware),
+            Middleware(AccessLog),
             *protection.middleware,
         ],
         # Every refusal, even of a path or a method no route takes, is a coded GraphQL error.

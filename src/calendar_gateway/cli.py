@@ -17,6 +17,7 @@ from types import FrameType
 import uvicorn
 from pydantic import ValidationError
 
+from calendar_gateway import logs
 from calendar_gateway.app import create_app
 from calendar_gateway.graphql.schema import create_schema
 from calendar_gateway.metrics import MULTIPROCESS_DIR
@@ -65,6 +66,8 @@ def _serve(args: argparse.Namespace) -> None:
     except ValidationError as exc:
         sys.exit(f"calendar-gateway: {_first_problem(exc)}")
     signal.signal(signal.SIGTERM, _stopped)
+    # The supervisor of --workers logs too; each worker configures itself (app.py).
+    logs.configure(settings)
     with _metrics_directory(settings, args.workers):
         uvicorn.run(
             "calendar_gateway.app:create_app_from_env",
@@ -72,6 +75,9 @@ def _serve(args: argparse.Namespace) -> None:
             host=args.host or settings.host,
             port=settings.port if args.port is None else args.port,
             workers=args.workers,
+            # Ours, not uvicorn's coloured text (logs.py); access lines come from access_log.py.
+            log_config=None,
+            access_log=False,
             # After the drain (shutdown.py): the time requests in flight have to finish.
             timeout_graceful_shutdown=settings.shutdown_timeout_seconds,
         )
@@ -124,12 +130,15 @@ async def _run_demo(port: int) -> None:
     upstream_socket = _bind_free_port()
     upstream = f"http://{LOOPBACK}:{upstream_socket.getsockname()[1]}"
     settings = demo_settings(upstream, port)
+    # Logged as serve logs: the same format, fields and redaction.
+    logs.configure(settings)
+    simulator = uvicorn.Config(simulators.create_app(), log_config=None, access_log=False)
+    gateway = uvicorn.Config(
+        create_app(settings), host=LOOPBACK, port=port, log_config=None, access_log=False
+    )
     servers = [
-        (
-            uvicorn.Server(uvicorn.Config(simulators.create_app(), log_level="warning")),
-            [upstream_socket],
-        ),
-        (uvicorn.Server(uvicorn.Config(create_app(settings), host=LOOPBACK, port=port)), None),
+        (uvicorn.Server(simulator), [upstream_socket]),
+        (uvicorn.Server(gateway), None),
     ]
     print(f"calendar-gateway demo: GraphiQL at http://{LOOPBACK}:{port}/graphql", flush=True)
     print(f"  simulators at {upstream}", flush=True)

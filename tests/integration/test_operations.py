@@ -271,3 +271,23 @@ async def test_log_lines_carry_the_request_id(
     lines = [json.loads(line) for line in json_log.getvalue().splitlines()]
     operation = next(line for line in lines if line["message"] == "graphql query Traced: ok")
     assert operation["request_id"] == "log-me-7"
+
+
+async def test_an_access_line_has_its_fields_and_no_secret_from_the_query_string(
+    gateway: httpx.AsyncClient, json_log: io.StringIO
+) -> None:
+    await gateway.post(
+        "/graphql",
+        params={"api_key": "in-the-url-42", "page": "1"},
+        json={"query": "{ __typename }"},
+        headers={"X-Request-ID": "access-1"},
+    )
+    lines = [json.loads(line) for line in json_log.getvalue().splitlines()]
+    access = next(line for line in lines if line["logger"] == "calendar_gateway.access")
+    assert "in-the-url-42" not in json_log.getvalue()
+    assert access["message"] == f"POST {access['path']} 200"
+    assert access["path"] == "/graphql?api_key=[redacted]&page=1"
+    assert (access["method"], access["status"], access["client"], access["request_id"]) == (
+        "POST", 200, "127.0.0.1", "access-1",
+    )  # fmt: skip
+    assert isinstance(access["duration_ms"], float)

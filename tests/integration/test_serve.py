@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import json
 import signal
 
 import httpx
@@ -114,6 +115,11 @@ async def test_two_workers_count_every_request_exactly_once(
         )
         exposition = (await client.get(f"{gateway.url}/metrics")).text
     assert operations == [[requests]] * 6
+    log = [json.loads(line) for line in gateway.stderr]
+    access = [e for e in log if e["logger"] == "calendar_gateway.access"]
+    assert [e["path"] for e in access if e["method"] == "POST"] == ["/graphql"] * requests
+    assert all(len(e["request_id"]) == 32 for e in access)
+    assert not [e for e in log if "color_message" in e or "\x1b" in e["message"]]
     assert http == [requests]
     pids = {
         sample.labels["pid"]
