@@ -57,7 +57,12 @@ class GatewayProcess:
 
 @contextlib.asynccontextmanager
 async def serve_gateway_process(env: dict[str, str], *args: str) -> AsyncIterator[GatewayProcess]:
-    """``calendar-gateway serve [args]`` on a free port with ``env``; yields once it listens."""
+    """``calendar-gateway serve [args]`` on a free port with ``env``; yields once it listens.
+
+    Unless ``env`` says otherwise, the process stops without a drain when the test is done,
+    and sends no spans (no collector here: an exporter would retry for seconds at exit).
+    """
+    env = {"CALENDAR_GATEWAY_SHUTDOWN_DRAIN_SECONDS": "0", "OTEL_TRACES_EXPORTER": "none", **env}
     process = await asyncio.create_subprocess_exec(
         sys.executable, "-m", "calendar_gateway", "serve", "--port", "0", *args,
         env=env, stderr=asyncio.subprocess.PIPE, stdout=asyncio.subprocess.DEVNULL,

@@ -56,8 +56,6 @@ async def test_sigterm_turns_readyz_503_lets_requests_and_edits_finish_and_exits
         cache_ttl_seconds=0,
         shutdown_drain_seconds=1,
         shutdown_timeout_seconds=10,
-        # No collector here: an exporter would retry for seconds at exit.
-        otel_traces_exporter="none",
     )
     await inject(upstream, method="POST", path=r"calendar\.json", delay=1.5)
     await inject(upstream, method="PUT", path="businesscalendarbody", delay=1.5)
@@ -93,7 +91,7 @@ async def test_two_workers_count_every_request_exactly_once(
     simulator_url: str, upstream: httpx.AsyncClient
 ) -> None:
     requests = 20
-    env = replica_env(simulator_url, otel_traces_exporter="none")
+    env = replica_env(simulator_url)
     async with (
         serve_gateway_process(env, "--workers", "2") as gateway,
         httpx.AsyncClient(timeout=30) as client,
