@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import json
 import os
 import signal
 import time
@@ -32,7 +33,9 @@ def replica_env(simulator_url: str, **overrides: Any) -> dict[str, str]:
     for name, value in settings.model_dump(mode="json").items():
         if value is not None:
             secret = getattr(getattr(settings, name), "get_secret_value", None)
-            env[ENV_PREFIX + name.upper()] = str(secret() if secret else value)
+            # A mapping or a list is read back from the environment as JSON.
+            text = json.dumps(value) if isinstance(value, (dict, list)) else str(value)
+            env[ENV_PREFIX + name.upper()] = str(secret()) if secret else text
     return env
 
 
