@@ -18,6 +18,7 @@ ROOT = "calendar_gateway"
 
 # Modules every layer may use: configuration, observability, the cache and the edit mutex.
 SHARED = {
+    "access_log",
     "caching",
     "correlation",
     "locking",
@@ -28,7 +29,7 @@ SHARED = {
     "tracing",
 }
 # Modules that wire the layers together; they may import any of them.
-WIRING = {"__init__", "__main__", "app", "cli", "gateway", "graphiql", "health"}
+WIRING = {"__init__", "__main__", "app", "cli", "gateway", "graphiql", "health", "shutdown"}
 ALLOWED = {
     "graphql": {"graphql", "services", "shared"},
     "services": {"services", "upstreams", "shared"},

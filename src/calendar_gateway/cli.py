@@ -4,15 +4,23 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import contextlib
+import os
+import signal
 import socket
 import sys
+import tempfile
+from collections.abc import Iterator
 from pathlib import Path
+from types import FrameType
 
 import uvicorn
 from pydantic import ValidationError
 
+from calendar_gateway import logs
 from calendar_gateway.app import create_app
 from calendar_gateway.graphql.schema import create_schema
+from calendar_gateway.metrics import MULTIPROCESS_DIR
 from calendar_gateway.settings import ENV_PREFIX, Settings
 from calendar_gateway.simulators import app as simulators
 
@@ -57,13 +65,48 @@ def _serve(args: argparse.Namespace) -> None:
         settings = Settings()  # type: ignore[call-arg]
     except ValidationError as exc:
         sys.exit(f"calendar-gateway: {_first_problem(exc)}")
-    uvicorn.run(
-        "calendar_gateway.app:create_app_from_env",
-        factory=True,
-        host=args.host or settings.host,
-        port=args.port or settings.port,
-        workers=args.workers,
-    )
+    signal.signal(signal.SIGTERM, _stopped)
+    # The supervisor of --workers logs too; each worker configures itself (app.py).
+    logs.configure(settings)
+    with _metrics_directory(settings, args.workers):
+        uvicorn.run(
+            "calendar_gateway.app:create_app_from_env",
+            factory=True,
+            host=args.host or settings.host,
+            port=settings.port if args.port is None else args.port,
+            workers=args.workers,
+            # Ours, not uvicorn's coloured text (logs.py); access lines come from access_log.py.
+            log_config=None,
+            access_log=False,
+            # After the drain (shutdown.py): the time requests in flight have to finish.
+            timeout_graceful_shutdown=settings.shutdown_timeout_seconds,
+        )
+
+
+@contextlib.contextmanager
+def _metrics_directory(settings: Settings, workers: int) -> Iterator[None]:
+    """Where several workers write their metrics, so a scrape of any one sums them all."""
+    given = settings.prometheus_multiproc_dir
+    if given is not None:
+        # prometheus-client's rule: samples of an earlier run must not be summed in.
+        for stale in given.glob("*.db"):
+            stale.unlink()
+        yield
+        return
+    if workers == 1:
+        yield
+        return
+    with tempfile.TemporaryDirectory(prefix="calendar-gateway-metrics-") as directory:
+        # Read by prometheus-client when a worker imports it, and by each worker's Settings.
+        os.environ[MULTIPROCESS_DIR] = directory
+        yield
+
+
+def _stopped(signum: int, frame: FrameType | None) -> None:
+    # uvicorn raises the SIGTERM it handled again once it has shut down, for the handler
+    # that was there before it: this one. The shutdown was clean, so the exit status is 0
+    # (a default handler would make it 143, which supervisors read as killed).
+    raise SystemExit(0)
 
 
 def _first_problem(exc: ValidationError) -> str:
@@ -87,12 +130,15 @@ async def _run_demo(port: int) -> None:
     upstream_socket = _bind_free_port()
     upstream = f"http://{LOOPBACK}:{upstream_socket.getsockname()[1]}"
     settings = demo_settings(upstream, port)
+    # Logged as serve logs: the same format, fields and redaction.
+    logs.configure(settings)
+    simulator = uvicorn.Config(simulators.create_app(), log_config=None, access_log=False)
+    gateway = uvicorn.Config(
+        create_app(settings), host=LOOPBACK, port=port, log_config=None, access_log=False
+    )
     servers = [
-        (
-            uvicorn.Server(uvicorn.Config(simulators.create_app(), log_level="warning")),
-            [upstream_socket],
-        ),
-        (uvicorn.Server(uvicorn.Config(create_app(settings), host=LOOPBACK, port=port)), None),
+        (uvicorn.Server(simulator), [upstream_socket]),
+        (uvicorn.Server(gateway), None),
     ]
     print(f"calendar-gateway demo: GraphiQL at http://{LOOPBACK}:{port}/graphql", flush=True)
     print(f"  simulators at {upstream}", flush=True)

@@ -91,6 +91,12 @@ class Settings(BaseSettings):
     # Operations.
     readiness_cache_seconds: float = Field(default=2.0, ge=0)
     """How long /readyz reuses its last probe of the upstreams."""
+    readiness_requires_upstreams: bool = False
+    """Strict mode: /readyz is 503 while any vendor is unreachable or its circuit open."""
+    shutdown_drain_seconds: float = Field(default=5.0, ge=0)
+    """After SIGTERM, how long /readyz answers 503 while requests are still served."""
+    shutdown_timeout_seconds: int = Field(default=20, ge=0)
+    """Then, how long requests in flight may take to finish before they are cancelled."""
     log_format: Literal["json", "text"] = "json"
     log_level: Literal["DEBUG", "INFO", "WARNING", "ERROR"] = "INFO"
     otel_traces_exporter: Literal["otlp", "console", "none"] = Field(
@@ -98,6 +104,11 @@ class Settings(BaseSettings):
         validation_alias=AliasChoices("OTEL_TRACES_EXPORTER", "otel_traces_exporter"),
     )
     """The standard OpenTelemetry variable; spans are sent only with the ``otel`` extra."""
+    prometheus_multiproc_dir: Path | None = Field(
+        default=None,
+        validation_alias=AliasChoices("PROMETHEUS_MULTIPROC_DIR", "prometheus_multiproc_dir"),
+    )
+    """prometheus-client's variable: ``serve --workers N`` sets it to a directory of its own."""
 
     # Client protection: see docs/operations-protection.md.
     auth_mode: Literal["api-key", "jwt", "none"] = "api-key"
