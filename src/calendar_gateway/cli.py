@@ -12,6 +12,7 @@ import uvicorn
 from pydantic import ValidationError
 
 from calendar_gateway.app import create_app
+from calendar_gateway.graphql.client_schema import client_sdl
 from calendar_gateway.graphql.schema import create_schema
 from calendar_gateway.settings import ENV_PREFIX, Settings
 from calendar_gateway.simulators import app as simulators
@@ -48,6 +49,11 @@ def _parser() -> argparse.ArgumentParser:
 
     export = commands.add_parser("export-schema", help="print the GraphQL SDL")
     export.add_argument("-o", "--output", type=Path)
+    export.add_argument(
+        "--client",
+        action="store_true",
+        help="the schema for clients and codegen: without Federation's internals",
+    )
     export.set_defaults(run=_export_schema)
     return parser
 
@@ -128,7 +134,8 @@ def _bind_free_port() -> socket.socket:
 
 
 def _export_schema(args: argparse.Namespace) -> None:
-    sdl = create_schema().as_str() + "\n"
+    schema = create_schema()
+    sdl = client_sdl(schema) if args.client else schema.as_str() + "\n"
     if args.output is None:
         sys.stdout.write(sdl)
     else:
