@@ -8,7 +8,7 @@ E2E := tests/e2e
 .PHONY: demo test lint typecheck pytest schema graphiql e2e-packages bench clean
 
 demo: $(VENV)/.installed graphiql
-	$(BIN)/calendar-gateway demo
+	$(BIN)/calendar-gateway demo $(if $(PORT),--port $(PORT))
 
 test: $(VENV)/.dev-installed graphiql e2e-packages lint typecheck pytest
 

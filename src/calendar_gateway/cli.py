@@ -18,6 +18,7 @@ from calendar_gateway.settings import ENV_PREFIX, Settings
 from calendar_gateway.simulators import app as simulators
 
 LOOPBACK = "127.0.0.1"
+LOCAL_ORIGINS = r"http://(localhost|127\.0\.0\.1)(:[0-9]{1,5})?"
 
 
 def main(argv: list[str] | None = None) -> None:
@@ -90,19 +91,30 @@ def _demo(args: argparse.Namespace) -> None:
 
 
 async def _run_demo(port: int) -> None:
-    upstream_socket = _bind_free_port()
+    # Bound before anything is announced: a busy port is one line and an exit, not a traceback.
+    try:
+        gateway_socket = _bind(port)
+    except OSError as error:
+        sys.exit(
+            f"calendar-gateway demo: cannot listen on {LOOPBACK}:{port} ({error.strerror}); "
+            "choose another port with --port (make demo PORT=...)"
+        )
+    upstream_socket = _bind(0)
     upstream = f"http://{LOOPBACK}:{upstream_socket.getsockname()[1]}"
     settings = demo_settings(upstream, port)
     servers = [
         (
             uvicorn.Server(uvicorn.Config(simulators.create_app(), log_level="warning")),
-            [upstream_socket],
+            upstream_socket,
         ),
-        (uvicorn.Server(uvicorn.Config(create_app(settings), host=LOOPBACK, port=port)), None),
+        (uvicorn.Server(uvicorn.Config(create_app(settings))), gateway_socket),
     ]
     print(f"calendar-gateway demo: GraphiQL at http://{LOOPBACK}:{port}/graphql", flush=True)
-    print(f"  simulators at {upstream}", flush=True)
-    await asyncio.gather(*(server.serve(sockets=sockets) for server, sockets in servers))
+    print("  browser apps on http://localhost:* and http://127.0.0.1:* may call it (CORS)")
+    print(
+        f"  simulators at {upstream} (see README, Running it, for their admin routes)", flush=True
+    )
+    await asyncio.gather(*(server.serve(sockets=[sock]) for server, sock in servers))
 
 
 def demo_settings(upstream: str, port: int) -> Settings:
@@ -118,6 +130,8 @@ def demo_settings(upstream: str, port: int) -> Settings:
         appointments_user="demo",
         appointments_password="demo",  # type: ignore[arg-type]
         auth_mode="none",
+        # A front end in development runs on a local port of its own (Vite's 5173, ...).
+        cors_origin_regex=LOCAL_ORIGINS,
         # For exploring in GraphiQL: its docs need introspection, and one person is no flood.
         introspection=True,
         graphiql=True,
@@ -127,9 +141,14 @@ def demo_settings(upstream: str, port: int) -> Settings:
     )
 
 
-def _bind_free_port() -> socket.socket:
+def _bind(port: int) -> socket.socket:
     sock = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
-    sock.bind((LOOPBACK, 0))
+    sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+    try:
+        sock.bind((LOOPBACK, port))
+    except OSError:
+        sock.close()
+        raise
     return sock
 
 
