@@ -81,8 +81,13 @@ def encode_cursor(kind: str, position: int | str) -> str:
     return base64.urlsafe_b64encode(text.encode()).decode().rstrip("=")
 
 
+MAX_CURSOR_LENGTH = 200
+
+
 def decode_cursor(kind: str, cursor: str, position: type[T]) -> T:
     """The position ``cursor`` names in a list of ``kind``."""
+    if len(cursor) > MAX_CURSOR_LENGTH:
+        raise InvalidInputError("after", "after is not a cursor of this list")
     try:
         padded = cursor + "=" * (-len(cursor) % 4)
         found_kind, found = json.loads(base64.urlsafe_b64decode(padded.encode()))
