@@ -9,7 +9,8 @@ from calendar_gateway.caching import Codec
 from calendar_gateway.services.appointments import PAGE
 from calendar_gateway.services.bookings import RANGE_PAGE, WORK_PAGE
 from calendar_gateway.services.calendars import PERMISSIONS, TENANTS
-from calendar_gateway.upstreams.appointments import AppointmentPage, parse_summary
+from calendar_gateway.upstreams.appointment_model import AppointmentPage
+from calendar_gateway.upstreams.appointments_wire import parse_summary
 from calendar_gateway.upstreams.bookings import Listing, Reply, parse_booking, parse_estimate
 from calendar_gateway.upstreams.calendars import Permissions, Tenant
 
