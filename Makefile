@@ -15,7 +15,7 @@ UV_COMPILE := $(BIN)/uv pip compile --universal --python-version 3.11 --generate
 .PHONY: demo test lint kubernetes-lint typecheck pytest schema graphiql e2e-packages bench lock clean
 
 demo: $(VENV)/.installed graphiql
-	$(BIN)/calendar-gateway demo
+	$(BIN)/calendar-gateway demo $(if $(PORT),--port $(PORT))
 
 test: $(VENV)/.dev-installed graphiql e2e-packages lint typecheck pytest
 

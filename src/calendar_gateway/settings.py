@@ -149,6 +149,8 @@ class Settings(BaseSettings):
     """Occurrences of recurring appointments one request may expand (calendarView)."""
     cors_origins: Annotated[tuple[str, ...], NoDecode] = ()
     """Comma-separated origins that browsers may call from; ``*`` for any; empty for none."""
+    cors_origin_regex: str | None = None
+    """Origins browsers may call from, as a regular expression of the whole origin."""
     max_body_bytes: int = Field(default=1_048_576, ge=1)
     rate_limit_requests: int = Field(default=600, ge=0)
     """GraphQL requests one client may send per window; 0 turns the limit off."""

@@ -9,12 +9,21 @@ import strawberry
 from strawberry.scalars import JSON
 
 from calendar_gateway.graphql import working_time
+from calendar_gateway.graphql.connections import (
+    AfterArg,
+    Connection,
+    FirstArg,
+    page_size,
+    start_offset,
+    window_connection,
+)
 from calendar_gateway.graphql.context import Info
 from calendar_gateway.graphql.enums import ExceptionType, Placement, RelativeType, Weekday
 from calendar_gateway.graphql.maybe import given
 from calendar_gateway.graphql.scalars import LocalTime
 from calendar_gateway.services import calendars as grs
 from calendar_gateway.services.calendars import ExceptionDraft
+from calendar_gateway.services.paging import slice_window
 from calendar_gateway.services.timezones import resolve_zone
 from calendar_gateway.services.worktime import fixed_date
 
@@ -65,6 +74,29 @@ class CalendarException:
         )
 
 
+@strawberry.type(description="A GRS tenant (Query Tenants).")
+class CalendarTenant:
+    id: strawberry.ID = strawberry.field(description="The tenant's nodeId: a tenantId.")
+    name: str
+
+
+@strawberry.type(description="What the gateway's GRS user may do with a tenant's calendars.")
+class CalendarPermissions:
+    view: bool
+    create: bool
+    modify: bool
+    delete: bool
+
+    @classmethod
+    def from_domain(cls, permissions: grs.Permissions) -> CalendarPermissions:
+        return cls(
+            view=permissions.can_view,
+            create=permissions.can_create,
+            modify=permissions.can_modify,
+            delete=permissions.can_delete,
+        )
+
+
 @strawberry.federation.type(
     keys=["tenantId packageId id"], description="A Genesys Rules System business calendar."
 )
@@ -84,6 +116,15 @@ class BusinessCalendar:
     raw: JSON = strawberry.field(description="The calendar as GRS sent it.")
 
     calendar: strawberry.Private[grs.BusinessCalendar]
+
+    @strawberry.field(
+        description="What the gateway may do with this calendar: its tenant's permissions "
+        "(cached), so a UI can leave out what would be FORBIDDEN. A calendar someone else "
+        "has locked still cannot be modified: see `locked`."
+    )
+    async def viewer_can(self, info: Info) -> CalendarPermissions | None:
+        permissions = await info.context.services.calendars.permissions(self.tenant_id)
+        return CalendarPermissions.from_domain(permissions)
 
     @strawberry.field(description="Holidays and changed hours; read from the calendar's body.")
     async def exceptions(self, info: Info) -> list[CalendarException]:
@@ -245,9 +286,47 @@ PackageArg = Annotated[
 ]
 
 
+CALENDARS_CURSOR = "calendars"
+
+
 @strawberry.type
 class CalendarQuery:
-    @strawberry.field(description="The business calendars of a tenant's rules package.")
+    @strawberry.field(description="The GRS tenants the gateway's user may see.")
+    async def calendar_tenants(self, info: Info) -> list[CalendarTenant] | None:
+        tenants = await info.context.services.calendars.tenants()
+        return [CalendarTenant(id=strawberry.ID(t.id), name=t.name) for t in tenants]
+
+    @strawberry.field(description="What the gateway's GRS user may do with a tenant's calendars.")
+    async def calendar_permissions(
+        self, info: Info, tenant_id: TenantArg = None
+    ) -> CalendarPermissions | None:
+        permissions = await info.context.services.calendars.permissions(tenant_id)
+        return CalendarPermissions.from_domain(permissions)
+
+    @strawberry.field(
+        description="The business calendars of a tenant's rules package, a page at a time."
+    )
+    async def business_calendars_connection(
+        self,
+        info: Info,
+        tenant_id: TenantArg = None,
+        package_id: PackageArg = None,
+        first: FirstArg = None,
+        after: AfterArg = None,
+    ) -> Connection[BusinessCalendar] | None:
+        size, offset = page_size(first), start_offset(CALENDARS_CURSOR, after)
+        service = info.context.services.calendars
+        scope = service.ref("", tenant_id, package_id)
+        calendars = await service.calendars(scope.tenant_id, scope.package_id)
+        window = slice_window(calendars, offset, size)
+        return window_connection(
+            CALENDARS_CURSOR, window, lambda c: BusinessCalendar.from_domain(c, scope)
+        )
+
+    @strawberry.field(
+        description="The business calendars of a tenant's rules package.",
+        deprecation_reason="Use businessCalendarsConnection: it pages.",
+    )
     async def business_calendars(
         self, info: Info, tenant_id: TenantArg = None, package_id: PackageArg = None
     ) -> list[BusinessCalendar] | None:

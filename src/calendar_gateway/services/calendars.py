@@ -33,8 +33,10 @@ from calendar_gateway.upstreams.calendars import (
     CalendarsClient,
     CalendarSettings,
     ExceptionType,
+    Permissions,
     Placement,
     RelativeType,
+    Tenant,
     is_uuid,
     same_exceptions,
 )
@@ -56,8 +58,10 @@ __all__ = [
     "CalendarSettings",
     "ExceptionDraft",
     "ExceptionType",
+    "Permissions",
     "Placement",
     "RelativeType",
+    "Tenant",
     "Weekday",
 ]
 
@@ -68,6 +72,8 @@ SESSIONS = 3
 
 LIST = Codec(list[BusinessCalendar])
 BODY = Codec(BusinessCalendar)
+TENANTS = Codec(list[Tenant])
+PERMISSIONS = Codec(Permissions)
 
 DRAIN_SECONDS = 30.0
 """How long shutdown waits for running edits: each is a handful of bounded upstream calls."""
@@ -246,6 +252,16 @@ class CalendarService:
             return listed
 
         return await self._cache.read(_list_key(tenant, package), load, LIST)
+
+    async def tenants(self) -> list[Tenant]:
+        return await self._cache.read("tenants", self._client.tenants, TENANTS)
+
+    async def permissions(self, tenant_id: str | None = None) -> Permissions:
+        """What the gateway's GRS user may do with a tenant's calendars."""
+        tenant = tenant_id or self._tenant_id
+        return await self._cache.read(
+            f"permissions:{tenant}", lambda: self._client.permissions(tenant), PERMISSIONS
+        )
 
     async def get(self, ref: CalendarRef) -> BusinessCalendar:
         """The calendar with its exceptions, from the cache when fresh enough."""

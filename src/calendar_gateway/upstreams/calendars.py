@@ -23,6 +23,7 @@ from calendar_gateway.upstreams.errors import (
     NotFoundError,
     RateLimitedError,
     UnauthenticatedError,
+    UpstreamUnavailableError,
     ValidationFailedError,
     VendorError,
 )
@@ -120,6 +121,12 @@ class CalendarSettings:
 
 
 @dataclass(frozen=True)
+class Tenant:
+    id: str
+    name: str
+
+
+@dataclass(frozen=True)
 class Permissions:
     can_view: bool
     can_create: bool
@@ -168,11 +175,19 @@ class CalendarsClient:
         view._pinned = token
         return view
 
-    async def tenants(self) -> list[JsonObject]:
+    async def tenants(self) -> list[Tenant]:
+        """The tenants the user may see (Query Tenants: ``{"tenants": [{nodeId, name}]}``)."""
         response = await self._call("GET", "/grs/v1/tenants")
         _raise_for_status(response)
-        body: list[JsonObject] = response.json()
-        return body
+        body = response.json()
+        items = body.get("tenants") if isinstance(body, dict) else body
+        if not isinstance(items, list):
+            raise UpstreamUnavailableError(UPSTREAM, "GRS answered tenants without a list")
+        return [
+            Tenant(str(item["nodeId"]), str(item.get("name") or ""))
+            for item in items
+            if isinstance(item, dict) and "nodeId" in item
+        ]
 
     async def permissions(self, tenant_id: str) -> Permissions:
         response = await self._call("GET", f"/grs/v1/permissions/{quote(tenant_id, safe='')}")
