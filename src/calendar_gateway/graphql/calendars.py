@@ -22,10 +22,7 @@ from calendar_gateway.graphql.enums import ExceptionType, Placement, RelativeTyp
 from calendar_gateway.graphql.maybe import given
 from calendar_gateway.graphql.scalars import LocalTime
 from calendar_gateway.services import calendars as grs
-from calendar_gateway.services.calendars import ExceptionDraft
 from calendar_gateway.services.paging import slice_window
-from calendar_gateway.services.timezones import resolve_zone
-from calendar_gateway.services.worktime import fixed_date
 
 T = TypeVar("T")
 FromArg = Annotated[T, strawberry.argument(name="from")]
@@ -48,20 +45,18 @@ class CalendarException:
     time_change_stop: LocalTime | None
 
     exception: strawberry.Private[grs.CalendarException]
-    time_zone_id: strawberry.Private[str]
 
     @strawberry.field(description="The dates from `from` to `to` (both included) it falls on.")
     def occurrences(self, from_: FromArg[date], to: date) -> list[date]:
-        return working_time.occurrences(self.exception, self.time_zone_id, from_, to)
+        return working_time.occurrences(self.exception, from_, to)
 
     @classmethod
-    def from_domain(cls, exception: grs.CalendarException, time_zone_id: str) -> CalendarException:
-        fixed = exception.fixed_date
+    def from_domain(cls, exception: grs.CalendarException) -> CalendarException:
         return cls(
             name=exception.name,
             type=exception.type,
             placement=exception.placement,
-            fixed_date=None if fixed is None else fixed_date(fixed, resolve_zone(time_zone_id)),
+            fixed_date=exception.fixed_date,
             annual_month=exception.annual_month,
             annual_day=exception.annual_day,
             relative_type=exception.relative_type,
@@ -70,7 +65,6 @@ class CalendarException:
             time_change_start=_local(exception.time_change_start),
             time_change_stop=_local(exception.time_change_stop),
             exception=exception,
-            time_zone_id=time_zone_id,
         )
 
 
@@ -129,10 +123,7 @@ class BusinessCalendar:
     @strawberry.field(description="Holidays and changed hours; read from the calendar's body.")
     async def exceptions(self, info: Info) -> list[CalendarException]:
         calendar = await self._body(info)
-        return [
-            CalendarException.from_domain(e, calendar.time_zone_id)
-            for e in calendar.exceptions or ()
-        ]
+        return [CalendarException.from_domain(e) for e in calendar.exceptions or ()]
 
     @strawberry.field(description=f"Whether `at` is working time. {working_time.NAIVE}")
     async def is_working_time(self, info: Info, at: datetime) -> bool:
@@ -216,8 +207,8 @@ class CalendarExceptionInput:
     time_change_start: LocalTime | None = None
     time_change_stop: LocalTime | None = None
 
-    def to_draft(self) -> ExceptionDraft:
-        return ExceptionDraft(
+    def to_domain(self) -> grs.CalendarException:
+        return grs.CalendarException(
             name=self.name,
             type=self.type,
             placement=self.placement,
@@ -385,8 +376,8 @@ class CalendarMutation:
         package_id: PackageArg = None,
     ) -> BusinessCalendar:
         ref = _ref(info, id, tenant_id, package_id)
-        drafts = [e.to_draft() for e in exceptions]
-        updated = await info.context.services.calendars.replace_exceptions(ref, drafts)
+        wanted = [e.to_domain() for e in exceptions]
+        updated = await info.context.services.calendars.replace_exceptions(ref, wanted)
         return BusinessCalendar.from_domain(updated, ref)
 
     @strawberry.mutation(description="Adds one exception, keeping the others.")
@@ -399,7 +390,7 @@ class CalendarMutation:
         package_id: PackageArg = None,
     ) -> BusinessCalendar:
         ref = _ref(info, id, tenant_id, package_id)
-        updated = await info.context.services.calendars.add_exception(ref, exception.to_draft())
+        updated = await info.context.services.calendars.add_exception(ref, exception.to_domain())
         return BusinessCalendar.from_domain(updated, ref)
 
     @strawberry.mutation(description="Removes the exception with this name.")
