@@ -4,18 +4,45 @@ VENV := .venv
 BIN := $(VENV)/bin
 GRAPHIQL := src/calendar_gateway/static/graphiql
 E2E := tests/e2e
+# checkov's own dependency pins clash with ours: it lives in a virtual environment of its own.
+CHECKOV := .venv-checkov
+KUBERNETES := deploy/kubernetes
+# pip itself, pinned: it installs every lock with --require-hashes.
+PIP_VERSION := 26.3
+UV_COMPILE := $(BIN)/uv pip compile --universal --python-version 3.11 --generate-hashes --quiet \
+	--custom-compile-command "make lock"
 
-.PHONY: demo test lint typecheck pytest schema graphiql e2e-packages bench clean
+.PHONY: demo test lint kubernetes-lint typecheck pytest schema graphiql e2e-packages bench lock clean
 
 demo: $(VENV)/.installed graphiql
-	$(BIN)/calendar-gateway demo
+	$(BIN)/calendar-gateway demo $(if $(PORT),--port $(PORT))
 
 test: $(VENV)/.dev-installed graphiql e2e-packages lint typecheck pytest
 
-lint:
+lint: kubernetes-lint
 	$(BIN)/ruff check src tests bench
 	$(BIN)/ruff format --check src tests bench
 	$(BIN)/hadolint Dockerfile
+
+# The example overlay, rendered as kustomize would (tests/deploy: also schema-validated),
+# through checkov's Kubernetes checks; offline (--skip-download, see its config).
+kubernetes-lint: $(VENV)/.dev-installed $(CHECKOV)/.installed
+	@mkdir -p build
+	$(BIN)/python -m tests.deploy.kustomize $(KUBERNETES)/overlays/example > build/kubernetes.yaml
+	$(CHECKOV)/bin/checkov --config-file $(KUBERNETES)/.checkov.yaml -f build/kubernetes.yaml
+
+$(CHECKOV)/.installed: requirements/checkov.lock
+	$(PYTHON) -m venv $(CHECKOV)
+	$(CHECKOV)/bin/pip install --quiet pip==$(PIP_VERSION)
+	$(CHECKOV)/bin/pip install --quiet --require-hashes -r requirements/checkov.lock
+	touch $@
+
+# Every Python dependency, with hashes, from pyproject.toml (tests/test_locks.py checks they agree).
+lock: $(VENV)/.dev-installed
+	$(UV_COMPILE) pyproject.toml -o requirements/runtime.lock
+	$(UV_COMPILE) pyproject.toml --extra dev -o requirements/dev.lock
+	$(UV_COMPILE) requirements/build.in -o requirements/build.lock
+	$(UV_COMPILE) requirements/checkov.in -o requirements/checkov.lock
 
 typecheck:
 	$(BIN)/mypy
@@ -25,7 +52,7 @@ pytest:
 
 # Load on loopback against latency-added simulators; writes docs/benchmarks.md and its chart.
 # BENCH_ARGS=--quick runs it in seconds, to see that it works.
-bench: $(VENV)/.bench-installed
+bench: $(VENV)/.dev-installed
 	$(BIN)/python -m bench $(BENCH_ARGS)
 
 schema: $(VENV)/.installed
@@ -57,23 +84,20 @@ $(E2E)/node_modules/.installed: $(E2E)/package.json $(E2E)/package-lock.json
 		echo "warning: npm not found; the end-to-end tests will skip"; \
 	fi
 
-$(VENV)/.installed: pyproject.toml
+# The locked dependencies (hashes required), then the package itself without dependencies.
+$(VENV)/.installed: pyproject.toml requirements/runtime.lock
 	$(PYTHON) -m venv $(VENV)
-	$(BIN)/pip install --quiet --upgrade pip
-	$(BIN)/pip install --quiet -e .
+	$(BIN)/pip install --quiet pip==$(PIP_VERSION)
+	$(BIN)/pip install --quiet --require-hashes -r requirements/runtime.lock
+	$(BIN)/pip install --quiet --no-deps -e .
 	touch $@
 
-$(VENV)/.dev-installed: pyproject.toml
+$(VENV)/.dev-installed: pyproject.toml requirements/dev.lock
 	$(PYTHON) -m venv $(VENV)
-	$(BIN)/pip install --quiet --upgrade pip
-	$(BIN)/pip install --quiet -e '.[dev]'
-	touch $(VENV)/.installed $@
-
-$(VENV)/.bench-installed: pyproject.toml
-	$(PYTHON) -m venv $(VENV)
-	$(BIN)/pip install --quiet --upgrade pip
-	$(BIN)/pip install --quiet -e '.[bench]'
+	$(BIN)/pip install --quiet pip==$(PIP_VERSION)
+	$(BIN)/pip install --quiet --require-hashes -r requirements/dev.lock
+	$(BIN)/pip install --quiet --no-deps -e .
 	touch $(VENV)/.installed $@
 
 clean:
-	rm -rf $(VENV) $(GRAPHIQL)/node_modules $(E2E)/node_modules .mypy_cache .ruff_cache .pytest_cache
+	rm -rf $(VENV) $(CHECKOV) build $(GRAPHIQL)/node_modules $(E2E)/node_modules .mypy_cache .ruff_cache .pytest_cache

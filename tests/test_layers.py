@@ -16,8 +16,10 @@ import pytest
 PACKAGE = Path(__file__).resolve().parent.parent / "src" / "calendar_gateway"
 ROOT = "calendar_gateway"
 
-# Modules every layer may use: configuration, observability, the cache and the edit mutex.
+# Modules every layer may use: configuration, observability, the cache, the edit mutex and
+# the zone ids (a GRS calendar's Java TimeZone id is read by the client and by the services).
 SHARED = {
+    "access_log",
     "caching",
     "correlation",
     "locking",
@@ -25,10 +27,11 @@ SHARED = {
     "metrics",
     "protection",
     "settings",
+    "timezones",
     "tracing",
 }
 # Modules that wire the layers together; they may import any of them.
-WIRING = {"__init__", "__main__", "app", "cli", "gateway", "graphiql", "health"}
+WIRING = {"__init__", "__main__", "app", "cli", "gateway", "graphiql", "health", "shutdown"}
 ALLOWED = {
     "graphql": {"graphql", "services", "shared"},
     "services": {"services", "upstreams", "shared"},

@@ -10,6 +10,7 @@ from functools import cached_property
 import orjson
 from cross_web import AsyncHTTPRequestAdapter
 from prometheus_client import CONTENT_TYPE_LATEST, generate_latest
+from redis.asyncio import Redis
 from starlette.applications import Starlette
 from starlette.exceptions import HTTPException
 from starlette.middleware import Middleware
@@ -22,6 +23,7 @@ from strawberry.http.base import BaseRequestProtocol
 from strawberry.types import ExecutionResult
 
 from calendar_gateway import caching, graphiql, health, logs, metrics, tracing
+from calendar_gateway.access_log import AccessLog
 from calendar_gateway.correlation import RequestIdMiddleware
 from calendar_gateway.gateway import start_gateway
 from calendar_gateway.graphql.context import Context
@@ -37,6 +39,7 @@ from calendar_gateway.protection import Protection
 from calendar_gateway.protection.rejection import http_error, internal_error
 from calendar_gateway.services.container import Services
 from calendar_gateway.settings import Settings
+from calendar_gateway.shutdown import Shutdown
 from calendar_gateway.upstreams.transport import Transport
 
 
@@ -111,16 +114,22 @@ def wants_fresh_reads(cache_control: str | None) -> bool:
     return "no-cache" in directives or "max-age=0" in directives
 
 
+# The paths /metrics counts requests by; any other is "other".
+ROUTES = frozenset({"/graphql", "/healthz", "/readyz", "/metrics", graphiql.MOUNT})
+
+
 def create_app(settings: Settings) -> Starlette:
     endpoint = GraphQLEndpoint(settings)
     upstreams: dict[str, Transport] = {}
     readiness = health.Readiness(upstreams, settings.readiness_cache_seconds)
-    registry = metrics.registry_for(upstreams)
+    lifecycle = health.Lifecycle(Shutdown(settings.shutdown_drain_seconds))
+    registry = metrics.registry_for(upstreams, settings.prometheus_multiproc_dir)
     protection = Protection(settings)
 
     @contextlib.asynccontextmanager
     async def lifespan(app: Starlette) -> AsyncIterator[None]:
         async with contextlib.AsyncExitStack() as stack:
+            stack.enter_context(lifecycle.shutdown.on_sigterm())
             stack.push_async_callback(protection.aclose)
             gateway = start_gateway(settings, stack)
             endpoint.services = gateway.services
@@ -128,7 +137,10 @@ def create_app(settings: Settings) -> Starlette:
             # Tests reach the running services here, e.g. to see which mutexes are held.
             app.state.services = gateway.services
             upstreams.update(gateway.transports)
+            readiness.redis = _redis_probe(settings.redis_url, stack)
+            lifecycle.started = True
             yield
+            lifecycle.started = False
             endpoint.services = None
             upstreams.clear()
 
@@ -139,15 +151,32 @@ def create_app(settings: Settings) -> Starlette:
         routes=[
             Route("/graphql", endpoint, methods=["GET", "POST"]),
             Route("/healthz", health.healthz),
-            Route("/readyz", health.readyz(readiness)),
+            Route(
+                "/readyz",
+                health.readyz(readiness, lifecycle, settings.readiness_requires_upstreams),
+            ),
             Route("/metrics", metrics_endpoint),
             *(graphiql.routes() if settings.graphiql else []),
         ],
-        middleware=[Middleware(RequestIdMiddleware), *protection.middleware],
+        middleware=[
+            Middleware(metrics.HttpMetrics, routes=ROUTES),
+            Middleware(RequestIdMiddleware),
+            Middleware(AccessLog),
+            *protection.middleware,
+        ],
         # Every refusal, even of a path or a method no route takes, is a coded GraphQL error.
         exception_handlers={HTTPException: http_error, Exception: internal_error},
         lifespan=lifespan,
     )
+
+
+def _redis_probe(url: str | None, stack: contextlib.AsyncExitStack) -> Redis | None:
+    # A client of its own: readiness must not wait behind the cache's or the locks' pool.
+    if url is None:
+        return None
+    redis = Redis.from_url(url, socket_timeout=health.REDIS_PROBE_SECONDS)
+    stack.push_async_callback(redis.aclose)
+    return redis
 
 
 def create_app_from_env() -> Starlette:

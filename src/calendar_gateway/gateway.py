@@ -28,8 +28,8 @@ from calendar_gateway.services.appointments import AppointmentService
 from calendar_gateway.services.bookings import BookingService
 from calendar_gateway.services.calendars import CalendarService, EditBudget
 from calendar_gateway.services.container import Services
-from calendar_gateway.services.timezones import resolve_zone
 from calendar_gateway.settings import Settings
+from calendar_gateway.timezones import resolve_zone
 from calendar_gateway.upstreams.appointments import AppointmentsClient
 from calendar_gateway.upstreams.bookings import BookingsClient
 from calendar_gateway.upstreams.calendars import CalendarsClient

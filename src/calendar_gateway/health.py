@@ -1,22 +1,35 @@
 """Liveness and readiness: ``/healthz`` says the process is up, ``/readyz`` that it can serve.
 
-Ready means every upstream's server answers and its circuit is not open. Probes are
-cheap (the base URL, no credentials) and their results are reused for a few seconds,
-so a load balancer polling every replica often costs the vendors little.
+Ready means started, Redis reachable when configured, and not shutting down. A vendor that
+is down does not make a replica unready: GraphQL still answers, with the fields of the
+other vendors, and every replica sees the same vendor, so taking them out of the load
+balancer would turn a partial outage into a full one. The vendors' state is in the body;
+``READINESS_REQUIRES_UPSTREAMS`` makes it count (strict mode). Probes are cheap (the base
+URL, no credentials; a Redis PING) and their results are reused for a few seconds, so a
+load balancer polling every replica often costs the vendors little.
 """
 
 from __future__ import annotations
 
 import asyncio
+import logging
 import time
 from collections.abc import Awaitable, Callable, Mapping
 from dataclasses import dataclass
 from typing import Protocol
 
+from redis.asyncio import Redis
+from redis.exceptions import RedisError
 from starlette.requests import Request
 from starlette.responses import JSONResponse
 
+from calendar_gateway.shutdown import Shutdown
 from calendar_gateway.upstreams.circuit import CircuitBreaker, CircuitState
+
+log = logging.getLogger(__name__)
+
+# A PING that takes longer than this counts as unreachable: a probe must answer quickly.
+REDIS_PROBE_SECONDS = 1.0
 
 
 class Upstream(Protocol):
@@ -42,7 +55,7 @@ class UpstreamHealth:
 
 
 class Readiness:
-    """Probes the upstreams in ``transports``, at most once per ``cache_seconds``."""
+    """Probes the upstreams in ``transports`` and Redis, at most once per ``cache_seconds``."""
 
     def __init__(
         self,
@@ -56,6 +69,8 @@ class Readiness:
         self._reachable: dict[str, bool] = {}
         self._probed_at: float | None = None
         self._probing = asyncio.Lock()
+        self.redis: Redis | None = None
+        """Set by the lifespan when ``REDIS_URL`` is; probed with the upstreams."""
 
     async def check(self) -> dict[str, UpstreamHealth]:
         reachable = await self._reachability()
@@ -64,13 +79,21 @@ class Readiness:
             for name, transport in self._transports.items()
         }
 
+    async def redis_reachable(self) -> bool | None:
+        """None without Redis; else whether the last probe round reached it."""
+        if self.redis is None:
+            return None
+        return (await self._reachability()).get(_REDIS, False)
+
     async def _reachability(self) -> dict[str, bool]:
         # One probe round at a time: callers arriving meanwhile take its result.
         async with self._probing:
             if not self._fresh():
-                names = list(self._transports)
-                answers = await asyncio.gather(*(self._transports[n].probe() for n in names))
-                self._reachable = dict(zip(names, answers, strict=True))
+                probes = {name: t.probe() for name, t in self._transports.items()}
+                if self.redis is not None:
+                    probes[_REDIS] = _ping(self.redis)
+                answers = await asyncio.gather(*probes.values())
+                self._reachable = dict(zip(probes, answers, strict=True))
                 self._probed_at = self._clock()
             return self._reachable
 
@@ -80,20 +103,61 @@ class Readiness:
         return self._clock() - self._probed_at < self._cache_seconds
 
 
+# Not an upstream's name: those are Python identifiers.
+_REDIS = "redis:"
+
+
+async def _ping(redis: Redis) -> bool:
+    try:
+        async with asyncio.timeout(REDIS_PROBE_SECONDS):
+            await redis.ping()
+    except (OSError, TimeoutError, RedisError) as error:
+        # The type only: a message may quote the URL, password included.
+        log.warning("readiness: Redis unreachable (%s)", type(error).__name__)
+        return False
+    return True
+
+
+@dataclass
+class Lifecycle:
+    """Where the process is in its life, as readiness sees it."""
+
+    shutdown: Shutdown
+    started: bool = False
+
+
 async def healthz(request: Request) -> JSONResponse:
     return JSONResponse({"status": "ok"})
 
 
-def readyz(readiness: Readiness) -> Callable[[Request], Awaitable[JSONResponse]]:
-    """The ``/readyz`` endpoint: 200 with per-upstream detail when ready, else 503."""
+def readyz(
+    readiness: Readiness, lifecycle: Lifecycle, requires_upstreams: bool
+) -> Callable[[Request], Awaitable[JSONResponse]]:
+    """The ``/readyz`` endpoint: 200 when ready, else 503 with the reasons; detail either way."""
 
     async def endpoint(request: Request) -> JSONResponse:
         report = await readiness.check()
-        ready = all(health.ready for health in report.values())
-        body = {
-            "status": "ready" if ready else "not ready",
-            "upstreams": {name: health.as_json() for name, health in report.items()},
-        }
-        return JSONResponse(body, status_code=200 if ready else 503)
+        redis = await readiness.redis_reachable()
+        reasons = _reasons(lifecycle, redis)
+        if requires_upstreams:
+            reasons += [f"upstream {name}" for name, h in report.items() if not h.ready]
+        body: dict[str, object] = {"status": "not ready" if reasons else "ready"}
+        if reasons:
+            body["reasons"] = reasons
+        if redis is not None:
+            body["redis"] = {"reachable": redis}
+        body["upstreams"] = {name: health.as_json() for name, health in report.items()}
+        return JSONResponse(body, status_code=503 if reasons else 200)
 
     return endpoint
+
+
+def _reasons(lifecycle: Lifecycle, redis: bool | None) -> list[str]:
+    reasons = []
+    if not lifecycle.started:
+        reasons.append("starting")
+    if lifecycle.shutdown.draining:
+        reasons.append("shutting down")
+    if redis is False:
+        reasons.append("redis unreachable")
+    return reasons

@@ -1,7 +1,9 @@
-"""Structured logs: one JSON object a line, with the request id, and secrets redacted.
+"""Structured logs: one JSON object a line (or text), with the request id, secrets redacted.
 
 The gateway never puts a secret in a log message on purpose; redaction is the second
-line of defence, for what a vendor or a library might echo.
+line of defence, for what a vendor or a library might echo. It replaces a known secret
+only where it stands as a token of its own, so a password that is also a word does not
+garble the words that contain it.
 """
 
 from __future__ import annotations
@@ -26,12 +28,18 @@ _CREDENTIALS = re.compile(
     r"(?i)([\"']?(?:authorization|password|sha512password|apitoken|renewaltoken|authentication)"
     r"[\"']?\s*[:=]\s*[\"']?)(?:(?:basic|bearer|xelion)\s+)?[^\"'&\s,;}]+"
 )
-# The attributes every LogRecord has; anything else was passed as ``extra`` and is logged.
+# The attributes every LogRecord has; anything else was passed as ``extra`` and is logged,
+# except uvicorn's copy of its message with terminal colour codes.
 _STANDARD = frozenset(vars(logging.LogRecord("", 0, "", 0, "", None, None))) | {
     "message",
     "asctime",
     "taskName",
+    "color_message",
+    "request",
 }
+# Control characters (ANSI escapes, newlines) in a text line could forge or hide lines;
+# JSON escapes them by itself.
+_CONTROL = re.compile(r"[\x00-\x08\x0a-\x1f\x7f]")
 
 
 class Redactor:
@@ -39,12 +47,14 @@ class Redactor:
 
     def __init__(self, secrets: Iterable[str] = ()) -> None:
         # Longest first, so a secret containing another is replaced whole.
-        known = (s for s in secrets if len(s) >= MIN_SECRET_LENGTH)
-        self._secrets = sorted(known, key=len, reverse=True)
+        known = sorted({s for s in secrets if len(s) >= MIN_SECRET_LENGTH}, key=len, reverse=True)
+        alternatives = "|".join(map(re.escape, known))
+        # Not inside a longer word: "gateway" as a password leaves "calendar_gateway" be.
+        self._secrets = re.compile(rf"(?<![\w])(?:{alternatives})(?![\w])") if known else None
 
     def __call__(self, text: str) -> str:
-        for secret in self._secrets:
-            text = text.replace(secret, REDACTED)
+        if self._secrets is not None:
+            text = self._secrets.sub(REDACTED, text)
         return _CREDENTIALS.sub(lambda m: m.group(1) + REDACTED, text)
 
 
@@ -74,14 +84,20 @@ class JsonFormatter(logging.Formatter):
 
 
 class RedactingFormatter(logging.Formatter):
-    """The plain-text format for people at a terminal, redacted all the same."""
+    """The plain-text format for people at a terminal, with the request id, redacted."""
 
     def __init__(self, redact: Redactor) -> None:
-        super().__init__("%(asctime)s %(levelname)s %(name)s: %(message)s")
+        super().__init__("%(asctime)s %(levelname)s %(name)s%(request)s: %(message)s")
         self._redact = redact
 
     def format(self, record: logging.LogRecord) -> str:
+        request_id = correlation.current_request_id()
+        record.request = f" [{request_id}]" if request_id is not None else ""
         return self._redact(super().format(record))
+
+    def formatMessage(self, record: logging.LogRecord) -> str:  # noqa: N802 - logging's name
+        record.message = _CONTROL.sub(lambda m: repr(m[0])[1:-1], record.message)
+        return super().formatMessage(record)
 
 
 def configure(settings: Settings) -> None:
@@ -93,18 +109,23 @@ def configure(settings: Settings) -> None:
     root = logging.getLogger()
     root.handlers = [handler]
     root.setLevel(settings.log_level)
-    for name in ("uvicorn", "uvicorn.error", "uvicorn.access"):
+    for name in ("uvicorn", "uvicorn.error"):
         logger = logging.getLogger(name)
         logger.handlers = []
         logger.propagate = True
+    # access_log.py writes the access lines, as fields.
+    logging.getLogger("uvicorn.access").disabled = True
     # httpx logs every upstream request at INFO: the transport logs the failures that
     # matter, and a line per call costs a visible share of the CPU under load.
     logging.getLogger("httpx").setLevel(max(logging.WARNING, root.level))
 
 
 def _secrets_of(settings: Settings) -> list[str]:
-    return [
-        settings.bookings_password.get_secret_value(),
-        settings.calendars_password.get_secret_value(),
-        settings.appointments_password.get_secret_value(),
+    secrets = [
+        settings.bookings_password,
+        settings.calendars_password,
+        settings.appointments_password,
+        *settings.api_keys,
+        *([settings.jwt_secret] if settings.jwt_secret else []),
     ]
+    return [secret.get_secret_value() for secret in secrets]

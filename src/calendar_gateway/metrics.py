@@ -2,19 +2,45 @@
 
 The counters live at module level, shared by every app in the process; each app's
 registry adds the states of its own circuit breakers, read at scrape time.
+
+Under ``serve --workers N`` each worker is a process of its own and a scrape reaches one
+of them: ``serve`` then sets ``PROMETHEUS_MULTIPROC_DIR`` (cli.py), every worker writes
+its samples there, and any worker answers with the sum of all of them (prometheus-client's
+multiprocess mode). Process metrics carry a ``pid`` label, one series per worker.
 """
 
 from __future__ import annotations
 
+import functools
+import re
+import time
 from collections.abc import Iterator, Mapping
 from enum import Enum
+from pathlib import Path
 from typing import Protocol
 
-from prometheus_client import CollectorRegistry, Counter, Gauge, Histogram
-from prometheus_client.core import GaugeMetricFamily
+from prometheus_client import (
+    GC_COLLECTOR,
+    PLATFORM_COLLECTOR,
+    PROCESS_COLLECTOR,
+    CollectorRegistry,
+    Counter,
+    Gauge,
+    Histogram,
+    ProcessCollector,
+    disable_created_metrics,
+    multiprocess,
+)
+from prometheus_client.core import GaugeMetricFamily, Metric
 from prometheus_client.registry import Collector
+from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 NAMESPACE = "calendar_gateway"
+MULTIPROCESS_DIR = "PROMETHEUS_MULTIPROC_DIR"
+
+# A `_created` series per counter and histogram doubles what is scraped and says nothing
+# a dashboard uses.
+disable_created_metrics()  # type: ignore[no-untyped-call] # untyped in prometheus-client
 
 GRAPHQL_REQUESTS = Counter(
     "graphql_requests",
@@ -87,6 +113,35 @@ EDITS_IN_FLIGHT = Gauge(
     "Calendar edit sessions running now.",
     namespace=NAMESPACE,
     registry=None,
+    multiprocess_mode="livesum",
+)
+GRAPHQL_PHASE_DURATION = Histogram(
+    "graphql_phase_duration_seconds",
+    "Time of each phase of a GraphQL operation: parse, validate, execute.",
+    ["phase"],
+    namespace=NAMESPACE,
+    registry=None,
+)
+HTTP_REQUESTS = Counter(
+    "http_requests",
+    "HTTP requests answered, by method, route and status.",
+    ["method", "route", "status"],
+    namespace=NAMESPACE,
+    registry=None,
+)
+HTTP_DURATION = Histogram(
+    "http_request_duration_seconds",
+    "Time from a request's arrival to the end of its answer.",
+    ["method", "route"],
+    namespace=NAMESPACE,
+    registry=None,
+)
+HTTP_IN_FLIGHT = Gauge(
+    "http_requests_in_flight",
+    "HTTP requests being answered now.",
+    namespace=NAMESPACE,
+    registry=None,
+    multiprocess_mode="livesum",
 )
 
 _SHARED: tuple[Collector, ...] = (
@@ -101,6 +156,10 @@ _SHARED: tuple[Collector, ...] = (
     CACHE_REJECTED,
     LOCK_WAIT,
     EDITS_IN_FLIGHT,
+    GRAPHQL_PHASE_DURATION,
+    HTTP_REQUESTS,
+    HTTP_DURATION,
+    HTTP_IN_FLIGHT,
 )
 
 
@@ -138,10 +197,96 @@ class CircuitStates(Collector):
         yield family
 
 
-def registry_for(upstreams: Mapping[str, Guarded]) -> CollectorRegistry:
-    """A registry with every shared metric and the circuit states of ``upstreams``."""
+class WorkerProcesses(Collector):
+    """The process metrics (CPU, memory, files) of every worker writing to ``directory``.
+
+    A worker that died is forgotten here: its live gauges (in flight) no longer count.
+    """
+
+    def __init__(self, directory: Path) -> None:
+        self._directory = directory
+
+    def collect(self) -> Iterator[Metric]:
+        families: dict[str, Metric] = {}
+        for pid in self._worker_pids():
+            if not Path(f"/proc/{pid}").exists():
+                multiprocess.mark_process_dead(pid, str(self._directory))  # type: ignore[no-untyped-call]
+                continue
+            collector = ProcessCollector(pid=functools.partial(int, pid), registry=None)
+            for family in collector.collect():
+                merged = families.setdefault(
+                    family.name, Metric(family.name, family.documentation, family.type)
+                )
+                for sample in family.samples:
+                    labels = {**sample.labels, "pid": str(pid)}
+                    merged.add_sample(sample.name, labels, sample.value)
+        yield from families.values()
+
+    def _worker_pids(self) -> set[int]:
+        # Each worker's files end in its pid: counter_123.db, gauge_livesum_123.db.
+        names = (path.stem for path in self._directory.glob("*.db"))
+        return {int(match[1]) for name in names if (match := _PID.search(name))}
+
+
+_PID = re.compile(r"_(\d+)$")
+
+
+def registry_for(
+    upstreams: Mapping[str, Guarded], directory: Path | None = None
+) -> CollectorRegistry:
+    """Every shared metric, the process's and Python's, and the circuit states of ``upstreams``.
+
+    With ``directory`` (multiprocess mode) the shared metrics are read from every worker's
+    files there; it must be the ``PROMETHEUS_MULTIPROC_DIR`` the process started with.
+    """
     registry = CollectorRegistry()
-    for collector in _SHARED:
-        registry.register(collector)
+    if directory is None:
+        for collector in (*_SHARED, PROCESS_COLLECTOR, GC_COLLECTOR):
+            registry.register(collector)
+    else:
+        multiprocess.MultiProcessCollector(registry, str(directory))  # type: ignore[no-untyped-call]
+        registry.register(WorkerProcesses(directory))
+    registry.register(PLATFORM_COLLECTOR)
+    # The answering worker's circuits: each worker has its own (README, Operations).
     registry.register(CircuitStates(upstreams))
     return registry
+
+
+class HttpMetrics:
+    """ASGI middleware: requests counted by method, route and status, timed, and in flight."""
+
+    def __init__(self, app: ASGIApp, routes: frozenset[str]) -> None:
+        self.app = app
+        self._routes = routes
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http":
+            await self.app(scope, receive, send)
+            return
+        method, route = self._labels(scope)
+        status = "500"  # what the client gets when the app raises before answering
+
+        async def send_observed(message: Message) -> None:
+            nonlocal status
+            if message["type"] == "http.response.start":
+                status = str(message["status"])
+            await send(message)
+
+        started = time.perf_counter()
+        HTTP_IN_FLIGHT.inc()
+        try:
+            await self.app(scope, receive, send_observed)
+        finally:
+            HTTP_IN_FLIGHT.dec()
+            HTTP_DURATION.labels(method, route).observe(time.perf_counter() - started)
+            HTTP_REQUESTS.labels(method, route, status).inc()
+
+    def _labels(self, scope: Scope) -> tuple[str, str]:
+        # Bounded label values: a client picks the method and path, not the series.
+        method = scope["method"] if scope["method"] in _METHODS else "other"
+        path: str = scope["path"]
+        route = next((r for r in self._routes if path == r or path.startswith(r + "/")), "other")
+        return method, route
+
+
+_METHODS = frozenset({"GET", "POST", "HEAD", "OPTIONS", "PUT", "PATCH", "DELETE"})

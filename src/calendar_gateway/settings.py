@@ -16,7 +16,7 @@ MIN_API_KEY_LENGTH = 32
 NotFoundEntity = Literal["booking", "time_summary", "resource"]
 """What an unknown id in a Synergist request names."""
 DEFAULT_NOT_FOUND_CODES: dict[str, NotFoundEntity] = {
-    # The simulator's codes (simulators/bookings_diary.py): our reading, until a server says
+    # The simulator's codes (simulators/bookings/diary.py): our reading, until a server says
     # else; Synergist documents no errorcode values (docs/vendors/synergist.md, Answers).
     "2001": "booking",
     "2002": "time_summary",
@@ -91,6 +91,12 @@ class Settings(BaseSettings):
     # Operations.
     readiness_cache_seconds: float = Field(default=2.0, ge=0)
     """How long /readyz reuses its last probe of the upstreams."""
+    readiness_requires_upstreams: bool = False
+    """Strict mode: /readyz is 503 while any vendor is unreachable or its circuit open."""
+    shutdown_drain_seconds: float = Field(default=5.0, ge=0)
+    """After SIGTERM, how long /readyz answers 503 while requests are still served."""
+    shutdown_timeout_seconds: int = Field(default=20, ge=0)
+    """Then, how long requests in flight may take to finish before they are cancelled."""
     log_format: Literal["json", "text"] = "json"
     log_level: Literal["DEBUG", "INFO", "WARNING", "ERROR"] = "INFO"
     otel_traces_exporter: Literal["otlp", "console", "none"] = Field(
@@ -98,6 +104,11 @@ class Settings(BaseSettings):
         validation_alias=AliasChoices("OTEL_TRACES_EXPORTER", "otel_traces_exporter"),
     )
     """The standard OpenTelemetry variable; spans are sent only with the ``otel`` extra."""
+    prometheus_multiproc_dir: Path | None = Field(
+        default=None,
+        validation_alias=AliasChoices("PROMETHEUS_MULTIPROC_DIR", "prometheus_multiproc_dir"),
+    )
+    """prometheus-client's variable: ``serve --workers N`` sets it to a directory of its own."""
 
     # Client protection: see docs/operations-protection.md.
     auth_mode: Literal["api-key", "jwt", "none"] = "api-key"
@@ -138,6 +149,8 @@ class Settings(BaseSettings):
     """Occurrences of recurring appointments one request may expand (calendarView)."""
     cors_origins: Annotated[tuple[str, ...], NoDecode] = ()
     """Comma-separated origins that browsers may call from; ``*`` for any; empty for none."""
+    cors_origin_regex: str | None = None
+    """Origins browsers may call from, as a regular expression of the whole origin."""
     max_body_bytes: int = Field(default=1_048_576, ge=1)
     rate_limit_requests: int = Field(default=600, ge=0)
     """GraphQL requests one client may send per window; 0 turns the limit off."""

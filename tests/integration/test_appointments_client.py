@@ -452,8 +452,17 @@ def expected(before: Appointment, patch: AppointmentPatch) -> Appointment:
 
 
 def comparable(appointment: Appointment) -> Appointment:
-    """Without relations, recurrence and raw, which are checked on their own."""
-    return dataclasses.replace(appointment, participants=(), calendars=(), recurrence=None, raw={})
+    """Without relations, recurrence and raw, which are checked on their own (Xelion's label,
+    commonName, follows the subject and times)."""
+    return dataclasses.replace(
+        appointment,
+        participants=(),
+        calendars=(),
+        recurrence=None,
+        is_recurrence=False,
+        common_name="",
+        raw={},
+    )
 
 
 def assert_recurrence(before: Appointment, after: Appointment, given: RecurrenceFields) -> None:

@@ -211,6 +211,22 @@ async def test_fixed_date_is_sent_as_local_midnight_of_the_calendar_zone(
     assert stored["fixedDate"] == 30949200000  # the vendor page's Christmas, EST midnight
 
 
+async def test_an_edit_sends_the_exceptions_it_keeps_as_grs_stores_them(
+    gateway: httpx.AsyncClient, upstream: httpx.AsyncClient
+) -> None:
+    # The seed's tc3 is midnight in New York (the vendor's example), not in the calendar's EST.
+    auth = await grs_as(upstream, "other")
+    path = f"{PACKAGE}/businesscalendarbody/{DADS}"
+    before = (await upstream.get(path, auth=auth)).json()["exceptions"]
+    assert [e["fixedDate"] for e in before if e["name"] == "tc3"] == [1428984000000]
+
+    await execute(gateway, ADD, {"id": DADS, "exception": holiday("Fourth")})
+
+    after = (await upstream.get(path, auth=auth)).json()["exceptions"]
+    assert after[:-1] == before
+    assert after[-1]["name"] == "Fourth"
+
+
 async def test_add_then_remove_calendar_exception(
     gateway: httpx.AsyncClient, upstream: httpx.AsyncClient
 ) -> None:

@@ -29,7 +29,7 @@ async def gateway(simulator_url: str) -> AsyncIterator[httpx.AsyncClient]:
 
 @pytest.fixture(scope="module")
 async def closed_gateway(simulator_url: str) -> AsyncIterator[httpx.AsyncClient]:
-    async with gateway_client(settings_for(simulator_url)) as client:
+    async with gateway_client(settings_for(simulator_url, cors_origin_regex=None)) as client:
         yield client
 
 

@@ -69,29 +69,73 @@ async def test_readyz_is_ready_with_every_upstream_reachable_and_closed(
     }
 
 
-async def test_readyz_is_503_and_names_an_unreachable_upstream(
+async def test_readyz_stays_ready_and_names_an_unreachable_upstream(
     simulator_url: str, upstream: httpx.AsyncClient
 ) -> None:
     nowhere = f"http://127.0.0.1:{closed_port()}/api/v1/master"
     async with gateway_client(settings_for(simulator_url, appointments_url=nowhere)) as gateway:
         response = await gateway.get("/readyz")
-    assert response.status_code == 503
+        # The other vendors' fields are still served: the replica must stay in rotation.
+        partial = await execute(gateway, '{ booking(id: "137463") { id } }')
+    assert (response.status_code, response.json()["status"]) == (200, "ready")
     assert response.json()["upstreams"]["appointments"] == {
         "ready": False, "reachable": False, "circuit": "closed",
     }  # fmt: skip
     assert response.json()["upstreams"]["calendars"]["ready"] is True
+    assert partial["data"] == {"booking": {"id": "137463"}}
 
 
-async def test_readyz_is_503_while_an_upstream_circuit_is_open(
+async def test_readyz_in_strict_mode_is_503_and_names_an_unreachable_upstream(
     simulator_url: str, upstream: httpx.AsyncClient
 ) -> None:
-    settings = settings_for(simulator_url, circuit_failure_threshold=1, cache_ttl_seconds=0)
+    nowhere = f"http://127.0.0.1:{closed_port()}/api/v1/master"
+    settings = settings_for(
+        simulator_url, appointments_url=nowhere, readiness_requires_upstreams=True
+    )
+    async with gateway_client(settings) as gateway:
+        response = await gateway.get("/readyz")
+    assert response.status_code == 503
+    assert response.json()["reasons"] == ["upstream appointments"]
+
+
+async def test_readyz_in_strict_mode_is_503_while_an_upstream_circuit_is_open(
+    simulator_url: str, upstream: httpx.AsyncClient
+) -> None:
+    settings = settings_for(
+        simulator_url,
+        circuit_failure_threshold=1,
+        cache_ttl_seconds=0,
+        readiness_requires_upstreams=True,
+    )
     async with gateway_client(settings) as gateway:
         await inject(upstream, path=r"/calendars$", status=500, times=None)
         await execute(gateway, "{ businessCalendars { id } }")
         response = await gateway.get("/readyz")
     assert response.status_code == 503
     assert response.json()["upstreams"]["calendars"]["circuit"] == "open"
+
+
+async def test_readyz_reports_a_reachable_redis(
+    simulator_url: str, upstream: httpx.AsyncClient, redis_url: str, redis_prefix: str
+) -> None:
+    settings = settings_for(simulator_url, redis_url=redis_url, redis_key_prefix=redis_prefix)
+    async with gateway_client(settings) as gateway:
+        response = await gateway.get("/readyz")
+    assert response.status_code == 200
+    assert response.json()["redis"] == {"reachable": True}
+
+
+async def test_readyz_is_503_while_redis_is_unreachable(
+    simulator_url: str, upstream: httpx.AsyncClient
+) -> None:
+    settings = settings_for(simulator_url, redis_url=f"redis://127.0.0.1:{closed_port()}/0")
+    async with gateway_client(settings) as gateway:
+        response = await gateway.get("/readyz")
+        alive = await gateway.get("/healthz")
+    assert response.status_code == 503
+    assert response.json()["reasons"] == ["redis unreachable"]
+    assert response.json()["redis"] == {"reachable": False}
+    assert alive.status_code == 200
 
 
 # /metrics
@@ -227,3 +271,23 @@ async def test_log_lines_carry_the_request_id(
     lines = [json.loads(line) for line in json_log.getvalue().splitlines()]
     operation = next(line for line in lines if line["message"] == "graphql query Traced: ok")
     assert operation["request_id"] == "log-me-7"
+
+
+async def test_an_access_line_has_its_fields_and_no_secret_from_the_query_string(
+    gateway: httpx.AsyncClient, json_log: io.StringIO
+) -> None:
+    await gateway.post(
+        "/graphql",
+        params={"api_key": "in-the-url-42", "page": "1"},
+        json={"query": "{ __typename }"},
+        headers={"X-Request-ID": "access-1"},
+    )
+    lines = [json.loads(line) for line in json_log.getvalue().splitlines()]
+    access = next(line for line in lines if line["logger"] == "calendar_gateway.access")
+    assert "in-the-url-42" not in json_log.getvalue()
+    assert access["message"] == f"POST {access['path']} 200"
+    assert access["path"] == "/graphql?api_key=[redacted]&page=1"
+    assert (access["method"], access["status"], access["client"], access["request_id"]) == (
+        "POST", 200, "127.0.0.1", "access-1",
+    )  # fmt: skip
+    assert isinstance(access["duration_ms"], float)

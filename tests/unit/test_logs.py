@@ -10,9 +10,11 @@ from collections.abc import Iterator
 import pytest
 from pydantic import SecretStr
 
+from calendar_gateway import correlation
+from calendar_gateway.access_log import loggable_path
 from calendar_gateway.cli import demo_settings
 from calendar_gateway.graphql.observability import OperationLabels
-from calendar_gateway.logs import REDACTED, JsonFormatter, Redactor, configure
+from calendar_gateway.logs import REDACTED, JsonFormatter, RedactingFormatter, Redactor, configure
 
 
 def record(message: str, *args: object, **extra: object) -> logging.LogRecord:
@@ -109,3 +111,46 @@ def test_serve_logs_json_to_stderr_redacting_the_configured_passwords(
     logging.getLogger("uvicorn.error").warning("GRS said SECRET-pw-123 is wrong")
     entry = json.loads(capsys.readouterr().err.splitlines()[-1])
     assert (entry["logger"], entry["message"]) == ("uvicorn.error", f"GRS said {REDACTED} is wrong")
+
+
+def test_a_password_that_is_also_a_word_leaves_longer_words_readable() -> None:
+    redact = Redactor(["gateway"])
+    assert redact("calendar_gateway started; password gateway refused") == (
+        f"calendar_gateway started; password {REDACTED} refused"
+    )
+
+
+def test_uvicorns_colour_copy_of_a_message_is_not_a_field() -> None:
+    colored = record("Started server process [%d]", 7, color_message="\x1b[36m%d\x1b[0m")
+    line = JsonFormatter(Redactor()).format(colored)
+    assert "color_message" not in json.loads(line)
+    assert "\\u001b" not in line
+
+
+def test_a_text_line_carries_the_request_id_and_escapes_control_characters() -> None:
+    token = correlation._request_id.set("req-9")
+    try:
+        line = RedactingFormatter(Redactor()).format(record("GET /x\x1b[31m\nFAKE 200"))
+    finally:
+        correlation._request_id.reset(token)
+    assert " [req-9]: " in line
+    assert "\x1b" not in line
+    assert "\n" not in line
+
+
+@pytest.mark.parametrize("name", ["api_key", "access_token", "token", "API_KEY"])
+def test_credential_parameters_are_redacted_from_a_logged_path(name: str) -> None:
+    path = loggable_path("/graphql", f"query=%7B__typename%7D&{name}=k3y-value-1")
+    assert path == f"/graphql?query=%7B__typename%7D&{name}={REDACTED}"
+
+
+def test_a_configured_api_key_is_redacted_wherever_it_appears(
+    capsys: pytest.CaptureFixture[str], restored_logging: None
+) -> None:
+    key = "k" * 40
+    settings = demo_settings("http://127.0.0.1:9", 0).model_copy(
+        update={"api_keys": (SecretStr(key),)}
+    )
+    configure(settings)
+    logging.getLogger("calendar_gateway.test").warning("client sent ?apikey2=%s", key)
+    assert key not in capsys.readouterr().err

@@ -5,7 +5,7 @@ from zoneinfo import ZoneInfo
 
 import pytest
 
-from calendar_gateway.services.timezones import UnknownTimeZoneError, resolve_zone
+from calendar_gateway.timezones import UnknownTimeZoneError, resolve_zone
 
 # java.time.ZoneId.SHORT_IDS
 JAVA_SHORT_IDS = [

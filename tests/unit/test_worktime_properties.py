@@ -1,5 +1,7 @@
 """The worktime engine against the minute-by-minute oracle, on generated calendars and ranges.
 
+Also the GRS client's reading of FIXED dates, which the engine's exceptions arrive with.
+
 Ranges cluster on the DST changes of New York, Amsterdam and Lord Howe (a half-hour change), and
 calendars on the wall times those changes skip or repeat.
 """
@@ -14,7 +16,6 @@ from zoneinfo import ZoneInfo
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from calendar_gateway.services.timezones import resolve_zone
 from calendar_gateway.services.worktime import (
     is_working_time,
     next_working_time,
@@ -22,15 +23,25 @@ from calendar_gateway.services.worktime import (
     working_hours_between,
     working_windows,
 )
+from calendar_gateway.timezones import resolve_zone
 from calendar_gateway.upstreams.calendars import (
     BusinessCalendar,
     CalendarException,
     ExceptionType,
     Placement,
     RelativeType,
+    decode_fixed_date,
+    encode_fixed_date,
 )
 from calendar_gateway.upstreams.weekday import Weekday
-from tests.unit.worktime_oracle import falls_on, grs_weekday, runs, working_minutes, zone_of
+from tests.unit.worktime_oracle import (
+    falls_on,
+    fixed_ms_falls_on,
+    grs_weekday,
+    runs,
+    working_minutes,
+    zone_of,
+)
 
 EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
 DST_CHANGES = {
@@ -138,8 +149,7 @@ def draw_hours(draw: st.DrawFn) -> tuple[time, time]:
 
 
 def draw_fixed(draw: st.DrawFn, day: date) -> dict[str, Any]:
-    fixed = (day - EPOCH.date()).days * 86_400_000 + draw(FIXED_OFFSETS_MS)
-    return {"fixed_date": None if draw(ONE_IN_TEN) == 0 else fixed}
+    return {"fixed_date": None if draw(ONE_IN_TEN) == 0 else day}
 
 
 def draw_annual(draw: st.DrawFn, day: date) -> dict[str, Any]:
@@ -279,23 +289,48 @@ def test_next_working_time_is_the_oracles_next_working_minute(
 
 
 @st.composite
-def occurrence_cases(draw: st.DrawFn) -> tuple[str, CalendarException, date, date]:
-    """A zone, an exception, and a range of dates: empty when ``last`` is before ``first``."""
+def occurrence_cases(draw: st.DrawFn) -> tuple[CalendarException, date, date]:
+    """An exception, and a range of dates: empty when ``last`` is before ``first``."""
     zone_id = draw(ZONES)
     anchor = draw_anchor(draw, zone_id)
     exception = draw_exception(draw, anchor)
     first = anchor - timedelta(days=draw(OCCURRENCE_DAYS_BEFORE))
-    return zone_id, exception, first, first + timedelta(days=draw(OCCURRENCE_RANGE_DAYS) - 1)
+    return exception, first, first + timedelta(days=draw(OCCURRENCE_RANGE_DAYS) - 1)
 
 
 @settings(PROPERTY, max_examples=1000)
 @given(occurrence_cases())
 def test_occurrences_are_the_dates_the_oracle_says_an_exception_falls_on(
-    case: tuple[str, CalendarException, date, date],
+    case: tuple[CalendarException, date, date],
 ) -> None:
-    zone_id, exception, first, last = case
+    exception, first, last = case
 
-    found = occurrences(exception, resolve_zone(zone_id), first, last)
+    found = occurrences(exception, first, last)
 
     days = [first + timedelta(days=n) for n in range((last - first).days + 1)]
-    assert found == [day for day in days if falls_on(exception, zone_of(zone_id), day)]
+    assert found == [day for day in days if falls_on(exception, day)]
+
+
+@st.composite
+def fixed_instants(draw: st.DrawFn) -> tuple[str, int]:
+    """A zone, and an instant GRS may send for a FIXED date: around a local midnight."""
+    zone_id = draw(ZONES)
+    day = draw_anchor(draw, zone_id)
+    midnight = datetime.combine(day, time(0), zone_of(zone_id))
+    return zone_id, int(midnight.timestamp() * 1000) + draw(FIXED_OFFSETS_MS)
+
+
+@settings(PROPERTY, max_examples=1000)
+@given(fixed_instants())
+def test_the_client_reads_a_fixed_instant_as_the_date_the_oracle_says(
+    case: tuple[str, int],
+) -> None:
+    zone_id, epoch_ms = case
+
+    found = decode_fixed_date(epoch_ms, resolve_zone(zone_id))
+
+    assert fixed_ms_falls_on(epoch_ms, zone_of(zone_id), found)
+    assert (
+        decode_fixed_date(encode_fixed_date(found, resolve_zone(zone_id)), resolve_zone(zone_id))
+        == found
+    )

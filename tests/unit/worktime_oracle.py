@@ -1,5 +1,8 @@
 """A brute-force reading of a business calendar, minute by minute, to check services/worktime.py.
 
+It also reads a FIXED exception's epoch milliseconds its own way, to check the GRS client's
+``decode_fixed_date``.
+
 Written apart from the engine: it shares the model and the rules, not the code. It asks every
 exception, for every day, whether it falls there, instead of listing the exception's dates; and it
 marks the working minutes of a range one by one instead of building, clipping and merging windows.
@@ -63,7 +66,7 @@ def runs(marks: bytearray) -> list[tuple[int, int]]:
 
 
 def day_hours(calendar: BusinessCalendar, zone: tzinfo, day: date) -> list[tuple[time, time]]:
-    falling = [e for e in calendar.exceptions or () if falls_on(e, zone, day)]
+    falling = [e for e in calendar.exceptions or () if falls_on(e, day)]
     if any(e.type is ExceptionType.HOLIDAY for e in falling):
         return []
     for placement in _PRECEDENCE:
@@ -89,9 +92,9 @@ def working_weekdays(calendar: BusinessCalendar) -> set[int]:
     return days
 
 
-def falls_on(exception: CalendarException, zone: tzinfo, day: date) -> bool:
+def falls_on(exception: CalendarException, day: date) -> bool:
     if exception.placement is Placement.FIXED:
-        return _fixed_falls_on(exception, zone, day)
+        return exception.fixed_date == day
     if exception.placement is Placement.ANNUAL:
         return _annual_falls_on(exception, day)
     return _relative_falls_on(exception, day)
@@ -101,10 +104,9 @@ def grs_weekday(day: date) -> int:
     return (day.weekday() + 1) % 7 + 1
 
 
-def _fixed_falls_on(exception: CalendarException, zone: tzinfo, day: date) -> bool:
-    if exception.fixed_date is None:
-        return False
-    seconds, millis = divmod(exception.fixed_date, 1000)
+def fixed_ms_falls_on(epoch_ms: int, zone: tzinfo, day: date) -> bool:
+    """Whether GRS's instant of a FIXED date is within half a day of ``day``'s local midnight."""
+    seconds, millis = divmod(epoch_ms, 1000)
     instant = datetime.fromtimestamp(seconds, zone).replace(tzinfo=None)
     instant += timedelta(milliseconds=millis)
     return (

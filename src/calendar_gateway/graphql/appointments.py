@@ -3,11 +3,20 @@
 from __future__ import annotations
 
 from datetime import date, datetime
+from typing import Annotated
 
 import strawberry
 from strawberry.scalars import JSON
 
 from calendar_gateway.graphql.calendars import FromArg
+from calendar_gateway.graphql.connections import (
+    AfterArg,
+    Connection,
+    FirstArg,
+    decode_cursor,
+    keyed_connection,
+    page_size,
+)
 from calendar_gateway.graphql.context import Info
 from calendar_gateway.graphql.enums import (
     MonthRecurrenceType,
@@ -101,6 +110,13 @@ class Appointment:
     all_day_start: bool
     all_day_end: bool
     internal: bool = strawberry.field(description="Takes place at the office.")
+    common_name: str = strawberry.field(
+        description='Xelion\'s label, e.g. "Stand-up: 09:00 - 09:15, 07 Dec 2026".'
+    )
+    is_recurring: bool = strawberry.field(description="Repeats; see `recurrence`.")
+    owner: AppointmentParticipant | None = strawberry.field(
+        description="Whose appointment it is (Xelion isAppointmentOf)."
+    )
 
     detail: strawberry.Private[domain.Appointment | None]
     """None for a list entry: Xelion lists fewer fields than it answers for one."""
@@ -111,10 +127,7 @@ class Appointment:
 
     @strawberry.field
     async def participants(self, info: Info) -> list[AppointmentParticipant]:
-        return [
-            AppointmentParticipant(id=strawberry.ID(p.oid), name=p.name, type=p.object_type)
-            for p in (await self._detail(info)).participants
-        ]
+        return [_participant(p) for p in (await self._detail(info)).participants]
 
     @strawberry.field
     async def calendars(self, info: Info) -> list[AppointmentCalendar]:
@@ -174,8 +187,17 @@ class Appointment:
             all_day_start=summary.all_start_day,
             all_day_end=summary.all_end_day,
             internal=summary.internal,
+            common_name=summary.common_name,
+            is_recurring=summary.is_recurrence,
+            owner=None if summary.owner is None else _participant(summary.owner),
             detail=detail,
         )
+
+
+def _participant(participant: domain.Participant) -> AppointmentParticipant:
+    return AppointmentParticipant(
+        id=strawberry.ID(participant.oid), name=participant.name, type=participant.object_type
+    )
 
 
 @strawberry.type(
@@ -322,15 +344,86 @@ def _remember(info: Info, appointment: domain.Appointment) -> Appointment:
     return Appointment.from_domain(appointment)
 
 
+FromDayArg = Annotated[
+    date | None,
+    strawberry.argument(name="from", description="Appointments that start on or after this day."),
+]
+ToDayArg = Annotated[
+    date | None, strawberry.argument(description="Appointments that end on or before this day.")
+]
+
+
+def _appointment_connection(
+    kind: str, page: domain.AppointmentPage, has_previous: bool
+) -> Connection[Appointment]:
+    return keyed_connection(
+        kind,
+        page.items,
+        lambda a: a.oid,
+        Appointment.from_summary,
+        has_next=page.has_more,
+        has_previous=has_previous,
+    )
+
+
+def _after_oid(kind: str, after: str | None) -> str | None:
+    return None if after is None else decode_cursor(kind, after, str)
+
+
 @strawberry.type
 class AppointmentQuery:
+    @strawberry.field(
+        description="The appointments of a Xelion calendar (or user), a page at a time, by "
+        "start; neither `from` nor `to` means today."
+    )
+    async def appointments_connection(
+        self,
+        info: Info,
+        calendar_id: strawberry.ID,
+        *,
+        from_: FromDayArg = None,
+        to: ToDayArg = None,
+        first: FirstArg = None,
+        after: AfterArg = None,
+    ) -> Connection[Appointment] | None:
+        kind = f"calendars/{calendar_id}"
+        size, start_after = page_size(first), _after_oid(kind, after)
+        service = info.context.services.appointments
+        page = await service.calendar_page(
+            str(calendar_id), from_, to, count=size, start_after=start_after
+        )
+        return _appointment_connection(kind, page, start_after is not None)
+
+    @strawberry.field(
+        description="The appointments of an addressable (a person), a page at a time, by "
+        "start; neither `from` nor `to` means today."
+    )
+    async def addressable_appointments(
+        self,
+        info: Info,
+        addressable_id: strawberry.ID,
+        *,
+        from_: FromDayArg = None,
+        to: ToDayArg = None,
+        first: FirstArg = None,
+        after: AfterArg = None,
+    ) -> Connection[Appointment] | None:
+        kind = f"addressables/{addressable_id}"
+        size, start_after = page_size(first), _after_oid(kind, after)
+        service = info.context.services.appointments
+        page = await service.addressable_page(
+            str(addressable_id), from_, to, count=size, start_after=start_after
+        )
+        return _appointment_connection(kind, page, start_after is not None)
+
     @strawberry.field(description="One appointment, by Xelion oid.")
     async def appointment(self, info: Info, id: strawberry.ID) -> Appointment | None:
         return Appointment.from_domain(await info.context.appointment_loader.load(str(id)))
 
     @strawberry.field(
         description="The appointments of a calendar (or user) that start on or after `after` "
-        "and end on or before `before`; neither means today. `first` defaults to 15."
+        "and end on or before `before`; neither means today. `first` defaults to 15.",
+        deprecation_reason="Use appointmentsConnection: it pages, and says when there is more.",
     )
     async def appointments(
         self,

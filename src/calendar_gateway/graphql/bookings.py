@@ -4,18 +4,53 @@ from __future__ import annotations
 
 import asyncio
 from datetime import date
+from enum import Enum
 from typing import Annotated, TypeVar, cast
 
 import strawberry
 from strawberry.scalars import JSON
 
+from calendar_gateway.graphql.connections import (
+    AfterArg,
+    Connection,
+    FirstArg,
+    page_size,
+    start_offset,
+    window_connection,
+)
 from calendar_gateway.graphql.context import Info
 from calendar_gateway.graphql.maybe import given
 from calendar_gateway.graphql.scalars import LocalDateTime
 from calendar_gateway.services import bookings as domain
+from calendar_gateway.services.bookings import WorkFilter, WorkSort
 from calendar_gateway.services.warned import Warned
 
 T = TypeVar("T")
+
+strawberry.enum(WorkSort, name="UnallocatedWorkSort", description="What unallocatedWork sorts by.")
+
+
+@strawberry.enum(description="Ascending or descending.")
+class SortDirection(Enum):
+    ASC = "asc"
+    DESC = "desc"
+
+
+@strawberry.type(description="One day of a booking: Synergist repeats its times on each day.")
+class BookingDay:
+    date: date
+    start: LocalDateTime
+    end: LocalDateTime
+    hours: float
+
+    @classmethod
+    def from_domain(cls, day: domain.BookingDay) -> BookingDay:
+        return cls(
+            date=day.date,
+            start=LocalDateTime(day.start),
+            end=LocalDateTime(day.end),
+            hours=day.hours,
+        )
 
 
 @strawberry.type(description="The person or thing booked.")
@@ -82,14 +117,25 @@ class Booking:
     client: BookingClient
     job: Job
     charge_code: ChargeCode
-    start: LocalDateTime
-    end: LocalDateTime
+    start: LocalDateTime = strawberry.field(description="The first day's start.")
+    end: LocalDateTime = strawberry.field(description="The last day's end.")
+    days: list[BookingDay] = strawberry.field(
+        description="The booked slots, one a day: a booking of 3 days at 2 hours a day has 3."
+    )
     all_day: bool
     number_of_days: int
     hours_per_day: float
     duration_description: str
     colour: str | None = strawberry.field(description='As "#RRGGBB".')
     status: str
+    request_status: str
+    notes: str
+    description: str
+    task: str = strawberry.field(description="The task's description.")
+    stage: str = strawberry.field(description="The stage code.")
+    record_version: int | None = strawberry.field(
+        description="Synergist's record version; it goes up with every change."
+    )
     requisition: Requisition | None
     allocation: Allocation | None
     raw: JSON = strawberry.field(description="The booking as Synergist sent it.")
@@ -121,12 +167,19 @@ class Booking:
             ),
             start=LocalDateTime(booking.start),
             end=LocalDateTime(booking.end),
+            days=[BookingDay.from_domain(day) for day in booking.days],
             all_day=booking.all_day,
             number_of_days=booking.number_of_days,
             hours_per_day=booking.hours_per_day,
             duration_description=booking.duration_description,
             colour=booking.colour,
             status=booking.status,
+            request_status=booking.request_status,
+            notes=booking.notes,
+            description=booking.description,
+            task=booking.task,
+            stage=booking.stage,
+            record_version=booking.record_version,
             requisition=_requisition(booking.requisition),
             allocation=_allocation(booking.allocation),
             raw=JSON(booking.raw),
@@ -144,8 +197,10 @@ def _requisition(requisition: domain.Requisition | None) -> Requisition | None:
 
 
 def _allocation(allocation: domain.Allocation | None) -> Allocation | None:
-    if allocation is None:
-        return None
+    return None if allocation is None else _figures(allocation)
+
+
+def _figures(allocation: domain.Allocation) -> Allocation:
     return Allocation(
         estimated_hours=allocation.estimated_hours,
         booked_hours=allocation.booked_hours,
@@ -154,6 +209,35 @@ def _allocation(allocation: domain.Allocation | None) -> Allocation | None:
         draft_hours=allocation.draft_hours,
         initials=allocation.initials,
     )
+
+
+@strawberry.type(description="An estimate with hours not yet booked: what createBooking books on.")
+class UnallocatedWork:
+    time_summary_id: strawberry.ID = strawberry.field(description="createBooking's timeSummaryId.")
+    client: BookingClient
+    job: Job
+    charge_code: ChargeCode
+    allocation: Allocation
+    raw: JSON = strawberry.field(description="The estimate as Synergist sent it.")
+
+    @classmethod
+    def from_domain(cls, estimate: domain.Estimate) -> UnallocatedWork:
+        job = estimate.job
+        return cls(
+            time_summary_id=strawberry.ID(estimate.time_summary_id),
+            client=BookingClient(code=estimate.client.code, name=estimate.client.name),
+            job=Job(
+                number=job.number,
+                description=job.description,
+                handler=job.handler,
+                phase=JobPhase(number=job.phase.number, description=job.phase.description),
+            ),
+            charge_code=ChargeCode(
+                code=estimate.charge_code.code, description=estimate.charge_code.description
+            ),
+            allocation=_figures(estimate.allocation),
+            raw=JSON(estimate.raw),
+        )
 
 
 @strawberry.type
@@ -217,6 +301,10 @@ class UpdateBookingInput:
         )
 
 
+RANGE_CURSOR = "bookings"
+WORK_CURSOR = "unallocated"
+
+
 def _note(info: Info, reply: Warned[T]) -> T:
     """The reply's value; its warnings go to the response's ``extensions.warnings``."""
     info.context.warnings.extend(reply.warnings)
@@ -242,7 +330,53 @@ class BookingQuery:
         # graphql-core makes an exception in a list a null item with an error at its path.
         return cast("list[Booking | None]", found)
 
-    @strawberry.field(description="A company's bookings that touch the date range, all pages.")
+    @strawberry.field(
+        description="A company's bookings that touch the date range, a page at a time; "
+        "of one resource when `resourceId` is given. `totalCount` is Synergist's."
+    )
+    async def bookings_in_range_connection(
+        self,
+        info: Info,
+        company: str,
+        from_: Annotated[date, strawberry.argument(name="from")],
+        to: date,
+        *,
+        resource_id: strawberry.ID | None = None,
+        first: FirstArg = None,
+        after: AfterArg = None,
+    ) -> Connection[Booking] | None:
+        size, offset = page_size(first), start_offset(RANGE_CURSOR, after)
+        service = info.context.services.bookings
+        resource = None if resource_id is None else str(resource_id)
+        window = await service.range_window(company, from_, to, resource, offset=offset, limit=size)
+        return window_connection(RANGE_CURSOR, _note(info, window), Booking.from_domain)
+
+    @strawberry.field(
+        description="Estimates with hours left to book (Synergist `unallocated`), a page at a "
+        "time; filters left out match all."
+    )
+    async def unallocated_work(
+        self,
+        info: Info,
+        *,
+        company: str | None = None,
+        client: str | None = None,
+        job: str | None = None,
+        job_phase: str | None = None,
+        sort: WorkSort = WorkSort.JOB_PHASE,
+        direction: SortDirection = SortDirection.ASC,
+        first: FirstArg = None,
+        after: AfterArg = None,
+    ) -> Connection[UnallocatedWork] | None:
+        size, offset = page_size(first), start_offset(WORK_CURSOR, after)
+        wanted = WorkFilter(company, client, job, job_phase, sort, direction is SortDirection.DESC)
+        window = await info.context.services.bookings.unallocated_window(wanted, offset, size)
+        return window_connection(WORK_CURSOR, _note(info, window), UnallocatedWork.from_domain)
+
+    @strawberry.field(
+        description="A company's bookings that touch the date range, all pages.",
+        deprecation_reason="Use bookingsInRangeConnection: it pages, and filters by resource.",
+    )
     async def bookings_in_range(
         self,
         info: Info,

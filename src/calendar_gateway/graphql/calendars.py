@@ -9,14 +9,20 @@ import strawberry
 from strawberry.scalars import JSON
 
 from calendar_gateway.graphql import working_time
+from calendar_gateway.graphql.connections import (
+    AfterArg,
+    Connection,
+    FirstArg,
+    page_size,
+    start_offset,
+    window_connection,
+)
 from calendar_gateway.graphql.context import Info
 from calendar_gateway.graphql.enums import ExceptionType, Placement, RelativeType, Weekday
 from calendar_gateway.graphql.maybe import given
 from calendar_gateway.graphql.scalars import LocalTime
 from calendar_gateway.services import calendars as grs
-from calendar_gateway.services.calendars import ExceptionDraft
-from calendar_gateway.services.timezones import resolve_zone
-from calendar_gateway.services.worktime import fixed_date
+from calendar_gateway.services.paging import slice_window
 
 T = TypeVar("T")
 FromArg = Annotated[T, strawberry.argument(name="from")]
@@ -39,20 +45,18 @@ class CalendarException:
     time_change_stop: LocalTime | None
 
     exception: strawberry.Private[grs.CalendarException]
-    time_zone_id: strawberry.Private[str]
 
     @strawberry.field(description="The dates from `from` to `to` (both included) it falls on.")
     def occurrences(self, from_: FromArg[date], to: date) -> list[date]:
-        return working_time.occurrences(self.exception, self.time_zone_id, from_, to)
+        return working_time.occurrences(self.exception, from_, to)
 
     @classmethod
-    def from_domain(cls, exception: grs.CalendarException, time_zone_id: str) -> CalendarException:
-        fixed = exception.fixed_date
+    def from_domain(cls, exception: grs.CalendarException) -> CalendarException:
         return cls(
             name=exception.name,
             type=exception.type,
             placement=exception.placement,
-            fixed_date=None if fixed is None else fixed_date(fixed, resolve_zone(time_zone_id)),
+            fixed_date=exception.fixed_date,
             annual_month=exception.annual_month,
             annual_day=exception.annual_day,
             relative_type=exception.relative_type,
@@ -61,7 +65,29 @@ class CalendarException:
             time_change_start=_local(exception.time_change_start),
             time_change_stop=_local(exception.time_change_stop),
             exception=exception,
-            time_zone_id=time_zone_id,
+        )
+
+
+@strawberry.type(description="A GRS tenant (Query Tenants).")
+class CalendarTenant:
+    id: strawberry.ID = strawberry.field(description="The tenant's nodeId: a tenantId.")
+    name: str
+
+
+@strawberry.type(description="What the gateway's GRS user may do with a tenant's calendars.")
+class CalendarPermissions:
+    view: bool
+    create: bool
+    modify: bool
+    delete: bool
+
+    @classmethod
+    def from_domain(cls, permissions: grs.Permissions) -> CalendarPermissions:
+        return cls(
+            view=permissions.can_view,
+            create=permissions.can_create,
+            modify=permissions.can_modify,
+            delete=permissions.can_delete,
         )
 
 
@@ -85,13 +111,19 @@ class BusinessCalendar:
 
     calendar: strawberry.Private[grs.BusinessCalendar]
 
+    @strawberry.field(
+        description="What the gateway may do with this calendar: its tenant's permissions "
+        "(cached), so a UI can leave out what would be FORBIDDEN. A calendar someone else "
+        "has locked still cannot be modified: see `locked`."
+    )
+    async def viewer_can(self, info: Info) -> CalendarPermissions | None:
+        permissions = await info.context.services.calendars.permissions(self.tenant_id)
+        return CalendarPermissions.from_domain(permissions)
+
     @strawberry.field(description="Holidays and changed hours; read from the calendar's body.")
     async def exceptions(self, info: Info) -> list[CalendarException]:
         calendar = await self._body(info)
-        return [
-            CalendarException.from_domain(e, calendar.time_zone_id)
-            for e in calendar.exceptions or ()
-        ]
+        return [CalendarException.from_domain(e) for e in calendar.exceptions or ()]
 
     @strawberry.field(description=f"Whether `at` is working time. {working_time.NAIVE}")
     async def is_working_time(self, info: Info, at: datetime) -> bool:
@@ -175,8 +207,8 @@ class CalendarExceptionInput:
     time_change_start: LocalTime | None = None
     time_change_stop: LocalTime | None = None
 
-    def to_draft(self) -> ExceptionDraft:
-        return ExceptionDraft(
+    def to_domain(self) -> grs.CalendarException:
+        return grs.CalendarException(
             name=self.name,
             type=self.type,
             placement=self.placement,
@@ -245,9 +277,47 @@ PackageArg = Annotated[
 ]
 
 
+CALENDARS_CURSOR = "calendars"
+
+
 @strawberry.type
 class CalendarQuery:
-    @strawberry.field(description="The business calendars of a tenant's rules package.")
+    @strawberry.field(description="The GRS tenants the gateway's user may see.")
+    async def calendar_tenants(self, info: Info) -> list[CalendarTenant] | None:
+        tenants = await info.context.services.calendars.tenants()
+        return [CalendarTenant(id=strawberry.ID(t.id), name=t.name) for t in tenants]
+
+    @strawberry.field(description="What the gateway's GRS user may do with a tenant's calendars.")
+    async def calendar_permissions(
+        self, info: Info, tenant_id: TenantArg = None
+    ) -> CalendarPermissions | None:
+        permissions = await info.context.services.calendars.permissions(tenant_id)
+        return CalendarPermissions.from_domain(permissions)
+
+    @strawberry.field(
+        description="The business calendars of a tenant's rules package, a page at a time."
+    )
+    async def business_calendars_connection(
+        self,
+        info: Info,
+        tenant_id: TenantArg = None,
+        package_id: PackageArg = None,
+        first: FirstArg = None,
+        after: AfterArg = None,
+    ) -> Connection[BusinessCalendar] | None:
+        size, offset = page_size(first), start_offset(CALENDARS_CURSOR, after)
+        service = info.context.services.calendars
+        scope = service.ref("", tenant_id, package_id)
+        calendars = await service.calendars(scope.tenant_id, scope.package_id)
+        window = slice_window(calendars, offset, size)
+        return window_connection(
+            CALENDARS_CURSOR, window, lambda c: BusinessCalendar.from_domain(c, scope)
+        )
+
+    @strawberry.field(
+        description="The business calendars of a tenant's rules package.",
+        deprecation_reason="Use businessCalendarsConnection: it pages.",
+    )
     async def business_calendars(
         self, info: Info, tenant_id: TenantArg = None, package_id: PackageArg = None
     ) -> list[BusinessCalendar] | None:
@@ -306,8 +376,8 @@ class CalendarMutation:
         package_id: PackageArg = None,
     ) -> BusinessCalendar:
         ref = _ref(info, id, tenant_id, package_id)
-        drafts = [e.to_draft() for e in exceptions]
-        updated = await info.context.services.calendars.replace_exceptions(ref, drafts)
+        wanted = [e.to_domain() for e in exceptions]
+        updated = await info.context.services.calendars.replace_exceptions(ref, wanted)
         return BusinessCalendar.from_domain(updated, ref)
 
     @strawberry.mutation(description="Adds one exception, keeping the others.")
@@ -320,7 +390,7 @@ class CalendarMutation:
         package_id: PackageArg = None,
     ) -> BusinessCalendar:
         ref = _ref(info, id, tenant_id, package_id)
-        updated = await info.context.services.calendars.add_exception(ref, exception.to_draft())
+        updated = await info.context.services.calendars.add_exception(ref, exception.to_domain())
         return BusinessCalendar.from_domain(updated, ref)
 
     @strawberry.mutation(description="Removes the exception with this name.")

@@ -67,10 +67,11 @@ def _upstream_code(error: UpstreamError) -> str:
 
 def _field_errors(problems: Sequence[FieldError]) -> dict[str, Any]:
     """``field`` names the first; ``fieldErrors`` all of them, for a form to mark at once."""
-    return {
-        "field": problems[0].field,
-        "fieldErrors": [{"field": p.field, "code": p.code, "message": p.message} for p in problems],
-    }
+    return {"field": problems[0].field, "fieldErrors": _listed(problems)}
+
+
+def _listed(problems: Sequence[FieldError]) -> list[dict[str, str]]:
+    return [{"field": p.field, "code": p.code, "message": p.message} for p in problems]
 
 
 def _named(error: UpstreamError) -> dict[str, Any]:
@@ -82,7 +83,8 @@ def _named(error: UpstreamError) -> dict[str, Any]:
 
 def _details(error: UpstreamError) -> dict[str, Any]:
     if isinstance(error, ValidationFailedError):
-        return {"fieldErrors": _field_errors(error.field_errors)["fieldErrors"]}
+        # GRS may send a 422 that lists no field: the list is then empty, never an error.
+        return {"fieldErrors": _listed(error.field_errors)}
     if isinstance(error, CalendarLockedError):
         return {"lockOwner": error.lock_owner}
     if isinstance(error, LockLostError):
@@ -121,7 +123,7 @@ def _list_variable_fields(errors: list[GraphQLError]) -> None:
         problem = FieldError(where or variable, "INVALID", error.message)
         by_variable.setdefault(variable, []).append((error, problem))
     for refused in by_variable.values():
-        listed = _field_errors([problem for _, problem in refused])["fieldErrors"]
+        listed = _listed([problem for _, problem in refused])
         for error, problem in refused:
             error.extensions = {**(error.extensions or {}), "field": problem.field}
             error.extensions["fieldErrors"] = listed

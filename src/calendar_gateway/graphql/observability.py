@@ -75,6 +75,21 @@ class OperationObserver(SchemaExtension):
             extra={"duration_ms": round(elapsed * 1000, 1), "error_codes": codes},
         )
 
+    def on_parse(self) -> Iterator[None]:
+        yield from _phase("parse")
+
+    def on_validate(self) -> Iterator[None]:
+        yield from _phase("validate")
+
+    def on_execute(self) -> Iterator[None]:
+        yield from _phase("execute")
+
+
+def _phase(name: str) -> Iterator[None]:
+    started = time.perf_counter()
+    yield
+    metrics.GRAPHQL_PHASE_DURATION.labels(name).observe(time.perf_counter() - started)
+
 
 def _operation_type(context: ExecutionContext) -> str:
     try:

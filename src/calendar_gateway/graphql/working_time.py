@@ -11,7 +11,7 @@ import strawberry
 
 from calendar_gateway.services import calendars as grs
 from calendar_gateway.services import periods, worktime
-from calendar_gateway.services.timezones import resolve_zone
+from calendar_gateway.timezones import resolve_zone
 
 NAIVE = "A date-time without offset is read in the calendar's time zone."
 
@@ -52,11 +52,9 @@ def working_hours_between(calendar: grs.BusinessCalendar, start: datetime, end: 
     return worktime.working_hours_between(calendar, window.start, window.end)
 
 
-def occurrences(
-    exception: grs.CalendarException, time_zone_id: str, first: date, last: date
-) -> list[date]:
+def occurrences(exception: grs.CalendarException, first: date, last: date) -> list[date]:
     first, last = periods.date_period(first, last, periods.MAX_OCCURRENCE_DAYS)
-    return worktime.occurrences(exception, resolve_zone(time_zone_id), first, last)
+    return worktime.occurrences(exception, first, last)
 
 
 def _zone(calendar: grs.BusinessCalendar) -> tzinfo:

@@ -55,12 +55,13 @@ class Protection:
 
 def _cors(settings: Settings) -> list[Middleware]:
     # Without an allow-list browsers keep to their same-origin policy: nothing to add.
-    if not settings.cors_origins:
+    if not settings.cors_origins and not settings.cors_origin_regex:
         return []
     return [
         Middleware(
             CORSMiddleware,
             allow_origins=settings.cors_origins,
+            allow_origin_regex=settings.cors_origin_regex,
             allow_methods=["GET", "POST"],
             allow_headers=["Authorization", "Content-Type", REQUEST_ID_HEADER, *PREFLIGHT_HEADERS],
             expose_headers=["Retry-After", REQUEST_ID_HEADER],

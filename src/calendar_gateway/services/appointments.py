@@ -8,7 +8,7 @@ that date at 00:00:00 (start) or 23:59:59 (end) with no shift to UTC (docs/vendo
 from __future__ import annotations
 
 import asyncio
-from collections.abc import Awaitable, Callable
+from collections.abc import Awaitable, Callable, Iterable
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, time, timedelta, tzinfo
 
@@ -34,10 +34,12 @@ from calendar_gateway.services.sightings import Sightings, digest
 from calendar_gateway.services.worktime import TimeWindow
 from calendar_gateway.upstreams.appointment_model import (
     Appointment,
+    AppointmentPage,
     AppointmentPatch,
     AppointmentSummary,
     MonthRecurrenceType,
     NewAppointment,
+    Participant,
     Recurrence,
     RecurrenceFields,
     RecurrenceType,
@@ -52,11 +54,13 @@ from calendar_gateway.upstreams.errors import FieldError, NotFoundError
 __all__ = [
     "MAX_VIEW_DAYS",
     "Appointment",
+    "AppointmentPage",
     "AppointmentPatch",
     "AppointmentService",
     "AppointmentSummary",
     "MonthRecurrenceType",
     "NewAppointment",
+    "Participant",
     "Recurrence",
     "RecurrenceFields",
     "RecurrenceType",
@@ -219,6 +223,7 @@ BODIES = "appointments"
 
 APPOINTMENT = Codec(Appointment)
 LISTING = Codec(list[AppointmentSummary])
+PAGE = Codec(AppointmentPage)
 
 
 class AppointmentService:
@@ -287,9 +292,7 @@ class AppointmentService:
             listed = await self._client.calendar(
                 calendar_id, after=after, before=before, count=count
             )
-            # Newer than every appointment cached before it: none of them may be served again.
-            await self._cache.forget_group(BODIES)
-            await self._sightings.listed((a.oid, state(a)) for a in listed)
+            await self._listed(listed)
             return listed
 
         key = f"list:{calendar_id}:{after}:{before}:{count}"
@@ -375,6 +378,66 @@ class AppointmentService:
         if failure is not None:
             raise failure
         return {a.oid: a for a in read if isinstance(a, Appointment)}
+
+    async def calendar_page(
+        self,
+        calendar_id: str,
+        after: date | None,
+        before: date | None,
+        *,
+        count: int,
+        start_after: str | None,
+    ) -> AppointmentPage:
+        """``count`` appointments of a calendar (or user), after the entry ``start_after``."""
+        oid = require_oid(calendar_id, "calendarId")
+        first, last = self._days(after, before, start_after)
+
+        async def load() -> AppointmentPage:
+            page = await self._client.calendar_page(oid, first, last, count, start_after)
+            await self._listed(page.items)
+            return page
+
+        key = f"calendar-page:{oid}:{first}:{last}:{count}:{start_after}"
+        return await self._cache.read(key, load, PAGE, group=LISTS)
+
+    async def addressable_page(
+        self,
+        addressable_id: str,
+        after: date | None,
+        before: date | None,
+        *,
+        count: int,
+        start_after: str | None,
+    ) -> AppointmentPage:
+        """``count`` appointments of an addressable (a person), after the entry ``start_after``."""
+        oid = require_oid(addressable_id, "addressableId")
+        first, last = self._days(after, before, start_after)
+
+        async def load() -> AppointmentPage:
+            page = await self._client.addressable_page(oid, first, last, count, start_after)
+            await self._listed(page.items)
+            return page
+
+        key = f"addressable-page:{oid}:{first}:{last}:{count}:{start_after}"
+        return await self._cache.read(key, load, PAGE, group=LISTS)
+
+    async def _listed(self, listed: Iterable[AppointmentSummary]) -> None:
+        # Newer than every appointment cached before it: none of them may be served again.
+        await self._cache.forget_group(BODIES)
+        await self._sightings.listed((a.oid, state(a)) for a in listed)
+
+    def _days(
+        self, after: date | None, before: date | None, start_after: str | None
+    ) -> tuple[date | None, date | None]:
+        """A list's dates, checked; neither means today in APPOINTMENTS_TIMEZONE."""
+        if after is not None and before is not None and before < after:
+            raise InvalidInputError("to", "to must not precede from")
+        if start_after is not None:
+            require_oid(start_after, "after")
+        if after is None and before is None:
+            today = datetime.now(self._default_zone).date()
+            return today, today
+        return after, before
 
     async def create(self, new: NewAppointmentRequest) -> Appointment:
         problems = FieldProblems()

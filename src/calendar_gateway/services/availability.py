@@ -24,8 +24,8 @@ from calendar_gateway.services.bookings import BookingService
 from calendar_gateway.services.calendars import CalendarService
 from calendar_gateway.services.errors import InvalidInputError
 from calendar_gateway.services.freebusy import BusyTime, Commitment, Conflict
-from calendar_gateway.services.timezones import UnknownTimeZoneError, resolve_zone
 from calendar_gateway.services.worktime import TimeWindow, working_windows
+from calendar_gateway.timezones import UnknownTimeZoneError, resolve_zone
 from calendar_gateway.upstreams.appointment_model import AppointmentSummary
 from calendar_gateway.upstreams.bookings import Booking
 from calendar_gateway.upstreams.calendars import BusinessCalendar, CalendarRef

@@ -3,9 +3,10 @@
 from __future__ import annotations
 
 import asyncio
-from collections.abc import Mapping
-from dataclasses import asdict
+from collections.abc import Awaitable, Iterable, Mapping
+from dataclasses import asdict, dataclass
 from datetime import date, datetime
+from enum import Enum
 from typing import TypeVar
 
 from calendar_gateway.caching import Codec, ReadCache
@@ -17,6 +18,7 @@ from calendar_gateway.services.errors import (
     FieldProblems,
     InvalidInputError,
 )
+from calendar_gateway.services.paging import MAX_PAGE_SIZE, Window, read_window, slice_window
 from calendar_gateway.services.sightings import Sightings, digest
 from calendar_gateway.services.warned import Warned
 from calendar_gateway.upstreams import bookings as synergist
@@ -24,7 +26,10 @@ from calendar_gateway.upstreams.bookings import (
     Allocation,
     Booking,
     BookingChange,
+    BookingDay,
     BookingsClient,
+    Estimate,
+    Listing,
     NewBooking,
     Reply,
     Requisition,
@@ -35,9 +40,13 @@ __all__ = [
     "Allocation",
     "Booking",
     "BookingChange",
+    "BookingDay",
     "BookingService",
+    "Estimate",
     "NewBooking",
     "Requisition",
+    "WorkFilter",
+    "WorkSort",
 ]
 
 # A booking's allocation figures (booked, remaining hours) are shared by every booking of
@@ -46,9 +55,50 @@ __all__ = [
 # is newer than every booking cached before it: it evicts them all too.
 BOOKINGS = "bookings"
 RANGES = "ranges"
+ESTIMATES = "estimates"
+PAGE_SIZE = MAX_PAGE_SIZE
+"""Rows per Synergist page the gateway reads: a client's page is on at most two of them."""
+MAX_FILTERED = 2000
+"""Bookings of a range read at most to filter them by resource (Synergist cannot)."""
+
+
+class WorkSort(Enum):
+    """The orders Synergist's ``unallocated`` sorts by (its ``sort`` values)."""
+
+    CLIENT = "client"
+    JOB = "job"
+    JOB_PHASE = "jobphase"
+    ESTIMATED = "estimated"
+    BOOKED = "booked"
+    REMAINING = "remaining"
+
+
+@dataclass(frozen=True)
+class WorkFilter:
+    """Which unallocated estimates to list, and in which order; None means any."""
+
+    company: str | None = None
+    client: str | None = None
+    job: str | None = None
+    job_phase: str | None = None
+    sort: WorkSort = WorkSort.JOB_PHASE
+    descending: bool = False
+
+    def fields(self) -> dict[str, str]:
+        chosen = {
+            "company": self.company,
+            "client": self.client,
+            "job": self.job,
+            "jobphase": self.job_phase,
+        }
+        given = {name: value for name, value in chosen.items() if value}
+        return given | {"sort": self.sort.value, "direction": "desc" if self.descending else "asc"}
+
 
 BOOKING = Codec(Reply[Booking])
 RANGE = Codec(Reply[tuple[Booking, ...]])
+RANGE_PAGE = Codec(Reply[Listing[Booking]])
+WORK_PAGE = Codec(Reply[Listing[Estimate]])
 T = TypeVar("T")
 
 
@@ -93,22 +143,73 @@ class BookingService:
         return reply
 
     async def in_range(self, company: str, first: date, last: date) -> Warned[tuple[Booking, ...]]:
-        if not company.strip():
-            raise InvalidInputError("company", "company must not be empty")
-        if last < first:
-            raise InvalidInputError("to", "to is before from")
+        _check_range(company, first, last)
 
         async def load() -> Reply[tuple[Booking, ...]]:
             reply = await self._client.display(company, first, last)
-            # Newer than every booking cached before it: none of them may be served again.
-            await self._cache.forget_group(BOOKINGS)
-            await self._sightings.listed(
-                (key, state(b)) for b in reply.value for key in (b.id, b.uuid) if key
-            )
+            await self._listed(reply.value)
             return reply
 
         return _warned(
             await self._cache.read(f"range:{company}:{first}:{last}", load, RANGE, group=RANGES)
+        )
+
+    async def range_window(
+        self,
+        company: str,
+        first: date,
+        last: date,
+        resource_id: str | None,
+        *,
+        offset: int,
+        limit: int,
+    ) -> Warned[Window[Booking]]:
+        """``limit`` bookings from ``offset`` of a company's range, of one resource if given."""
+        _check_range(company, first, last)
+        key = f"range-page:{company}:{first}:{last}"
+
+        async def load(page: int) -> Reply[Listing[Booking]]:
+            reply = await self._client.display_page(company, first, last, page, PAGE_SIZE)
+            await self._listed(reply.value.items)
+            return reply
+
+        def read(page: int) -> Awaitable[Reply[Listing[Booking]]]:
+            return self._cache.read(f"{key}:{page}", lambda: load(page), RANGE_PAGE, group=RANGES)
+
+        if resource_id is None:
+            return await read_window(read, PAGE_SIZE, offset, limit)
+        every = await read_window(read, PAGE_SIZE, 0, MAX_FILTERED)
+        if every.value.has_more:
+            raise InvalidInputError(
+                "resourceId",
+                f"the range holds more than {MAX_FILTERED} bookings to filter by resource: "
+                "narrow from and to",
+            )
+        mine = [b for b in every.value.items if b.resource.id == resource_id]
+        return Warned(slice_window(mine, offset, limit), every.warnings)
+
+    async def unallocated_window(
+        self, wanted: WorkFilter, offset: int, limit: int
+    ) -> Warned[Window[Estimate]]:
+        """``limit`` estimates with hours left to book, from ``offset``."""
+        fields = wanted.fields()
+        key = "unallocated:" + ":".join(f"{k}={v}" for k, v in sorted(fields.items()))
+
+        def read(page: int) -> Awaitable[Reply[Listing[Estimate]]]:
+            return self._cache.read(
+                f"{key}:{page}",
+                lambda: self._client.unallocated_page(fields, page, PAGE_SIZE),
+                WORK_PAGE,
+                group=ESTIMATES,
+            )
+
+        return await read_window(read, PAGE_SIZE, offset, limit)
+
+    async def _listed(self, bookings: Iterable[Booking]) -> None:
+        # Newer than every booking cached before it: none of them may be served again.
+        await self._cache.forget_group(BOOKINGS)
+        await self._sightings.listed(
+            (key, state(b)) for b in bookings for key in (b.id, b.uuid) if key
         )
 
     async def create(self, request: NewBooking) -> Warned[tuple[Booking, ...]]:
@@ -147,6 +248,14 @@ class BookingService:
         # Also after a failed write: a timeout does not tell whether it landed.
         await self._cache.forget_group(BOOKINGS)
         await self._cache.forget_group(RANGES)
+        await self._cache.forget_group(ESTIMATES)
+
+
+def _check_range(company: str, first: date, last: date) -> None:
+    if not company.strip():
+        raise InvalidInputError("company", "company must not be empty")
+    if last < first:
+        raise InvalidInputError("to", "to is before from")
 
 
 # The input field that names each kind of id a write may find unknown; the booking itself

@@ -8,7 +8,6 @@ import contextlib
 import logging
 from collections.abc import AsyncIterator, Awaitable, Callable
 from dataclasses import dataclass, replace
-from datetime import date, datetime, time
 from time import perf_counter
 
 from calendar_gateway import metrics
@@ -24,7 +23,7 @@ from calendar_gateway.services.errors import (
     EditTimeoutError,
     InvalidInputError,
 )
-from calendar_gateway.services.timezones import UnknownTimeZoneError, resolve_zone
+from calendar_gateway.timezones import UnknownTimeZoneError, resolve_zone
 from calendar_gateway.upstreams.calendars import (
     UPSTREAM,
     BusinessCalendar,
@@ -33,8 +32,10 @@ from calendar_gateway.upstreams.calendars import (
     CalendarsClient,
     CalendarSettings,
     ExceptionType,
+    Permissions,
     Placement,
     RelativeType,
+    Tenant,
     is_uuid,
     same_exceptions,
 )
@@ -54,10 +55,11 @@ __all__ = [
     "CalendarRef",
     "CalendarService",
     "CalendarSettings",
-    "ExceptionDraft",
     "ExceptionType",
+    "Permissions",
     "Placement",
     "RelativeType",
+    "Tenant",
     "Weekday",
 ]
 
@@ -68,62 +70,28 @@ SESSIONS = 3
 
 LIST = Codec(list[BusinessCalendar])
 BODY = Codec(BusinessCalendar)
+TENANTS = Codec(list[Tenant])
+PERMISSIONS = Codec(Permissions)
 
 DRAIN_SECONDS = 30.0
 """How long shutdown waits for running edits: each is a handful of bounded upstream calls."""
 
 
-@dataclass(frozen=True)
-class ExceptionDraft:
-    """A new exception as a client states it: a FIXED placement names a calendar date."""
-
-    name: str
-    type: ExceptionType
-    placement: Placement
-    fixed_date: date | None = None
-    annual_month: int | None = None
-    annual_day: int | None = None
-    relative_type: RelativeType | None = None
-    relative_day_of_week: Weekday | None = None
-    relative_month: int | None = None
-    time_change_start: time | None = None
-    time_change_stop: time | None = None
-
-    def validate(self) -> None:
-        """Apply the rules GRS documents, so bad input costs no lock and no upstream call."""
-        if not self.name.strip():
-            raise InvalidInputError("name", "name must not be empty")
-        if self.placement is Placement.FIXED and self.fixed_date is None:
-            raise InvalidInputError("fixedDate", "a FIXED exception needs fixedDate")
-        if self.placement is Placement.ANNUAL:
-            _validate_annual(self.annual_month, self.annual_day)
-        if self.placement is Placement.RELATIVE:
-            _validate_relative(self)
-        if self.type is ExceptionType.TIME_CHANGE and (
-            self.time_change_start is None or self.time_change_stop is None
-        ):
-            raise InvalidInputError(
-                "timeChangeStart", "a TIME_CHANGE needs timeChangeStart and timeChangeStop"
-            )
-
-    def resolve(self, time_zone_id: str) -> CalendarException:
-        """The stored form: a FIXED date becomes the epoch ms of its local midnight."""
-        fixed = None
-        if self.fixed_date is not None:
-            midnight = datetime.combine(self.fixed_date, time(0), resolve_zone(time_zone_id))
-            fixed = int(midnight.timestamp() * 1000)
-        return CalendarException(
-            name=self.name,
-            type=self.type,
-            placement=self.placement,
-            fixed_date=fixed if self.placement is Placement.FIXED else None,
-            annual_month=self.annual_month if self.placement is Placement.ANNUAL else None,
-            annual_day=self.annual_day if self.placement is Placement.ANNUAL else None,
-            relative_type=self.relative_type,
-            relative_day_of_week=self.relative_day_of_week,
-            relative_month=self.relative_month,
-            time_change_start=self.time_change_start,
-            time_change_stop=self.time_change_stop,
+def validate_exception(exception: CalendarException) -> None:
+    """Apply the rules GRS documents, so bad input costs no lock and no upstream call."""
+    if not exception.name.strip():
+        raise InvalidInputError("name", "name must not be empty")
+    if exception.placement is Placement.FIXED and exception.fixed_date is None:
+        raise InvalidInputError("fixedDate", "a FIXED exception needs fixedDate")
+    if exception.placement is Placement.ANNUAL:
+        _validate_annual(exception.annual_month, exception.annual_day)
+    if exception.placement is Placement.RELATIVE:
+        _validate_relative(exception)
+    if exception.type is ExceptionType.TIME_CHANGE and (
+        exception.time_change_start is None or exception.time_change_stop is None
+    ):
+        raise InvalidInputError(
+            "timeChangeStart", "a TIME_CHANGE needs timeChangeStart and timeChangeStop"
         )
 
 
@@ -135,12 +103,12 @@ def _validate_annual(month: int | None, day: int | None) -> None:
         raise InvalidInputError("annualDay", "annualDay is not a day of annualMonth")
 
 
-def _validate_relative(draft: ExceptionDraft) -> None:
-    if draft.relative_type is None:
+def _validate_relative(exception: CalendarException) -> None:
+    if exception.relative_type is None:
         raise InvalidInputError("relativeType", "a RELATIVE exception needs relativeType")
-    if draft.relative_day_of_week is None:
+    if exception.relative_day_of_week is None:
         raise InvalidInputError("relativeDayOfWeek", "a RELATIVE exception needs relativeDayOfWeek")
-    if draft.relative_month is None or not 0 <= draft.relative_month <= 12:
+    if exception.relative_month is None or not 0 <= exception.relative_month <= 12:
         raise InvalidInputError(
             "relativeMonth", "relativeMonth must be between 1 and 12, or 0 for every month"
         )
@@ -247,6 +215,16 @@ class CalendarService:
 
         return await self._cache.read(_list_key(tenant, package), load, LIST)
 
+    async def tenants(self) -> list[Tenant]:
+        return await self._cache.read("tenants", self._client.tenants, TENANTS)
+
+    async def permissions(self, tenant_id: str | None = None) -> Permissions:
+        """What the gateway's GRS user may do with a tenant's calendars."""
+        tenant = tenant_id or self._tenant_id
+        return await self._cache.read(
+            f"permissions:{tenant}", lambda: self._client.permissions(tenant), PERMISSIONS
+        )
+
     async def get(self, ref: CalendarRef) -> BusinessCalendar:
         """The calendar with its exceptions, from the cache when fresh enough."""
         group = _bodies(ref.tenant_id, ref.package_id)
@@ -299,25 +277,27 @@ class CalendarService:
         return _calendar_after(await self._edit(ref, plan))
 
     async def replace_exceptions(
-        self, ref: CalendarRef, drafts: list[ExceptionDraft]
+        self, ref: CalendarRef, exceptions: list[CalendarException]
     ) -> BusinessCalendar:
-        for draft in drafts:
-            draft.validate()
-        _require_unique_names(drafts)
+        for exception in exceptions:
+            validate_exception(exception)
+        _require_unique_names(exceptions)
 
         def plan(current: BusinessCalendar) -> _Write:
-            return _replacing(ref, tuple(d.resolve(current.time_zone_id) for d in drafts))
+            return _replacing(ref, current, tuple(exceptions))
 
         return _calendar_after(await self._edit(ref, plan))
 
-    async def add_exception(self, ref: CalendarRef, draft: ExceptionDraft) -> BusinessCalendar:
-        draft.validate()
+    async def add_exception(
+        self, ref: CalendarRef, exception: CalendarException
+    ) -> BusinessCalendar:
+        validate_exception(exception)
 
         def plan(current: BusinessCalendar) -> _Write:
             existing = current.exceptions or ()
-            if any(e.name == draft.name for e in existing):
-                raise InvalidInputError("name", f"the calendar already has {draft.name!r}")
-            return _replacing(ref, (*existing, draft.resolve(current.time_zone_id)))
+            if any(e.name == exception.name for e in existing):
+                raise InvalidInputError("name", f"the calendar already has {exception.name!r}")
+            return _replacing(ref, current, (*existing, exception))
 
         return _calendar_after(await self._edit(ref, plan))
 
@@ -327,7 +307,7 @@ class CalendarService:
             kept = tuple(e for e in existing if e.name != name)
             if len(kept) == len(existing):
                 raise InvalidInputError("name", f"the calendar has no exception {name!r}")
-            return _replacing(ref, kept)
+            return _replacing(ref, current, kept)
 
         return _calendar_after(await self._edit(ref, plan))
 
@@ -581,9 +561,11 @@ def _calendar_after(outcome: _Outcome) -> BusinessCalendar:
     return _with_ids(outcome.before, outcome.after)
 
 
-def _replacing(ref: CalendarRef, exceptions: tuple[CalendarException, ...]) -> _Write:
+def _replacing(
+    ref: CalendarRef, current: BusinessCalendar, exceptions: tuple[CalendarException, ...]
+) -> _Write:
     return _Write(
-        send=lambda grs: grs.replace_exceptions(ref, exceptions),
+        send=lambda grs: grs.replace_exceptions(ref, exceptions, current),
         landed=lambda after: (
             after is not None and same_exceptions(exceptions, after.exceptions or ())
         ),
@@ -602,12 +584,12 @@ def _has_settings(calendar: BusinessCalendar, settings: CalendarSettings) -> boo
     return all(v is None or getattr(calendar, k) == v for k, v in wanted.items())
 
 
-def _require_unique_names(drafts: list[ExceptionDraft]) -> None:
+def _require_unique_names(exceptions: list[CalendarException]) -> None:
     seen: set[str] = set()
-    for draft in drafts:
-        if draft.name in seen:
-            raise InvalidInputError("name", f"two exceptions are named {draft.name!r}")
-        seen.add(draft.name)
+    for exception in exceptions:
+        if exception.name in seen:
+            raise InvalidInputError("name", f"two exceptions are named {exception.name!r}")
+        seen.add(exception.name)
 
 
 def _released(calendar: BusinessCalendar) -> BusinessCalendar:

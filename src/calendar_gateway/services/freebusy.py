@@ -112,7 +112,7 @@ def holidays(calendar: BusinessCalendar, zone: tzinfo, period: TimeWindow) -> di
     found: dict[date, str] = {}
     for exception in calendar.exceptions or ():
         if exception.type is ExceptionType.HOLIDAY:
-            for day in occurrences(exception, zone, first, last):
+            for day in occurrences(exception, first, last):
                 found.setdefault(day, exception.name)
     return found
 

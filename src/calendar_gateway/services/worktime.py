@@ -26,7 +26,7 @@ from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, time, timedelta, tzinfo
 
-from calendar_gateway.services.timezones import resolve_zone
+from calendar_gateway.timezones import resolve_zone
 from calendar_gateway.upstreams.calendars import (
     BusinessCalendar,
     CalendarException,
@@ -37,8 +37,6 @@ from calendar_gateway.upstreams.calendars import (
 from calendar_gateway.upstreams.weekday import Weekday
 
 _ONE_DAY = timedelta(days=1)
-_HALF_DAY = timedelta(hours=12)
-_EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
 _ORDINAL_INDEX = {
     RelativeType.FIRST: 0,
     RelativeType.SECOND: 1,
@@ -99,28 +97,16 @@ def working_hours_between(calendar: BusinessCalendar, start: datetime, end: date
     return sum((w.end - w.start for w in windows), timedelta()).total_seconds() / 3600
 
 
-def occurrences(exception: CalendarException, zone: tzinfo, start: date, end: date) -> list[date]:
+def occurrences(exception: CalendarException, start: date, end: date) -> list[date]:
     """The dates from ``start`` to ``end``, both included, that the exception falls on, in order.
 
-    ``zone`` is the calendar's, for reading a FIXED date. An ANNUAL day past the end of its month
-    falls on the month's last day: February 29 is February 28 in common years, as Java's
-    ``MonthDay.atYear`` has it. An exception lacking its placement's fields, or with values out
-    of the vendor's ranges, falls on no date.
+    An ANNUAL day past the end of its month falls on the month's last day: February 29 is
+    February 28 in common years, as Java's ``MonthDay.atYear`` has it. An exception lacking its
+    placement's fields, or with values out of the vendor's ranges, falls on no date.
     """
     if end < start:
         return []
-    return [day for day in _placement_dates(exception, zone, start, end) if start <= day <= end]
-
-
-def fixed_date(epoch_ms: int, zone: tzinfo) -> date:
-    """The date of the local midnight nearest to a FIXED exception's instant.
-
-    GRS means the instant as a local midnight, but its own tc3 example is midnight in New York
-    daylight time and 23:00 in Java's fixed EST, so we round on the wall clock of ``zone``:
-    before 12:00 it is that date, from 12:00 the next.
-    """
-    local = (_EPOCH + timedelta(milliseconds=epoch_ms)).astimezone(zone)
-    return (local.replace(tzinfo=None) + _HALF_DAY).date()
+    return [day for day in _placement_dates(exception, start, end) if start <= day <= end]
 
 
 def _utc(value: datetime, name: str) -> datetime:
@@ -129,20 +115,12 @@ def _utc(value: datetime, name: str) -> datetime:
     return value.astimezone(UTC)
 
 
-def _placement_dates(
-    exception: CalendarException, zone: tzinfo, start: date, end: date
-) -> Iterable[date]:
+def _placement_dates(exception: CalendarException, start: date, end: date) -> Iterable[date]:
     if exception.placement is Placement.FIXED:
-        return _fixed_dates(exception, zone)
+        return () if exception.fixed_date is None else (exception.fixed_date,)
     if exception.placement is Placement.ANNUAL:
         return _annual_dates(exception, start.year, end.year)
     return _relative_dates(exception, start, end)
-
-
-def _fixed_dates(exception: CalendarException, zone: tzinfo) -> list[date]:
-    if exception.fixed_date is None:
-        return []
-    return [fixed_date(exception.fixed_date, zone)]
 
 
 def _annual_dates(exception: CalendarException, first_year: int, last_year: int) -> Iterator[date]:
@@ -190,7 +168,7 @@ def _windows_of_days(
     calendar: BusinessCalendar, zone: tzinfo, first_day: date, last_day: date
 ) -> list[TimeWindow]:
     """The windows that open on the days from ``first_day`` to ``last_day``, unclipped."""
-    exceptions = _exceptions_by_date(calendar, zone, first_day, last_day)
+    exceptions = _exceptions_by_date(calendar, first_day, last_day)
     windows: list[TimeWindow] = []
     for day in _days(first_day, last_day):
         for hours in _hours_of_day(calendar, day, exceptions.get(day, [])):
@@ -201,14 +179,14 @@ def _windows_of_days(
 
 
 def _exceptions_by_date(
-    calendar: BusinessCalendar, zone: tzinfo, first_day: date, last_day: date
+    calendar: BusinessCalendar, first_day: date, last_day: date
 ) -> dict[date, list[CalendarException]]:
     if calendar.exceptions is None:
         # A calendar read from the list has no exceptions: its holidays would silently be worked.
         raise ValueError(f"calendar {calendar.id} was read without its exceptions")
     by_date: defaultdict[date, list[CalendarException]] = defaultdict(list)
     for exception in calendar.exceptions:
-        for day in occurrences(exception, zone, first_day, last_day):
+        for day in occurrences(exception, first_day, last_day):
             by_date[day].append(exception)
     return by_date
 

@@ -21,6 +21,8 @@ vendor mount (``/jsonapi``, ``/grs/v1``, ``/api/v1/{tenant}``):
   tests need not sleep; ``{"expired": n}``. Synergist takes credentials with every request
   and has no tokens: always 0.
 
-And once for all three, at the root: ``POST``/``DELETE /_admin/faults`` (see ``faults.py``).
+GRS adds ``POST``/``DELETE _admin/lock/...`` to lock a calendar as another user
+(``calendars/app.py``). And once for all three, at the root: ``POST``/``DELETE
+/_admin/faults`` (see ``faults.py``).
 ``latency_seconds`` in each simulator's config delays every vendor request.
 """

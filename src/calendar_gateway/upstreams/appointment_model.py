@@ -93,6 +93,16 @@ class AppointmentSummary:
     internal: bool
     is_recurrence: bool
     raw: JsonObject
+    owner: Participant | None = None
+    common_name: str = ""
+
+
+@dataclass(frozen=True)
+class AppointmentPage:
+    """Entries of a calendar list, and whether Xelion has more after the last."""
+
+    items: tuple[AppointmentSummary, ...]
+    has_more: bool
 
 
 @dataclass(frozen=True)
@@ -111,6 +121,9 @@ class Appointment:
     recurrence: Recurrence | None
     permissions: Permissions
     raw: JsonObject
+    owner: Participant | None = None
+    common_name: str = ""
+    is_recurrence: bool = False
 
 
 @dataclass(frozen=True)

@@ -11,6 +11,7 @@ import httpx
 
 from calendar_gateway.upstreams.appointment_model import (
     Appointment,
+    AppointmentPage,
     AppointmentSummary,
     NewAppointment,
 )
@@ -67,17 +68,49 @@ class AppointmentsClient:
         before: date | None = None,
         count: int = DEFAULT_LIMIT,
     ) -> list[AppointmentSummary]:
-        """Appointments of a calendar, or of a user by the user's oid, page by page to ``count``.
+        """Appointments of a calendar, or of a user by the user's oid, page by page to ``count``."""
+        return list((await self.calendar_page(oid, after, before, count)).items)
 
-        (Xelion's ``addressables/<oid>/calendar`` lists the same for a person; we need one.)
-        """
+    async def calendar_page(
+        self,
+        oid: str,
+        after: date | None,
+        before: date | None,
+        count: int,
+        start_after: str | None = None,
+    ) -> AppointmentPage:
+        """Up to ``count`` appointments of a calendar or user, following Xelion's pages; from
+        the entry after oid ``start_after`` when given (Xelion's ``after=<nextId>``)."""
         path = f"calendars/{checked_oid(oid)}"
+        return await self._page(path, after, before, count, start_after)
+
+    async def addressable_page(
+        self,
+        oid: str,
+        after: date | None,
+        before: date | None,
+        count: int,
+        start_after: str | None = None,
+    ) -> AppointmentPage:
+        """As ``calendar_page``, for an addressable (a person): ``addressables/<oid>/calendar``."""
+        path = f"addressables/{checked_oid(oid)}/calendar"
+        return await self._page(path, after, before, count, start_after)
+
+    async def _page(
+        self,
+        path: str,
+        after: date | None,
+        before: date | None,
+        count: int,
+        start_after: str | None,
+    ) -> AppointmentPage:
         if after is None and before is None:
             # Xelion's undated list is today's; name the day, so later pages keep it.
             after = before = datetime.now(UTC).date()
         params = {"before": before.isoformat()} if before else {}
-        cursor = after.isoformat() if after else None
+        cursor = checked_oid(start_after) if start_after else after.isoformat() if after else None
         found: list[AppointmentSummary] = []
+        next_id: str | None = None
         while len(found) < count:
             page = {**params, "limit": str(count - len(found))}
             response = await self._call("GET", path, params=page | _after(cursor))
@@ -86,9 +119,10 @@ class AppointmentsClient:
             found += entries
             next_id = _next_id(body)
             if not entries or next_id is None or next_id == cursor:
+                next_id = None
                 break
             cursor = next_id
-        return found[:count]
+        return AppointmentPage(tuple(found[:count]), len(found) > count or next_id is not None)
 
     async def create(self, new: NewAppointment) -> Appointment:
         response = await self._call("POST", "appointments", json=to_create_payload(new))

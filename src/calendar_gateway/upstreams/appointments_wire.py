@@ -173,10 +173,7 @@ def parse_appointment(obj: Mapping[str, Any]) -> Appointment:
         all_end_day=all_end,
         internal=bool(obj.get("internal")),
         user_status=_enum(UserStatus, obj.get("userStatus")),
-        participants=tuple(
-            Participant(str(p["oid"]), str(p.get("commonName") or ""), str(p.get("objectType")))
-            for p in obj.get("participants") or ()
-        ),
+        participants=tuple(_participant(p) for p in obj.get("participants") or ()),
         calendars=tuple(
             CalendarEntry(str(c["oid"]), str(c.get("commonName") or ""))
             for c in obj.get("calendars") or ()
@@ -185,6 +182,9 @@ def parse_appointment(obj: Mapping[str, Any]) -> Appointment:
         recurrence=_parse_recurrence(obj),
         permissions=_parse_permissions(str(obj.get("permissions") or "")),
         raw=dict(obj),
+        owner=_owner(obj),
+        common_name=str(obj.get("commonName") or ""),
+        is_recurrence=bool(obj.get("isRecurrence")),
     )
 
 
@@ -200,7 +200,21 @@ def parse_summary(obj: Mapping[str, Any]) -> AppointmentSummary:
         internal=bool(obj.get("internal")),
         is_recurrence=bool(obj.get("isRecurrence")),
         raw=dict(obj),
+        owner=_owner(obj),
+        common_name=str(obj.get("commonName") or ""),
     )
+
+
+def _participant(entry: Mapping[str, Any]) -> Participant:
+    return Participant(
+        str(entry["oid"]), str(entry.get("commonName") or ""), str(entry.get("objectType"))
+    )
+
+
+def _owner(obj: Mapping[str, Any]) -> Participant | None:
+    """Whose appointment it is (``isAppointmentOf``)."""
+    owner = obj.get("isAppointmentOf")
+    return _participant(owner) if isinstance(owner, dict) and "oid" in owner else None
 
 
 def _parse_recurrence(obj: Mapping[str, Any]) -> Recurrence | None:

@@ -12,7 +12,7 @@ import json
 import re
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass
-from datetime import date, datetime
+from datetime import date, datetime, timedelta
 from typing import Generic, TypeVar
 
 import httpx
@@ -110,8 +110,21 @@ class Allocation:
 
 
 @dataclass(frozen=True)
+class BookingDay:
+    """One day's slot of a booking: Synergist repeats a booking's times on each of its days."""
+
+    date: date
+    start: datetime
+    end: datetime
+    hours: float
+
+
+@dataclass(frozen=True)
 class Booking:
-    """A diary entry; ``start`` and ``end`` are the vendor's local times, without zone."""
+    """A diary entry; ``start`` and ``end`` are the vendor's local times, without zone.
+
+    ``start`` is the first day's start and ``end`` the last day's end; ``days`` are the slots.
+    """
 
     id: str
     uuid: str | None
@@ -131,6 +144,22 @@ class Booking:
     requisition: Requisition | None
     allocation: Allocation | None
     raw: JsonObject
+    days: tuple[BookingDay, ...] = ()
+    notes: str = ""
+    description: str = ""
+    task: str = ""
+    stage: str = ""
+    request_status: str = ""
+    record_version: int | None = None
+
+
+@dataclass(frozen=True)
+class Listing(Generic[T]):
+    """One page of a paged action: how many rows the whole list has, and if more follow."""
+
+    items: tuple[T, ...]
+    total: int | None
+    has_more: bool
 
 
 @dataclass(frozen=True)
@@ -177,6 +206,7 @@ class _Page:
     rows: list[JsonObject]
     warnings: tuple[str, ...]
     total_pages: int
+    total_rows: int | None
 
 
 class BookingsClient:
@@ -233,10 +263,40 @@ class BookingsClient:
         rows, warnings = await self._all_pages("calendardisplay", fields)
         return Reply(_unique(_parsed(rows, parse_booking)), warnings)
 
+    async def display_page(
+        self, company: str, date_from: date, date_to: date, page: int, rows: int
+    ) -> Reply[Listing[Booking]]:
+        """One page (from 0) of ``rows`` bookings of a company in a date range."""
+        fields = {
+            "company": company,
+            "datefrom": date_from.isoformat(),
+            "dateto": date_to.isoformat(),
+        }
+        return await self._listing("calendardisplay", fields, page, rows, parse_booking)
+
     async def unallocated(self, filters: Mapping[str, str]) -> Reply[tuple[Estimate, ...]]:
         """Estimates not yet booked; ``filters`` are the vendor's (company, client, job, ...)."""
         rows, warnings = await self._all_pages("unallocated", dict(filters))
         return Reply(_parsed(rows, parse_estimate), warnings)
+
+    async def unallocated_page(
+        self, filters: Mapping[str, str], page: int, rows: int
+    ) -> Reply[Listing[Estimate]]:
+        """One page (from 0) of estimates not yet booked; ``filters`` also sort and direction."""
+        return await self._listing("unallocated", dict(filters), page, rows, parse_estimate)
+
+    async def _listing(
+        self,
+        action: str,
+        fields: dict[str, str],
+        page: int,
+        rows: int,
+        parse: Callable[[JsonObject], R],
+    ) -> Reply[Listing[R]]:
+        found = await self._call(action, {**fields, "page": str(page), "rows": str(rows)})
+        more = page + 1 < found.total_pages
+        listing = Listing(_parsed(found.rows, parse), found.total_rows, more)
+        return Reply(listing, found.warnings)
 
     async def _all_pages(
         self, action: str, fields: dict[str, str]
@@ -293,11 +353,17 @@ def _read(response: httpx.Response, scrub: Callable[[str], str]) -> _Page:
         rows=[row for row in data if isinstance(row, dict)],
         warnings=tuple(scrub(w) for w in _warnings(body.get("warningmessage"))),
         total_pages=_parsed([body], _total_pages)[0],
+        total_rows=_parsed([body], _total_rows)[0],
     )
 
 
 def _total_pages(body: JsonObject) -> int:
     return _whole(body.get("totalpages"), default=1)
+
+
+def _total_rows(body: JsonObject) -> int | None:
+    text = _text(body.get("totalrows"))
+    return int(float(text)) if text else None
 
 
 def _xml_error(body: str) -> Exception:
@@ -371,6 +437,10 @@ def _parsed(rows: list[JsonObject], parse: Callable[[JsonObject], R]) -> tuple[R
 
 def parse_booking(row: JsonObject) -> Booking:
     """Read a booking as any action returns it, whatever the types of its fields."""
+    start, end = _moment(row["calIsoDateTimeStart"]), _moment(row["calIsoDateTimeEnd"])
+    number_of_days = _whole(row.get("calNumberOfDays"), default=1)
+    hours_per_day = _number(row.get("calHoursPerDay"))
+    version = _text(row.get("calRecordVersionNumber"))
     return Booking(
         id=_text(row["calDiaryInternal"]),
         uuid=_text(row.get("calUuid")) or None,
@@ -379,17 +449,48 @@ def parse_booking(row: JsonObject) -> Booking:
         client=_client(row),
         job=_job(row),
         charge_code=_charge_code(row),
-        start=_moment(row["calIsoDateTimeStart"]),
-        end=_moment(row["calIsoDateTimeEnd"]),
+        start=start,
+        end=end,
         all_day=_flag(row.get("calAllDay")),
-        number_of_days=_whole(row.get("calNumberOfDays"), default=1),
-        hours_per_day=_number(row.get("calHoursPerDay")),
+        number_of_days=number_of_days,
+        hours_per_day=hours_per_day,
         duration_description=_text(row.get("calDurationDescription")),
         colour=_colour(row.get("calColourHex")),
         status=_text(row.get("calStatus")),
         requisition=_requisition(row),
         allocation=_allocation(row) if "calendarunallocatedunique" in row else None,
+        days=booking_days(start, end, number_of_days, hours_per_day),
+        notes=_text(row.get("calNotes")),
+        description=_text(row.get("calDescription")),
+        task=_text(row.get("calTaskDescription")),
+        stage=_text(row.get("calStageCode")),
+        request_status=_text(row.get("calRequestStatus")),
+        record_version=int(float(version)) if version else None,
         raw=row,
+    )
+
+
+def booking_days(
+    start: datetime, end: datetime, number_of_days: int, hours_per_day: float
+) -> tuple[BookingDay, ...]:
+    """The slots of a booking: its first day's times repeated on each of its days.
+
+    Synergist sends the first start, the last end and a count of (working) days, not the days
+    themselves. They are every date from start to end when that many; else the dates that are
+    not a Saturday or Sunday (Synergist's default working week); else, unknowable, every date.
+    """
+    dates = [start.date() + timedelta(days=n) for n in range((end.date() - start.date()).days + 1)]
+    if len(dates) != number_of_days:
+        weekdays = [d for d in dates if d.weekday() < 5]
+        dates = weekdays if len(weekdays) == number_of_days else dates
+    return tuple(
+        BookingDay(
+            date=day,
+            start=datetime.combine(day, start.time()),
+            end=datetime.combine(day, end.time()),
+            hours=hours_per_day,
+        )
+        for day in dates
     )
 
 

@@ -7,14 +7,16 @@ import base64
 import copy
 import re
 from collections import Counter
+from collections.abc import Mapping
 from dataclasses import dataclass
-from datetime import time
+from datetime import UTC, date, datetime, time, timedelta, tzinfo
 from enum import Enum
 from typing import Any
 from urllib.parse import quote
 
 import httpx
 
+from calendar_gateway.timezones import UnknownTimeZoneError, resolve_zone
 from calendar_gateway.upstreams.errors import (
     CalendarLockedError,
     FieldError,
@@ -23,6 +25,8 @@ from calendar_gateway.upstreams.errors import (
     NotFoundError,
     RateLimitedError,
     UnauthenticatedError,
+    UpstreamError,
+    UpstreamUnavailableError,
     ValidationFailedError,
     VendorError,
 )
@@ -32,6 +36,8 @@ from calendar_gateway.upstreams.transport import Transport
 from calendar_gateway.upstreams.weekday import Weekday
 
 _UUID = re.compile(r"^[0-9a-fA-F]{8}-([0-9a-fA-F]{4}-){3}[0-9a-fA-F]{12}$")
+_EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
+_HALF_DAY = timedelta(hours=12)
 
 
 class ExceptionType(Enum):
@@ -61,8 +67,8 @@ class CalendarException:
     name: str
     type: ExceptionType
     placement: Placement
-    fixed_date: int | None = None
-    """FIXED: epoch ms of (roughly) a local midnight (docs/vendors/grs.md, Fields and time)."""
+    fixed_date: date | None = None
+    """FIXED: the date in the calendar's zone (GRS sends epoch ms; see ``decode_fixed_date``)."""
     annual_month: int | None = None
     annual_day: int | None = None
     relative_type: RelativeType | None = None
@@ -120,6 +126,12 @@ class CalendarSettings:
 
 
 @dataclass(frozen=True)
+class Tenant:
+    id: str
+    name: str
+
+
+@dataclass(frozen=True)
 class Permissions:
     can_view: bool
     can_create: bool
@@ -168,11 +180,19 @@ class CalendarsClient:
         view._pinned = token
         return view
 
-    async def tenants(self) -> list[JsonObject]:
+    async def tenants(self) -> list[Tenant]:
+        """The tenants the user may see (Query Tenants: ``{"tenants": [{nodeId, name}]}``)."""
         response = await self._call("GET", "/grs/v1/tenants")
         _raise_for_status(response)
-        body: list[JsonObject] = response.json()
-        return body
+        body = response.json()
+        items = body.get("tenants") if isinstance(body, dict) else body
+        if not isinstance(items, list):
+            raise UpstreamUnavailableError(UPSTREAM, "GRS answered tenants without a list")
+        return [
+            Tenant(str(item["nodeId"]), str(item.get("name") or ""))
+            for item in items
+            if isinstance(item, dict) and "nodeId" in item
+        ]
 
     async def permissions(self, tenant_id: str) -> Permissions:
         response = await self._call("GET", f"/grs/v1/permissions/{quote(tenant_id, safe='')}")
@@ -210,10 +230,11 @@ class CalendarsClient:
         return parse_calendar(response.json())
 
     async def replace_exceptions(
-        self, ref: CalendarRef, exceptions: tuple[CalendarException, ...]
+        self, ref: CalendarRef, exceptions: tuple[CalendarException, ...], current: BusinessCalendar
     ) -> BusinessCalendar:
+        """Make ``exceptions`` all of ``current``'s (read under the lock: its zone dates them)."""
         # GRS: the body PUT replaces every exception; there is no add or remove.
-        payload = {"exceptions": [exception_payload(e) for e in exceptions]}
+        payload = {"exceptions": exceptions_payload(exceptions, current)}
         response = await self._call("PUT", ref.path("businesscalendarbody"), json=payload)
         _raise_for_write_status(response)
         return parse_calendar(response.json())
@@ -349,6 +370,7 @@ def parse_calendar(data: JsonObject) -> BusinessCalendar:
     create, modify and body replacement answer with the external id in calendarId.
     """
     exceptions = data.get("exceptions")
+    time_zone_id = str(data["timeZoneId"])
     calendar_id = str(data["calendarId"])
     external_id = data.get("extCalendarId") or data.get("externalId")
     if external_id is None and not is_uuid(calendar_id):
@@ -363,22 +385,27 @@ def parse_calendar(data: JsonObject) -> BusinessCalendar:
         week_ends=Weekday(int(data["weekEnds"])),
         day_starts=time(int(data["dayStartsHour"]), int(data["dayStartsMin"])),
         day_ends=time(int(data["dayEndsHour"]), int(data["dayEndsMin"])),
-        time_zone_id=str(data["timeZoneId"]),
-        exceptions=None if exceptions is None else tuple(parse_exception(e) for e in exceptions),
+        time_zone_id=time_zone_id,
+        exceptions=None if exceptions is None else _parse_exceptions(exceptions, time_zone_id),
         raw=data,
     )
 
 
-def parse_exception(data: JsonObject) -> CalendarException:
+def _parse_exceptions(items: list[JsonObject], time_zone_id: str) -> tuple[CalendarException, ...]:
+    zone = _Zone(time_zone_id)
+    return tuple(parse_exception(item, zone) for item in items)
+
+
+def parse_exception(data: JsonObject, zone: _Zone) -> CalendarException:
     placement = Placement(data["placement"])
     kind = ExceptionType(data["type"])
-    relative = placement is Placement.RELATIVE
+    fixed, relative = placement is Placement.FIXED, placement is Placement.RELATIVE
     changes_hours = kind is ExceptionType.TIME_CHANGE
     return CalendarException(
         name=str(data["name"]),
         type=kind,
         placement=placement,
-        fixed_date=_int_or_none(data.get("fixedDate")) if placement is Placement.FIXED else None,
+        fixed_date=_fixed_date(data.get("fixedDate"), zone) if fixed else None,
         annual_month=int(data["annualMonth"]) if placement is Placement.ANNUAL else None,
         annual_day=int(data["annualDay"]) if placement is Placement.ANNUAL else None,
         relative_type=RelativeType(data["relativeType"]) if relative else None,
@@ -397,21 +424,78 @@ def is_uuid(calendar_id: str) -> bool:
     return _UUID.match(calendar_id) is not None
 
 
-def _int_or_none(value: Any) -> int | None:
-    return None if value is None else int(value)
+class _Zone:
+    """A calendar's zone, resolved when a FIXED date is first read or written in it."""
+
+    def __init__(self, time_zone_id: str, resolved: tzinfo | None = None) -> None:
+        self.id = time_zone_id
+        self._zone = resolved
+
+    def get(self) -> tzinfo:
+        if self._zone is None:
+            try:
+                self._zone = resolve_zone(self.id)
+            except UnknownTimeZoneError:
+                # GRS keeps Java's zones; one we cannot resolve leaves its dates unreadable.
+                raise UpstreamError(
+                    UPSTREAM, f"GRS dates a calendar in time zone {self.id!r}, which we do not know"
+                ) from None
+        return self._zone
 
 
-def exception_payload(exception: CalendarException) -> JsonObject:
+def _fixed_date(value: Any, zone: _Zone) -> date | None:
+    return None if value is None else decode_fixed_date(int(value), zone.get())
+
+
+def decode_fixed_date(epoch_ms: int, zone: tzinfo) -> date:
+    """The date of the local midnight nearest to a FIXED exception's instant.
+
+    GRS means the instant as a local midnight, but its own tc3 example is midnight in New York
+    daylight time and 23:00 in Java's fixed EST, so we round on the wall clock of ``zone``:
+    before 12:00 it is that date, from 12:00 the next (docs/vendors/grs.md, Fields and time).
+    """
+    local = (_EPOCH + timedelta(milliseconds=epoch_ms)).astimezone(zone)
+    return (local.replace(tzinfo=None) + _HALF_DAY).date()
+
+
+def encode_fixed_date(day: date, zone: tzinfo) -> int:
+    """The epoch milliseconds of the date's midnight in ``zone``, as GRS stores a FIXED date."""
+    return int(datetime.combine(day, time(0), zone).timestamp() * 1000)
+
+
+def exceptions_payload(
+    exceptions: tuple[CalendarException, ...], current: BusinessCalendar
+) -> list[JsonObject]:
+    """The wire form of a calendar's exceptions; ``current`` is the calendar as GRS stores it.
+
+    A FIXED date an exception already has in GRS goes back as the instant GRS stores for it
+    (it may be a midnight of another zone, as in the vendor's tc3), so a write changes nothing
+    of the exceptions it keeps; a new date is sent as its midnight in the calendar's zone.
+    """
+    zone = _Zone(current.time_zone_id)
+    stored: dict[tuple[str, date], int] = {}
+    for item in current.raw.get("exceptions") or ():
+        kept = parse_exception(item, zone)
+        if kept.fixed_date is not None:
+            stored[kept.name, kept.fixed_date] = int(item["fixedDate"])
+    return [exception_payload(e, zone, stored) for e in exceptions]
+
+
+def exception_payload(
+    exception: CalendarException, zone: _Zone, stored: Mapping[tuple[str, date], int]
+) -> JsonObject:
     """The wire form, with GRS's zeros and nulls for the fields a placement does not use."""
     start = exception.time_change_start or time(0)
     stop = exception.time_change_stop or time(0)
+    annual = exception.placement is Placement.ANNUAL
+    fixed = exception.fixed_date if exception.placement is Placement.FIXED else None
     return {
         "name": exception.name,
         "type": exception.type.value,
         "placement": exception.placement.value,
-        "fixedDate": exception.fixed_date,
-        "annualMonth": exception.annual_month or 0,
-        "annualDay": exception.annual_day or 0,
+        "fixedDate": None if fixed is None else _fixed_ms(exception.name, fixed, zone, stored),
+        "annualMonth": (exception.annual_month if annual else None) or 0,
+        "annualDay": (exception.annual_day if annual else None) or 0,
         "relativeType": exception.relative_type.value if exception.relative_type else None,
         "relativeDayOfWeek": int(exception.relative_day_of_week or 0),
         "relativeMonth": exception.relative_month or 0,
@@ -420,6 +504,11 @@ def exception_payload(exception: CalendarException) -> JsonObject:
         "timeChangeStopHour": stop.hour,
         "timeChangeStopMin": stop.minute,
     }
+
+
+def _fixed_ms(name: str, day: date, zone: _Zone, stored: Mapping[tuple[str, date], int]) -> int:
+    kept = stored.get((name, day))
+    return encode_fixed_date(day, zone.get()) if kept is None else kept
 
 
 def settings_payload(settings: CalendarSettings) -> JsonObject:
@@ -446,8 +535,10 @@ def same_exceptions(
     ours: tuple[CalendarException, ...], stored: tuple[CalendarException, ...]
 ) -> bool:
     """Do two lists hold the same exceptions as GRS stores them (unused fields dropped)?"""
+    # A date survives the trip through any one zone unchanged.
+    utc = _Zone("UTC", UTC)
 
     def stored_form(exceptions: tuple[CalendarException, ...]) -> Counter[CalendarException]:
-        return Counter(parse_exception(exception_payload(e)) for e in exceptions)
+        return Counter(parse_exception(exception_payload(e, utc, {}), utc) for e in exceptions)
 
     return stored_form(ours) == stored_form(stored)

@@ -676,3 +676,12 @@ async def test_requests_record_each_vendor_payload_but_no_password(
             "status": 204,
         },
     ]
+
+
+async def test_a_deleted_appointments_oid_is_never_handed_out_again(
+    xelion: httpx.AsyncClient,
+) -> None:
+    first = (await xelion.post("appointments", json=NEW_APPOINTMENT)).json()["object"]["oid"]
+    assert (await xelion.delete(f"appointments/{first}")).status_code == 204
+    second = (await xelion.post("appointments", json=NEW_APPOINTMENT)).json()["object"]["oid"]
+    assert int(second) > int(first)

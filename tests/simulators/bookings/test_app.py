@@ -515,3 +515,31 @@ async def test_latency_delays_every_vendor_request() -> None:
     async with simulator(BookingsSimulatorConfig(latency_seconds=0.2)) as client:
         response = await call(client, "unallocated")
     assert response.elapsed.total_seconds() >= 0.2
+
+
+# first run: the pages' examples, and ids
+
+
+async def test_the_refresh_pages_example_request_answers_as_shown(
+    synergist: httpx.AsyncClient,
+) -> None:
+    # docs/vendors/synergist.md, Calendar Refresh: the example request, as written after the host.
+    response = await synergist.get(
+        "calendar.json?user=user&password=user&version=3.9&action=calendarrefresh&diary=136006"
+    )
+    body = response.json()
+    assert body["success"] is True
+    assert [row["calDiaryInternal"] for row in body["data"]] == [136006]
+
+
+async def test_a_deleted_bookings_id_is_never_handed_out_again(
+    synergist: httpx.AsyncClient,
+) -> None:
+    item = {"calTimeSummaryInternal": "1014302", "calResourceId": "198",
+            "calIsoDateTimeStart": "2020-05-05T09:00:00", "calNumberOfDays": "1"}  # fmt: skip
+    first = (await succeed(synergist, "create", input=input_of(item)))["data"][0]
+    deleted = first["calDiaryInternal"]
+    await succeed(synergist, "delete", input=input_of({"calDiaryInternal": deleted}))
+    second = (await succeed(synergist, "create", input=input_of(item)))["data"][0]
+    assert second["calDiaryInternal"] > deleted
+    assert second["calUuid"] != first["calUuid"]

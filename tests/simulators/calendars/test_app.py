@@ -1128,3 +1128,38 @@ async def test_latency_delays_every_vendor_request() -> None:
         await log_in(grs)
 
         assert time.monotonic() - started >= 0.2
+
+
+# admin: a calendar locked by someone else, for trying a UI
+
+ADMIN_LOCK = f"_admin/lock/tenant/default/package/default/calendar/{DADS}"
+
+
+async def test_admin_lock_holds_the_calendar_for_another_user(grs: httpx.AsyncClient) -> None:
+    response = await grs.post(ADMIN_LOCK)
+    assert response.json() == {"locked": True, "lockOwner": "other"}
+    auth = await log_in(grs)
+    refused = await grs.get(f"{PACKAGE}/lockcalendar/{DADS}", auth=auth)
+    assert refused.status_code == 412
+    mine = next(c for c in await listed(grs, auth) if c["calendarId"] == DADS)
+    assert lock_state(mine) == (True, "other")
+
+
+async def test_admin_lock_names_the_user_and_accepts_the_external_id(
+    grs: httpx.AsyncClient,
+) -> None:
+    path = "_admin/lock/tenant/1/package/default/calendar/Calendar_117"
+    response = await grs.post(path, params={"user": "viewer"})
+    assert response.json()["lockOwner"] == "viewer"
+    assert (await grs.post(path, params={"user": "nobody"})).status_code == 404
+
+
+async def test_admin_unlock_releases_the_lock_whoever_holds_it(grs: httpx.AsyncClient) -> None:
+    await grs.post(ADMIN_LOCK)
+    assert (await grs.delete(ADMIN_LOCK)).status_code == 204
+    await lock(grs, await log_in(grs))
+
+
+async def test_admin_lock_of_an_unknown_calendar_is_404(grs: httpx.AsyncClient) -> None:
+    response = await grs.post("_admin/lock/tenant/default/package/default/calendar/nope")
+    assert response.status_code == 404

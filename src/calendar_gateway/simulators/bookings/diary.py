@@ -189,6 +189,8 @@ class Diary:
     resources: dict[int, Resource] = field(default_factory=dict)
     time_summaries: dict[int, TimeSummary] = field(default_factory=dict)
     bookings: dict[int, Booking] = field(default_factory=dict)
+    last_id: int = 0
+    """The highest id handed out: ids are never reused, not even a deleted booking's."""
 
     def find(self, key: str) -> Booking:
         """A booking by diary id or UUID."""
@@ -288,7 +290,7 @@ class Diary:
 
     def _store_slot(self, item: NewBooking, slot: Slot) -> Booking:
         booking = Booking(
-            id=max(self.bookings, default=0) + 1,
+            id=self._new_id(),
             uuid=uuid.uuid4().hex.upper(),
             time_summary_id=item.time_summary_id,
             resource_id=item.resource_id,
@@ -300,6 +302,12 @@ class Diary:
         )
         self.bookings[booking.id] = booking
         return booking
+
+    def _new_id(self) -> int:
+        # A client's normalised cache keys bookings by id: a reused one would show a
+        # deleted booking's data under a new booking.
+        self.last_id = max(self.last_id, max(self.bookings, default=0)) + 1
+        return self.last_id
 
     def _changed(self, change: BookingChange, now: int) -> Booking:
         current = self.find(change.key)

@@ -2,7 +2,9 @@
 
 Values the pages show are copied exactly. What they leave out is invented and marked
 so: names of resources that appear only as ids, time summary 1014302 (used by the
-create examples but never shown), and one booking that makes the page's figures add up.
+create examples but never shown), one booking that makes the page's figures add up, and
+booking 136006, which the Calendar Refresh example request asks for (its answer shows
+137463) on an estimate of its own that it books in full, so no other figure changes.
 """
 
 from __future__ import annotations
@@ -40,6 +42,23 @@ RESOURCES = (
 )
 
 TIME_SUMMARIES = (
+    TimeSummary(  # invented: the estimate of booking 136006, fully booked
+        id=1012214,
+        client_code="3/ET",
+        client_name="Egon Test",
+        job_number="3/00001015",
+        job_description="Here is the job description",
+        job_handler="Adele.Graham",
+        phase="002",
+        phase_description="Egon - Training 2",
+        charge_code="3/R1",
+        charge_description="Rail Engineer 1",
+        estimated_minutes=4 * 60,
+        timesheet_minutes=0,
+        draft_minutes=0,
+        colour="FFFFFF",
+        weak_link=5306,
+    ),
     TimeSummary(
         id=1012213,
         client_code="3/ET",
@@ -94,6 +113,18 @@ TIME_SUMMARIES = (
 )
 
 BOOKINGS = (
+    Booking(  # invented: the Calendar Refresh example request asks for diary=136006
+        id=136006,
+        uuid="1C2D3E4F5A6B4C7D8E9F0A1B2C3D4E5F",
+        time_summary_id=1012214,
+        resource_id=405,
+        start=datetime(2017, 11, 13, 9, 0),
+        end=datetime(2017, 11, 14, 11, 0),
+        all_day=False,
+        number_of_days=2,
+        minutes_per_day=2 * 60,
+        status="Normal",
+    ),
     Booking(  # docs/vendors/synergist.md: the "Calendar Refresh" example
         id=137463,
         uuid="5D0E6C1B8A4F4E7C9B2A3D4E5F607182",  # invented: the page shows none

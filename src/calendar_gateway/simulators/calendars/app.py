@@ -21,6 +21,11 @@ Where the pages are silent, this simulator chooses (see docs/vendors/grs.md):
   pages show) and the calendar's true lock state (the modify page's ``locked: false`` cannot be:
   modifying needs the lock).
 - ``lastLogin`` is the user's previous login in epoch ms, 0 on the first.
+
+Admin routes: those of every simulator (simulators/__init__.py), and ``POST``/``DELETE
+_admin/lock/tenant/{t}/package/{p}/calendar/{id}`` (``?user=other`` by default): lock a calendar
+as another user, with a token of its own, or release its lock whoever holds it - to see a UI's
+"locked by someone else" without GRS calls.
 """
 
 from __future__ import annotations
@@ -426,6 +431,31 @@ class _Simulator:
     def expire_tokens(self) -> int:
         return self.end_sessions(self.sessions)
 
+    async def admin_lock(self, request: Request) -> Response:
+        """Lock a calendar as another user (``?user=``, default ``other``), to try a UI."""
+        name = request.query_params.get("user", "other")
+        user = _USERS.get(name)
+        if user is None:
+            raise _VendorError(404, f"No user {name!r}: one of {', '.join(_USERS)}")
+        calendar = self._admin_calendar(request)
+        # The lock belongs to a token of that user's own, as if it had logged in elsewhere.
+        token = secrets.token_hex(32)
+        self.sessions[token] = _Session(token, user, self.config.clock())
+        calendar.lock_token = token
+        return JSONResponse(self.lock_fields(calendar))
+
+    async def admin_unlock(self, request: Request) -> Response:
+        """Release a calendar's lock, whoever holds it."""
+        self._admin_calendar(request).lock_token = None
+        return Response(status_code=204)
+
+    def _admin_calendar(self, request: Request) -> Calendar:
+        tenant = _tenant(request.path_params["tenantId"])
+        store = self.stores.get((tenant.node_id, request.path_params["packageId"]))
+        if store is None:
+            raise _VendorError(404, "Could not find specified package ID")
+        return _find(store, request.path_params["calendarId"])
+
 
 def _password_user(request: Request) -> User:
     credentials = _basic_credentials(request)
@@ -472,4 +502,28 @@ def create_app(config: CalendarsSimulatorConfig | None = None) -> Starlette:
         Route(path, sim.operation(name, handler), methods=[method])
         for method, path, name, handler in vendor_routes
     ]
+    routes += [
+        Route(
+            f"/_admin/lock{package}/calendar/{{calendarId}}",
+            _admin_route(sim.admin_lock),
+            methods=["POST"],
+        ),
+        Route(
+            f"/_admin/lock{package}/calendar/{{calendarId}}",
+            _admin_route(sim.admin_unlock),
+            methods=["DELETE"],
+        ),
+    ]
     return Starlette(routes=[*routes, *sim.admin.routes(sim)])
+
+
+def _admin_route(handler: Handler) -> Handler:
+    """A GRS-only admin route: vendor errors in their shape, not counted, not delayed."""
+
+    async def endpoint(request: Request) -> Response:
+        try:
+            return await handler(request)
+        except _VendorError as error:
+            return error.response()
+
+    return endpoint

@@ -1,4 +1,4 @@
-"""Java TimeZone ids, as GRS calendars name their zones, resolved to tzinfo."""
+"""Java TimeZone ids, as GRS calendars and the settings name zones, resolved to tzinfo."""
 
 from __future__ import annotations
 
