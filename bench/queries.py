@@ -6,7 +6,7 @@ import json
 from dataclasses import asdict, dataclass
 
 from bench.upstream_calls import Call, Entities
-from calendar_gateway.simulators import calendars_seed
+from calendar_gateway.simulators.calendars import seed as calendars_seed
 
 _CALENDAR = "{ id name timeZone }"
 _BOOKING = "{ id start end resource { id name } }"

@@ -16,7 +16,7 @@ MIN_API_KEY_LENGTH = 32
 NotFoundEntity = Literal["booking", "time_summary", "resource"]
 """What an unknown id in a Synergist request names."""
 DEFAULT_NOT_FOUND_CODES: dict[str, NotFoundEntity] = {
-    # The simulator's codes (simulators/bookings_diary.py): our reading, until a server says
+    # The simulator's codes (simulators/bookings/diary.py): our reading, until a server says
     # else; Synergist documents no errorcode values (docs/vendors/synergist.md, Answers).
     "2001": "booking",
     "2002": "time_summary",

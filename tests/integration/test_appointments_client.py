@@ -16,7 +16,7 @@ from hypothesis import strategies as st
 from starlette.applications import Starlette
 from starlette.routing import Mount
 
-from calendar_gateway.simulators.appointments import AppointmentsSimulatorConfig, create_app
+from calendar_gateway.simulators.appointments.app import AppointmentsSimulatorConfig, create_app
 from calendar_gateway.simulators.faults import FaultInjection
 from calendar_gateway.upstreams.appointment_model import (
     Appointment,

@@ -12,7 +12,7 @@ import pytest
 from starlette.applications import Starlette
 from starlette.routing import Mount
 
-from calendar_gateway.simulators.bookings import create_app
+from calendar_gateway.simulators.bookings.app import create_app
 from calendar_gateway.upstreams.bookings import BookingChange, BookingsClient, NewBooking
 from calendar_gateway.upstreams.errors import NotFoundError, UnauthenticatedError
 from calendar_gateway.upstreams.transport import Transport

@@ -8,7 +8,7 @@ from zoneinfo import ZoneInfo
 
 from calendar_gateway.services.occurrences import Occurrence, occurrences, overlapping, placed
 from calendar_gateway.services.worktime import TimeWindow
-from calendar_gateway.simulators.appointments_seed import appointments
+from calendar_gateway.simulators.appointments.seed import appointments
 from calendar_gateway.upstreams.appointment_model import (
     Appointment,
     MonthRecurrenceType,

@@ -5,7 +5,9 @@ from __future__ import annotations
 from starlette.applications import Starlette
 from starlette.routing import Mount
 
-from calendar_gateway.simulators import appointments, bookings, calendars
+from calendar_gateway.simulators.appointments import app as appointments
+from calendar_gateway.simulators.bookings import app as bookings
+from calendar_gateway.simulators.calendars import app as calendars
 from calendar_gateway.simulators.faults import FaultInjection
 
 

@@ -1,4 +1,4 @@
-"""The Synergist simulator's starting state, taken from upstreams/bookings-*.txt.
+"""The Synergist simulator's starting state, taken from the pages docs/vendors/synergist.md names.
 
 Values the pages show are copied exactly. What they leave out is invented and marked
 so: names of resources that appear only as ids, time summary 1014302 (used by the
@@ -12,7 +12,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import datetime
 
-from calendar_gateway.simulators.bookings_diary import (
+from calendar_gateway.simulators.bookings.diary import (
     Booking,
     Diary,
     Requisition,

@@ -1,4 +1,4 @@
-"""The GRS simulator's starting state, taken from upstreams/business-calendars-*.txt.
+"""The GRS simulator's starting state, taken from the pages docs/vendors/grs.md names.
 
 The calendars and their exceptions are copied exactly from the list and body pages; the tenant
 (nodeId 1, "Environment") from the vendor's Query Tenants page. Invented and marked so: the
@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-JsonObject = dict[str, object]
+from calendar_gateway.simulators.payload import JsonObject
 
 VIEW = "CALENDAR_VIEW"
 CREATE = "CALENDAR_CREATE"

@@ -1,4 +1,4 @@
-"""The GRS simulator answers as the pages say (upstreams/business-calendars-*.txt)."""
+"""The GRS simulator answers as the pages say (docs/vendors/grs.md)."""
 
 from __future__ import annotations
 
@@ -10,7 +10,7 @@ import pytest
 from starlette.applications import Starlette
 from starlette.routing import Mount
 
-from calendar_gateway.simulators.calendars import CalendarsSimulatorConfig, create_app
+from calendar_gateway.simulators.calendars.app import CalendarsSimulatorConfig, create_app
 from tests.servers import serve
 
 Auth = tuple[str, str]
@@ -1087,9 +1087,7 @@ async def test_stats_count_requests_by_operation(grs: httpx.AsyncClient) -> None
 
     stats = await grs.get("_admin/stats")
 
-    assert stats.json() == {
-        "requests": {"login": 1, "lockCalendar": 2, "queryBusinessCalendars": 1}
-    }
+    assert stats.json()["requests"] == {"login": 1, "lockCalendar": 2, "queryBusinessCalendars": 1}
 
 
 async def test_reset_restores_seed_and_ends_sessions(grs: httpx.AsyncClient) -> None:

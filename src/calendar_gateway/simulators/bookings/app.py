@@ -1,4 +1,4 @@
-"""A Synergist JSON API simulator: ``calendar.json`` as upstreams/bookings-*.txt describe it.
+"""A Synergist JSON API simulator: ``calendar.json`` as docs/vendors/synergist.md describes it.
 
 Mounted at ``/jsonapi``. GET (query string) and POST (form fields) take the same
 parameters. Failures come in the vendor's two shapes: ``success:false`` with an
@@ -9,17 +9,12 @@ as strings come out as ints, ``calNumberOfDays`` and ``calHoursPerDay`` come out
 
 from __future__ import annotations
 
-import asyncio
 import hashlib
-import json
 import math
 import time as clock
-from collections import Counter
-from collections.abc import Callable, Mapping
+from collections.abc import Callable
 from dataclasses import dataclass, field
-from datetime import date, datetime, time
-from decimal import Decimal
-from typing import Any
+from datetime import time
 from urllib.parse import parse_qsl
 from xml.sax.saxutils import escape, quoteattr
 
@@ -28,21 +23,28 @@ from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 from starlette.routing import Route
 
-from calendar_gateway.simulators.bookings_diary import (
+from calendar_gateway.simulators.admin import Admin
+from calendar_gateway.simulators.bookings.diary import (
     INVALID_INPUT,
-    MISSING_PARAMETER,
     Booking,
-    BookingChange,
     Diary,
     DiaryError,
-    NewBooking,
     TimeSummary,
     WorkingTime,
     hours_text,
 )
-from calendar_gateway.simulators.bookings_seed import USERS, seed
-
-JsonObject = dict[str, Any]
+from calendar_gateway.simulators.bookings.seed import USERS, seed
+from calendar_gateway.simulators.bookings.validation import (
+    Params,
+    booking_change,
+    input_items,
+    new_booking,
+    optional_date,
+    require,
+    required_field,
+    whole,
+)
+from calendar_gateway.simulators.payload import JsonObject
 
 NO_CREDENTIALS = 404001
 INVALID_CREDENTIALS = 404002
@@ -75,17 +77,13 @@ class Answer:
     paging: JsonObject = field(default_factory=dict)
 
 
-Params = Mapping[str, str]
-
-
 class BookingsSimulator:
     """The server's state: the diary, and what it has been asked."""
 
     def __init__(self, config: BookingsSimulatorConfig) -> None:
         self.config = config
         self.diary = self._new_diary()
-        self.counts: Counter[str] = Counter()
-        self.requests: list[JsonObject] = []
+        self.admin = Admin(config.latency_seconds)
         self.actions: dict[str, Callable[[Params], Answer]] = {
             "calendarrefresh": self.refresh,
             "create": self.create,
@@ -97,8 +95,10 @@ class BookingsSimulator:
 
     def reset(self) -> None:
         self.diary = self._new_diary()
-        self.counts.clear()
-        self.requests.clear()
+
+    def expire_tokens(self) -> int:
+        """Synergist has no tokens: credentials come with every request."""
+        return 0
 
     def _new_diary(self) -> Diary:
         diary = Diary(
@@ -115,10 +115,15 @@ class BookingsSimulator:
     async def calendar(self, request: Request) -> Response:
         params = await _params(request)
         action = params.get("action", "")
-        self.counts[action if action in self.actions else "unrecognised"] += 1
-        self.requests.append({"method": request.method, "url": str(request.url), "action": action})
-        if self.config.latency_seconds:
-            await asyncio.sleep(self.config.latency_seconds)
+        operation = action if action in self.actions else "unrecognised"
+        entry = self.admin.record(operation, request, url=str(request.url), action=action)
+        await self.admin.delay()
+        response = self._answer(params)
+        entry["status"] = response.status_code
+        return response
+
+    def _answer(self, params: Params) -> Response:
+        action = params.get("action", "")
         refused = _refusal(params)
         if refused is not None:
             return refused
@@ -126,34 +131,34 @@ class BookingsSimulator:
         if handler is None:
             return _xml_error(NOT_RECOGNISED, "Request not recognised")
         try:
-            _require(params, "version")
+            require(params, "version")
             answer = handler(params)
         except DiaryError as error:
             return _failure(error)
         return _success(answer)
 
     def refresh(self, params: Params) -> Answer:
-        return Answer([self._render(self.diary.find(_require(params, "diary")))])
+        return Answer([self._render(self.diary.find(require(params, "diary")))])
 
     def create(self, params: Params) -> Answer:
-        items = [_new_booking(item) for item in _input(params)]
+        items = [new_booking(item) for item in input_items(params)]
         created, warnings = self.diary.create(items)
         return Answer([self._render(b) for b in created], warnings)
 
     def update(self, params: Params) -> Answer:
-        changes = [_change(item) for item in _input(params)]
+        changes = [booking_change(item) for item in input_items(params)]
         updated, warnings = self.diary.update(changes, now=int(clock.time()))
         return Answer([self._render(b) for b in updated], warnings)
 
     def delete(self, params: Params) -> Answer:
-        keys = [_required(item, "calDiaryInternal") for item in _input(params)]
+        keys = [required_field(item, "calDiaryInternal") for item in input_items(params)]
         deleted = self.diary.delete(keys)
         return Answer([{"calDiaryInternal": b.id, "calUuid": b.uuid} for b in deleted])
 
     def display(self, params: Params) -> Answer:
-        company = _require(params, "company")
+        company = require(params, "company")
         found = self.diary.in_range(
-            company, _date(params.get("datefrom")), _date(params.get("dateto"))
+            company, optional_date(params.get("datefrom")), optional_date(params.get("dateto"))
         )
         return _paged([self._render(b) for b in found], params)
 
@@ -228,19 +233,6 @@ class BookingsSimulator:
             "calendarunallocatedinitials": allocation.initials,
         }
 
-    def stats(self, request: Request) -> Response:
-        del request
-        return JSONResponse({"requests": dict(self.counts)})
-
-    def recorded(self, request: Request) -> Response:
-        del request
-        return JSONResponse({"requests": self.requests})
-
-    def restart(self, request: Request) -> Response:
-        del request
-        self.reset()
-        return Response(status_code=204)
-
 
 def create_app(config: BookingsSimulatorConfig | None = None) -> Starlette:
     """The simulator's routes, relative to the ``/jsonapi`` mount point."""
@@ -248,9 +240,7 @@ def create_app(config: BookingsSimulatorConfig | None = None) -> Starlette:
     return Starlette(
         routes=[
             Route("/calendar.json", simulator.calendar, methods=["GET", "POST"]),
-            Route("/_admin/stats", simulator.stats, methods=["GET"]),
-            Route("/_admin/requests", simulator.recorded, methods=["GET"]),
-            Route("/_admin/reset", simulator.restart, methods=["POST"]),
+            *simulator.admin.routes(simulator),
         ]
     )
 
@@ -324,8 +314,8 @@ def _failure(error: DiaryError) -> Response:
 
 
 def _paged(rows: list[JsonObject], params: Params) -> Answer:
-    page = _whole(params.get("page", "0") or "0", "page")
-    size = _whole(params.get("rows", "0") or "0", "rows")
+    page = whole(params.get("page", "0") or "0", "page")
+    size = whole(params.get("rows", "0") or "0", "rows")
     if size == 0:
         chosen, pages = rows, 1
     else:
@@ -398,120 +388,3 @@ def _description(booking: Booking) -> str:
 def _hours(minutes: int) -> int | float:
     value = round(minutes / 60, 2)
     return int(value) if value.is_integer() else value
-
-
-def _require(params: Params, name: str) -> str:
-    value = params.get(name, "")
-    if not value:
-        raise DiaryError(MISSING_PARAMETER, f"Parameter {name} is required")
-    return value
-
-
-def _input(params: Params) -> list[JsonObject]:
-    try:
-        parsed = json.loads(_require(params, "input"))
-    except json.JSONDecodeError as error:
-        raise DiaryError(INVALID_INPUT, f"input is not valid JSON: {error.msg}") from error
-    data = parsed.get("data") if isinstance(parsed, dict) else None
-    if not isinstance(data, list) or not data or not all(isinstance(i, dict) for i in data):
-        raise DiaryError(INVALID_INPUT, 'input must be {"data": [ {...}, ... ]}')
-    return data
-
-
-def _new_booking(item: JsonObject) -> NewBooking:
-    start, has_time = _iso(item, "calIsoDateTimeStart")
-    if start is None:
-        raise DiaryError(MISSING_PARAMETER, "calIsoDateTimeStart is required")
-    end, _ = _iso(item, "calIsoDateTimeEnd")
-    days = _text(item, "calNumberOfDays")
-    duration = _text(item, "calDurationDecimalHours")
-    return NewBooking(
-        time_summary_id=_whole(_required(item, "calTimeSummaryInternal"), "calTimeSummaryInternal"),
-        resource_id=_whole(_required(item, "calResourceId"), "calResourceId"),
-        start=start,
-        start_has_time=has_time,
-        end=end.date() if end else None,
-        number_of_days=_whole(days, "calNumberOfDays") if days else None,
-        duration_minutes=_minutes(_decimal(duration)) if duration else None,
-    )
-
-
-def _change(item: JsonObject) -> BookingChange:
-    start, _ = _iso(item, "calIsoDateTimeStart")
-    end, _ = _iso(item, "calIsoDateTimeEnd")
-    resource = _text(item, "calResourceId")
-    return BookingChange(
-        key=_required(item, "calDiaryInternal"),
-        start=start,
-        end=end,
-        all_day=_flag(item.get("calAllDay")),
-        resource_id=_whole(resource, "calResourceId") if resource else None,
-    )
-
-
-def _required(item: JsonObject, name: str) -> str:
-    text = _text(item, name)
-    if text is None:
-        raise DiaryError(MISSING_PARAMETER, f"{name} is required")
-    return text
-
-
-def _text(item: JsonObject, name: str) -> str | None:
-    """A field as text: the vendor accepts strings and numbers alike."""
-    value = item.get(name)
-    if value is None or value == "":
-        return None
-    if isinstance(value, bool) or not isinstance(value, str | int | float):
-        raise DiaryError(INVALID_INPUT, f"{name} must be a string or a number")
-    return str(value)
-
-
-def _iso(item: JsonObject, name: str) -> tuple[datetime | None, bool]:
-    text = _text(item, name)
-    if text is None:
-        return None, False
-    try:
-        moment = datetime.fromisoformat(text)
-    except ValueError as error:
-        raise DiaryError(INVALID_INPUT, f"{name} is not an ISO date-time: {text}") from error
-    if moment.tzinfo is not None:
-        raise DiaryError(INVALID_INPUT, f"{name} must be a local date-time without zone")
-    return moment, "T" in text or " " in text
-
-
-def _date(text: str | None) -> date | None:
-    if not text:
-        return None
-    try:
-        return date.fromisoformat(text)
-    except ValueError as error:
-        raise DiaryError(INVALID_INPUT, f"Not a YYYY-MM-DD date: {text}") from error
-
-
-def _whole(text: str, name: str) -> int:
-    if not text.strip().isdigit():
-        raise DiaryError(INVALID_INPUT, f"{name} must be a whole number: {text}")
-    return int(text)
-
-
-def _decimal(text: str) -> float:
-    try:
-        value = float(text)
-    except ValueError as error:
-        raise DiaryError(INVALID_INPUT, f"Not a number: {text}") from error
-    if not math.isfinite(value):
-        raise DiaryError(INVALID_INPUT, f"Not a number: {text}")
-    return value
-
-
-def _minutes(hours: float) -> int:
-    # Exactly, so that no duration overflows: Synergist reduces any that is too long.
-    return round(Decimal(hours) * 60)
-
-
-def _flag(value: object) -> bool | None:
-    if value is None or value == "":
-        return None
-    if isinstance(value, bool):
-        return value
-    return str(value).strip().lower() in {"1", "true", "yes"}

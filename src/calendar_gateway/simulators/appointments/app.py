@@ -22,34 +22,29 @@ Also (inferred): validUntil is UTC; an expired session no longer blocks a new lo
 same userSpace; a renewal ends the old token at once; logout and delete answer 204 and create
 201; lists sort by start time, ``after`` also takes the ``nextId`` of the page before, and
 no dates means ``after = before =`` today (UTC). A recurring appointment is listed once, as
-stored, when any of its occurrences falls on the dates (appointments_recurrence.py: our
+stored, when any of its occurrences falls on the dates (appointments/recurrence.py: our
 reading; the vendor's list example shows occurrences expanded).
 
-Admin routes (not vendor): ``GET _admin/stats`` (requests by operation, and how many were
-throttled), ``GET _admin/requests`` (each vendor request's method, path, JSON payload and
-answer status, so tests can read what a client sent), ``POST _admin/reset``, and
-``POST _admin/expire-tokens`` (every token is past its validUntil, so tests need not sleep).
+Admin routes: simulators/admin.py. ``_admin/stats`` counts ``throttled`` requests (429/10400).
 """
 
 from __future__ import annotations
 
-import asyncio
 import functools
 import json
 import secrets
-from collections import Counter
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, timedelta
-from typing import Any
 
 from starlette.applications import Starlette
 from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 from starlette.routing import Route
 
-from calendar_gateway.simulators.appointments_seed import USERS
-from calendar_gateway.simulators.appointments_store import (
+from calendar_gateway.simulators.admin import Admin
+from calendar_gateway.simulators.appointments.seed import USERS
+from calendar_gateway.simulators.appointments.store import (
     XELION_TIME,
     AppointmentStore,
     ListQuery,
@@ -57,8 +52,8 @@ from calendar_gateway.simulators.appointments_store import (
     bad_payload,
     no_payload,
 )
+from calendar_gateway.simulators.payload import JsonObject
 
-JsonObject = dict[str, Any]
 Handler = Callable[[Request, "Session"], Awaitable[Response]]
 
 _DEFAULT_LIMIT = 15  # the calendar pages: "Default: 15"
@@ -73,7 +68,7 @@ class AppointmentsSimulatorConfig:
     the ``limit`` of a list (inferred: the pages name no maximum);
     ``max_in_flight_per_session`` is how many requests one session may have open before
     the next gets 429/10400; ``latency_seconds`` delays every vendor request (and keeps it
-    in flight meanwhile); ``seed`` loads the appointments of appointments_seed.py.
+    in flight meanwhile); ``seed`` loads the appointments of appointments/seed.py.
     """
 
     seed: bool = True
@@ -98,9 +93,6 @@ class Session:
 class _State:
     store: AppointmentStore
     sessions: dict[str, Session] = field(default_factory=dict)
-    counts: Counter[str] = field(default_factory=Counter)
-    requests: list[JsonObject] = field(default_factory=list)
-    throttled: int = 0
 
 
 class XelionSimulator:
@@ -108,7 +100,18 @@ class XelionSimulator:
 
     def __init__(self, config: AppointmentsSimulatorConfig) -> None:
         self.config = config
+        self.admin = Admin(config.latency_seconds)
         self.state = self._fresh_state()
+
+    def reset(self) -> None:
+        self.state = self._fresh_state()
+
+    def expire_tokens(self) -> int:
+        live = self._live_sessions()
+        expired = _now() - timedelta(seconds=1)
+        for session in live:
+            session.valid_until = expired
+        return len(live)
 
     def _fresh_state(self) -> _State:
         today = datetime.now(UTC).date()
@@ -143,7 +146,7 @@ class XelionSimulator:
         self._admit(session)
         session.in_flight += 1
         try:
-            await self._delay()
+            await self.admin.delay()
             return await handler(request, session)
         finally:
             # Released before the response is sent, so a client that waits for an answer
@@ -151,7 +154,7 @@ class XelionSimulator:
             session.in_flight -= 1
 
     async def _logged_in(self, request: Request) -> Response:
-        await self._delay()
+        await self.admin.delay()
         return self._login(await json_body(request), request)
 
     def _login(self, body: object, request: Request) -> Response:
@@ -233,36 +236,14 @@ class XelionSimulator:
         data = [{"object": item, "links": [_self_link(request, item)]} for item in page.items]
         return JSONResponse({"data": data, "meta": {"links": links, "paging": paging}})
 
-    async def stats(self, request: Request) -> Response:
-        return JSONResponse(
-            {"requests": dict(self.state.counts), "throttled": self.state.throttled}
-        )
-
-    async def recorded(self, request: Request) -> Response:
-        return JSONResponse({"requests": self.state.requests})
-
-    async def reset(self, request: Request) -> Response:
-        self.state = self._fresh_state()
-        return Response(status_code=204)
-
-    async def expire_tokens(self, request: Request) -> Response:
-        expired = _now() - timedelta(seconds=1)
-        for session in self.state.sessions.values():
-            session.valid_until = expired
-        return Response(status_code=204)
-
     async def _record(self, operation: str, request: Request) -> JsonObject:
-        self.state.counts[operation] += 1
         try:
             payload = await json_body(request)
         except XelionError:
             payload = None  # the handler answers it
         if operation == "login":
             payload = None  # a password is not for the record
-        path = request.url.path.removeprefix(request.scope.get("root_path", ""))
-        entry = {"method": request.method, "path": path, "body": payload}
-        self.state.requests.append(entry)
-        return entry
+        return self.admin.record(operation, request, body=payload)
 
     def _authenticate(self, request: Request) -> Session:
         header = request.headers.get("authorization")
@@ -280,12 +261,8 @@ class XelionSimulator:
 
     def _admit(self, session: Session) -> None:
         if session.in_flight >= self.config.max_in_flight_per_session:
-            self.state.throttled += 1
+            self.admin.throttled += 1
             raise XelionError(429, 10400, "too many concurrent requests in this session")
-
-    async def _delay(self) -> None:
-        if self.config.latency_seconds:
-            await asyncio.sleep(self.config.latency_seconds)
 
     def _issue(self, session: Session) -> None:
         session.token = secrets.token_hex(32)
@@ -318,10 +295,7 @@ def create_app(config: AppointmentsSimulatorConfig | None = None) -> Starlette:
                 vendor("addressable_calendar", simulator.calendar),
                 methods=["GET"],
             ),
-            Route("/_admin/stats", simulator.stats, methods=["GET"]),
-            Route("/_admin/requests", simulator.recorded, methods=["GET"]),
-            Route("/_admin/reset", simulator.reset, methods=["POST"]),
-            Route("/_admin/expire-tokens", simulator.expire_tokens, methods=["POST"]),
+            *simulator.admin.routes(simulator),
         ]
     )
 

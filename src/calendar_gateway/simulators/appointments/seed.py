@@ -13,7 +13,7 @@ from dataclasses import dataclass
 from datetime import date
 from typing import Any
 
-JsonObject = dict[str, Any]
+from calendar_gateway.simulators.payload import JsonObject
 
 
 @dataclass(frozen=True)

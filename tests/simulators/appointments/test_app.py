@@ -13,7 +13,7 @@ import pytest
 from starlette.applications import Starlette
 from starlette.routing import Mount
 
-from calendar_gateway.simulators.appointments import AppointmentsSimulatorConfig, create_app
+from calendar_gateway.simulators.appointments.app import AppointmentsSimulatorConfig, create_app
 from tests.servers import serve
 
 Json = dict[str, Any]
@@ -667,8 +667,9 @@ async def test_requests_record_each_vendor_payload_but_no_password(
     await patch(xelion, "1627410", replace("/subject", "x"))
     recorded = (await xelion.get("_admin/requests")).json()["requests"]
     assert recorded == [
-        {"method": "POST", "path": "/me/login", "body": None, "status": 200},
+        {"operation": "login", "method": "POST", "path": "/me/login", "body": None, "status": 200},
         {
+            "operation": "patch",
             "method": "PATCH",
             "path": "/appointments/1627410",
             "body": {"operations": [{"op": "replace", "path": "/subject", "value": "x"}]},

@@ -18,11 +18,11 @@ read in UTC, the zone of Xelion's stored times (inferred):
 from __future__ import annotations
 
 from datetime import date, datetime, time
-from typing import Any, Literal
+from typing import Literal
 
 from dateutil import rrule
 
-JsonObject = dict[str, Any]
+from calendar_gateway.simulators.payload import JsonObject
 
 _FORMAT = "%Y-%m-%d %H:%M:%S"
 _FREQUENCIES: dict[str, Literal[0, 1, 2, 3]] = {

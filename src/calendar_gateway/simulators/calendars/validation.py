@@ -12,7 +12,7 @@ from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from typing import TypeGuard
 
-from calendar_gateway.simulators.calendars_seed import JsonObject
+from calendar_gateway.simulators.payload import JsonObject
 
 
 @dataclass(frozen=True)

@@ -22,31 +22,30 @@ Where the pages are silent, this simulator chooses (see docs/vendors/grs.md):
   modifying needs the lock).
 - ``lastLogin`` is the user's previous login in epoch ms, 0 on the first.
 
-Admin routes (not vendor): ``GET _admin/stats``, ``POST _admin/reset``, ``POST
-_admin/expire-tokens``, and ``POST``/``DELETE _admin/lock/tenant/{t}/package/{p}/calendar/{id}``
-(``?user=other`` by default): lock a calendar as another user, with a token of its own, or
-release its lock whoever holds it - to see a UI's "locked by someone else" without GRS calls.
+Admin routes: those of every simulator (simulators/__init__.py), and ``POST``/``DELETE
+_admin/lock/tenant/{t}/package/{p}/calendar/{id}`` (``?user=other`` by default): lock a calendar
+as another user, with a token of its own, or release its lock whoever holds it - to see a UI's
+"locked by someone else" without GRS calls.
 """
 
 from __future__ import annotations
 
-import asyncio
 import base64
 import binascii
 import json
 import secrets
 import time
 import uuid
-from collections import Counter
 from collections.abc import Awaitable, Callable, Iterable
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 
 from starlette.applications import Starlette
 from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 from starlette.routing import Route
 
-from calendar_gateway.simulators.calendars_seed import (
+from calendar_gateway.simulators.admin import Admin
+from calendar_gateway.simulators.calendars.seed import (
     CALENDARS,
     CREATE,
     DELETE,
@@ -55,12 +54,11 @@ from calendar_gateway.simulators.calendars_seed import (
     TENANT,
     USERS,
     VIEW,
-    JsonObject,
-    SeedCalendar,
     Tenant,
     User,
 )
-from calendar_gateway.simulators.calendars_validation import (
+from calendar_gateway.simulators.calendars.store import Calendar, Store, find, seeded
+from calendar_gateway.simulators.calendars.validation import (
     CALENDAR_FIELDS,
     create_errors,
     exception_errors,
@@ -68,6 +66,7 @@ from calendar_gateway.simulators.calendars_validation import (
     modify_errors,
     stored_exception,
 )
+from calendar_gateway.simulators.payload import JsonObject
 
 Handler = Callable[[Request], Awaitable[Response]]
 
@@ -164,37 +163,11 @@ def _basic_credentials(request: Request) -> tuple[str, str] | None:
     return (user, secret) if colon else None
 
 
-# --- calendars ------------------------------------------------------------------------------------
-
-
-@dataclass
-class _Calendar:
-    calendar_id: str
-    external_id: str
-    settings: JsonObject
-    """name, weekStarts, weekEnds, day*, timeZoneId: the fields create sets and modify updates."""
-    exceptions: list[JsonObject] = field(default_factory=list)
-    lock_token: str | None = None
-
-
-def _seeded(calendar: SeedCalendar) -> _Calendar:
-    return _Calendar(
-        calendar.calendar_id,
-        calendar.external_id,
-        dict(calendar.settings),
-        [dict(exception) for exception in calendar.exceptions],
-    )
-
-
-_Store = dict[str, _Calendar]
-"""One package's calendars by UUID."""
-
-
-def _find(store: _Store, calendar_id: str) -> _Calendar:
-    for calendar in store.values():
-        if calendar_id in (calendar.calendar_id, calendar.external_id):
-            return calendar
-    raise _VendorError(404, "Could not find specified calendar ID")
+def _find(store: Store, calendar_id: str) -> Calendar:
+    calendar = find(store, calendar_id)
+    if calendar is None:
+        raise _VendorError(404, "Could not find specified calendar ID")
+    return calendar
 
 
 # --- request bodies -------------------------------------------------------------------------------
@@ -204,6 +177,15 @@ def _require_json(request: Request) -> None:
     media_type = request.headers.get("content-type", "").partition(";")[0].strip().lower()
     if media_type != "application/json":
         raise _VendorError(415, "Content-Type must be application/json")
+
+
+async def _payload(request: Request) -> object:
+    """The JSON a request carries, for the record; None when it carries none."""
+    body = await request.body()
+    try:
+        return json.loads(body) if body else None
+    except ValueError:
+        return None
 
 
 async def _json_object(request: Request) -> JsonObject:
@@ -234,34 +216,34 @@ class _Simulator:
 
     def __init__(self, config: CalendarsSimulatorConfig) -> None:
         self.config = config
-        self.requests: Counter[str] = Counter()
+        self.admin = Admin(config.latency_seconds)
         self.sessions: dict[str, _Session] = {}
         self.last_logins: dict[str, int] = {}
-        self.stores: dict[tuple[int, str], _Store] = {}
+        self.stores: dict[tuple[int, str], Store] = {}
         self.next_number = FIRST_CREATED_NUMBER
         self.reset()
 
     def reset(self) -> None:
-        self.requests.clear()
         self.sessions.clear()
         self.last_logins.clear()
         self.next_number = FIRST_CREATED_NUMBER
         self.stores = {(TENANT.node_id, package): {} for package in TENANT.packages}
         if self.config.seed:
-            calendars = map(_seeded, CALENDARS)
+            calendars = map(seeded, CALENDARS)
             self.stores[(TENANT.node_id, PACKAGE)] = {c.calendar_id: c for c in calendars}
 
     def operation(self, name: str, handler: Handler) -> Handler:
         """Count, delay and run one vendor operation, answering vendor errors in their shape."""
 
         async def endpoint(request: Request) -> Response:
-            self.requests[name] += 1
-            if self.config.latency_seconds > 0:
-                await asyncio.sleep(self.config.latency_seconds)
+            entry = self.admin.record(name, request, body=await _payload(request))
+            await self.admin.delay()
             try:
-                return await handler(request)
+                response = await handler(request)
             except _VendorError as error:
-                return error.response()
+                response = error.response()
+            entry["status"] = response.status_code
+            return response
 
         return endpoint
 
@@ -293,13 +275,13 @@ class _Simulator:
         session.last_used = self.config.clock()
         return session
 
-    def lock_fields(self, calendar: _Calendar) -> JsonObject:
+    def lock_fields(self, calendar: Calendar) -> JsonObject:
         owner = self.sessions.get(calendar.lock_token) if calendar.lock_token else None
         return {"locked": owner is not None, "lockOwner": owner.user.name if owner else None}
 
     # addressing
 
-    def package(self, request: Request, *permissions: str) -> tuple[_Session, _Store]:
+    def package(self, request: Request, *permissions: str) -> tuple[_Session, Store]:
         """Authenticate; resolve the path's tenant and package for a caller with ``permissions``."""
         session = self.authenticate(request)
         tenant = _tenant(request.path_params["tenantId"])
@@ -310,27 +292,27 @@ class _Simulator:
             raise _VendorError(404, "Could not find specified package ID")
         return session, store
 
-    def calendar(self, request: Request, *permissions: str) -> tuple[_Session, _Store, _Calendar]:
+    def calendar(self, request: Request, *permissions: str) -> tuple[_Session, Store, Calendar]:
         session, store = self.package(request, *permissions)
         return session, store, _find(store, request.path_params["calendarId"])
 
     # representations
 
-    def described(self, calendar: _Calendar) -> JsonObject:
+    def described(self, calendar: Calendar) -> JsonObject:
         return {
             "name": calendar.settings["name"],
             **self.lock_fields(calendar),
             **calendar.settings,
         }
 
-    def listed(self, calendar: _Calendar) -> JsonObject:
+    def listed(self, calendar: Calendar) -> JsonObject:
         return {
             "calendarId": calendar.calendar_id,
             "extCalendarId": calendar.external_id,
             **self.described(calendar),
         }
 
-    def answered(self, calendar: _Calendar) -> JsonObject:
+    def answered(self, calendar: Calendar) -> JsonObject:
         """The shape create, modify and body replacement answer with: the external id."""
         return {"calendarId": calendar.external_id, **self.described(calendar)}
 
@@ -388,7 +370,7 @@ class _Simulator:
         errors = create_errors(body)
         if errors:
             raise _validation_failed(errors)
-        calendar = _Calendar(
+        calendar = Calendar(
             str(uuid.uuid4()),
             f"Calendar_{self.next_number}",
             {key: body[key] for key in CALENDAR_FIELDS},
@@ -446,17 +428,8 @@ class _Simulator:
         calendar.lock_token = None
         return Response(status_code=204)
 
-    # administration (not vendor operations: neither counted nor delayed)
-
-    async def admin_stats(self, request: Request) -> Response:
-        return JSONResponse({"requests": dict(self.requests)})
-
-    async def admin_reset(self, request: Request) -> Response:
-        self.reset()
-        return Response(status_code=204)
-
-    async def admin_expire_tokens(self, request: Request) -> Response:
-        return JSONResponse({"expired": self.end_sessions(self.sessions)})
+    def expire_tokens(self) -> int:
+        return self.end_sessions(self.sessions)
 
     async def admin_lock(self, request: Request) -> Response:
         """Lock a calendar as another user (``?user=``, default ``other``), to try a UI."""
@@ -476,7 +449,7 @@ class _Simulator:
         self._admin_calendar(request).lock_token = None
         return Response(status_code=204)
 
-    def _admin_calendar(self, request: Request) -> _Calendar:
+    def _admin_calendar(self, request: Request) -> Calendar:
         tenant = _tenant(request.path_params["tenantId"])
         store = self.stores.get((tenant.node_id, request.path_params["packageId"]))
         if store is None:
@@ -501,7 +474,7 @@ def _tenant(tenant_id: str) -> Tenant:
     return TENANT
 
 
-def _require_lock(calendar: _Calendar, session: _Session) -> None:
+def _require_lock(calendar: Calendar, session: _Session) -> None:
     if calendar.lock_token != session.token:
         raise _VendorError(412, "Calendar was not locked first")
 
@@ -530,25 +503,22 @@ def create_app(config: CalendarsSimulatorConfig | None = None) -> Starlette:
         for method, path, name, handler in vendor_routes
     ]
     routes += [
-        Route("/_admin/stats", sim.admin_stats, methods=["GET"]),
-        Route("/_admin/reset", sim.admin_reset, methods=["POST"]),
-        Route("/_admin/expire-tokens", sim.admin_expire_tokens, methods=["POST"]),
         Route(
             f"/_admin/lock{package}/calendar/{{calendarId}}",
-            admin(sim.admin_lock),
+            _admin_route(sim.admin_lock),
             methods=["POST"],
         ),
         Route(
             f"/_admin/lock{package}/calendar/{{calendarId}}",
-            admin(sim.admin_unlock),
+            _admin_route(sim.admin_unlock),
             methods=["DELETE"],
         ),
     ]
-    return Starlette(routes=routes)
+    return Starlette(routes=[*routes, *sim.admin.routes(sim)])
 
 
-def admin(handler: Handler) -> Handler:
-    """An admin route: vendor errors in their shape, not counted, not delayed."""
+def _admin_route(handler: Handler) -> Handler:
+    """A GRS-only admin route: vendor errors in their shape, not counted, not delayed."""
 
     async def endpoint(request: Request) -> Response:
         try:

@@ -12,12 +12,10 @@ import re
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import date, datetime
-from typing import Any
 
-from calendar_gateway.simulators import appointments_seed as seed
-from calendar_gateway.simulators.appointments_recurrence import recurs_within
-
-JsonObject = dict[str, Any]
+from calendar_gateway.simulators.appointments import seed
+from calendar_gateway.simulators.appointments.recurrence import recurs_within
+from calendar_gateway.simulators.payload import JsonObject
 
 XELION_TIME = "%Y-%m-%d %H:%M:%S"
 USER_STATUSES = (

@@ -1,0 +1,1 @@
+"""The Xelion REST API: routes, appointment store, seed and recurrence."""

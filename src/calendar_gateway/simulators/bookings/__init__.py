@@ -1,0 +1,1 @@
+"""The Synergist JSON API (``calendar.json``): routes, its diary of bookings, seed and input."""

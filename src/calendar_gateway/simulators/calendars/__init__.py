@@ -1,0 +1,1 @@
+"""The GRS business-calendar API: routes, calendar store, seed and field validation."""
