@@ -14,7 +14,7 @@ from pathlib import Path
 import aiohttp
 
 from calendar_gateway.cli import demo_settings
-from calendar_gateway.settings import ENV_PREFIX
+from calendar_gateway.settings import environment
 
 LOOPBACK = "127.0.0.1"
 READY_TIMEOUT_SECONDS = 30.0
@@ -160,12 +160,7 @@ def gateway_env(
             "appointments_max_in_flight": connections,
         }
     )
-    env: dict[str, str] = {}
-    for name, value in settings.model_dump().items():
-        if value is None:
-            continue
-        secret = getattr(value, "get_secret_value", None)
-        env[ENV_PREFIX + name.upper()] = str(secret() if secret else value)
+    env = environment(settings)
     # As a deployment without a collector runs: with the otel extra installed, the default
     # (otlp) would build every span and send it to a collector that is not there.
     env["OTEL_TRACES_EXPORTER"] = "none"

@@ -224,3 +224,22 @@ class Settings(BaseSettings):
                 " (see the configuration table in README.md)",
             )
         return jwks
+
+
+def environment(settings: Settings) -> dict[str, str]:
+    """The CALENDAR_GATEWAY_* variables that make ``settings`` again, for a child process."""
+    return {
+        ENV_PREFIX + name.upper(): _variable(value)
+        for name in type(settings).model_fields
+        if (value := getattr(settings, name)) is not None
+    }
+
+
+def _variable(value: object) -> str:
+    if isinstance(value, SecretStr):
+        return value.get_secret_value()
+    if isinstance(value, tuple):
+        return ",".join(_variable(item) for item in value)  # the lists are comma-separated
+    if isinstance(value, dict):
+        return json.dumps(value)
+    return str(value)

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import asyncio
-import json
 import os
 import signal
 import time
@@ -12,7 +11,7 @@ from typing import Any
 import httpx
 from redis.asyncio import Redis
 
-from calendar_gateway.settings import ENV_PREFIX
+from calendar_gateway.settings import ENV_PREFIX, environment
 from tests.conftest import settings_for
 from tests.integration.test_calendars import (
     ADD,
@@ -28,15 +27,8 @@ from tests.servers import serve_gateway_process
 
 def replica_env(simulator_url: str, **overrides: Any) -> dict[str, str]:
     """The environment of a ``serve`` process with ``settings_for(simulator_url, **overrides)``."""
-    settings = settings_for(simulator_url, **overrides)
     env = {k: v for k, v in os.environ.items() if not k.startswith(ENV_PREFIX)}
-    for name, value in settings.model_dump(mode="json").items():
-        if value is not None:
-            secret = getattr(getattr(settings, name), "get_secret_value", None)
-            # A mapping or a list is read from the environment as JSON.
-            text = json.dumps(value) if isinstance(value, dict | list) else str(value)
-            env[ENV_PREFIX + name.upper()] = secret() if secret else text
-    return env
+    return {**env, **environment(settings_for(simulator_url, **overrides))}
 
 
 async def test_200_concurrent_adds_over_3_replicas_all_land(
