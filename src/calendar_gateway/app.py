@@ -22,7 +22,7 @@ from strawberry.http import GraphQLRequestData
 from strawberry.http.base import BaseRequestProtocol
 from strawberry.types import ExecutionResult
 
-from calendar_gateway import caching, graphiql, health, logs, metrics, tracing
+from calendar_gateway import allocator, caching, graphiql, health, logs, metrics, tracing
 from calendar_gateway.access_log import AccessLog
 from calendar_gateway.correlation import RequestIdMiddleware
 from calendar_gateway.gateway import start_gateway
@@ -184,6 +184,7 @@ def create_app_from_env() -> Starlette:
     settings = Settings()  # type: ignore[call-arg]
     logs.configure(settings)
     tracing.configure(settings.otel_traces_exporter)
+    allocator.return_large_blocks()
     app = create_app(settings)
     _freeze_start_up_objects()
     return app
