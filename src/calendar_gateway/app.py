@@ -22,7 +22,7 @@ from strawberry.http import GraphQLRequestData
 from strawberry.http.base import BaseRequestProtocol
 from strawberry.types import ExecutionResult
 
-from calendar_gateway import caching, graphiql, health, logs, metrics, tracing
+from calendar_gateway import caching, graphiql, health, logs, memory, metrics, tracing
 from calendar_gateway.access_log import AccessLog
 from calendar_gateway.correlation import RequestIdMiddleware
 from calendar_gateway.gateway import start_gateway
@@ -125,12 +125,14 @@ def create_app(settings: Settings) -> Starlette:
     lifecycle = health.Lifecycle(Shutdown(settings.shutdown_drain_seconds))
     registry = metrics.registry_for(upstreams, settings.prometheus_multiproc_dir)
     protection = Protection(settings)
+    reclaimer = memory.Reclaimer()
 
     @contextlib.asynccontextmanager
     async def lifespan(app: Starlette) -> AsyncIterator[None]:
         async with contextlib.AsyncExitStack() as stack:
             stack.enter_context(lifecycle.shutdown.on_sigterm())
             stack.push_async_callback(protection.aclose)
+            await stack.enter_async_context(memory.reclaiming(reclaimer))
             gateway = start_gateway(settings, stack)
             endpoint.services = gateway.services
             endpoint.persisted_queries = gateway.persisted_queries
@@ -162,6 +164,7 @@ def create_app(settings: Settings) -> Starlette:
             Middleware(metrics.HttpMetrics, routes=ROUTES),
             Middleware(RequestIdMiddleware),
             Middleware(AccessLog),
+            Middleware(memory.ReclaimAfterLargeRequests, reclaimer=reclaimer),
             *protection.middleware,
         ],
         # Every refusal, even of a path or a method no route takes, is a coded GraphQL error.
@@ -184,6 +187,7 @@ def create_app_from_env() -> Starlette:
     settings = Settings()  # type: ignore[call-arg]
     logs.configure(settings)
     tracing.configure(settings.otel_traces_exporter)
+    memory.return_large_blocks()
     app = create_app(settings)
     _freeze_start_up_objects()
     return app
