@@ -353,16 +353,36 @@ ToDayArg = Annotated[
 ]
 
 
-def _appointment_connection(
-    kind: str, page: domain.AppointmentPage, has_previous: bool
+# A cursor names the list it came from, so it is refused on any other.
+_CURSOR_KINDS = {
+    domain.DiaryOwner.CALENDAR: "calendars/{id}",
+    domain.DiaryOwner.ADDRESSABLE: "addressables/{id}",
+}
+
+
+async def _diary(  # noqa: PLR0917 - a list query's arguments, passed on
+    info: Info,
+    owner: domain.DiaryOwner,
+    owner_id: strawberry.ID,
+    after_day: date | None,
+    before_day: date | None,
+    first: int | None,
+    after: str | None,
 ) -> Connection[Appointment]:
+    """A page of the appointments of a calendar (or user) or an addressable, as a connection."""
+    kind = _CURSOR_KINDS[owner].format(id=owner_id)
+    size, start_after = page_size(first), _after_oid(kind, after)
+    service = info.context.services.appointments
+    page = await service.page(
+        owner, str(owner_id), after_day, before_day, count=size, start_after=start_after
+    )
     return keyed_connection(
         kind,
         page.items,
         lambda a: a.oid,
         Appointment.from_summary,
         has_next=page.has_more,
-        has_previous=has_previous,
+        has_previous=start_after is not None,
     )
 
 
@@ -386,13 +406,7 @@ class AppointmentQuery:
         first: FirstArg = None,
         after: AfterArg = None,
     ) -> Connection[Appointment] | None:
-        kind = f"calendars/{calendar_id}"
-        size, start_after = page_size(first), _after_oid(kind, after)
-        service = info.context.services.appointments
-        page = await service.calendar_page(
-            str(calendar_id), from_, to, count=size, start_after=start_after
-        )
-        return _appointment_connection(kind, page, start_after is not None)
+        return await _diary(info, domain.DiaryOwner.CALENDAR, calendar_id, from_, to, first, after)
 
     @strawberry.field(
         description="The appointments of an addressable (a person), a page at a time, by "
@@ -408,13 +422,8 @@ class AppointmentQuery:
         first: FirstArg = None,
         after: AfterArg = None,
     ) -> Connection[Appointment] | None:
-        kind = f"addressables/{addressable_id}"
-        size, start_after = page_size(first), _after_oid(kind, after)
-        service = info.context.services.appointments
-        page = await service.addressable_page(
-            str(addressable_id), from_, to, count=size, start_after=start_after
-        )
-        return _appointment_connection(kind, page, start_after is not None)
+        owner = domain.DiaryOwner.ADDRESSABLE
+        return await _diary(info, owner, addressable_id, from_, to, first, after)
 
     @strawberry.field(description="One appointment, by Xelion oid.")
     async def appointment(self, info: Info, id: strawberry.ID) -> Appointment | None:

@@ -78,11 +78,20 @@ class Job:
     handler: str
     phase: JobPhase
 
+    @classmethod
+    def from_domain(cls, job: domain.Job) -> Job:
+        phase = JobPhase(number=job.phase.number, description=job.phase.description)
+        return cls(number=job.number, description=job.description, handler=job.handler, phase=phase)
+
 
 @strawberry.type
 class ChargeCode:
     code: str
     description: str
+
+    @classmethod
+    def from_domain(cls, charge_code: domain.ChargeCode) -> ChargeCode:
+        return cls(code=charge_code.code, description=charge_code.description)
 
 
 @strawberry.type
@@ -147,7 +156,6 @@ class Booking:
 
     @classmethod
     def from_domain(cls, booking: domain.Booking) -> Booking:
-        job = booking.job
         return cls(
             id=strawberry.ID(booking.id),
             uuid=booking.uuid,
@@ -156,15 +164,8 @@ class Booking:
                 id=strawberry.ID(booking.resource.id), name=booking.resource.name
             ),
             client=BookingClient(code=booking.client.code, name=booking.client.name),
-            job=Job(
-                number=job.number,
-                description=job.description,
-                handler=job.handler,
-                phase=JobPhase(number=job.phase.number, description=job.phase.description),
-            ),
-            charge_code=ChargeCode(
-                code=booking.charge_code.code, description=booking.charge_code.description
-            ),
+            job=Job.from_domain(booking.job),
+            charge_code=ChargeCode.from_domain(booking.charge_code),
             start=LocalDateTime(booking.start),
             end=LocalDateTime(booking.end),
             days=[BookingDay.from_domain(day) for day in booking.days],
@@ -222,19 +223,11 @@ class UnallocatedWork:
 
     @classmethod
     def from_domain(cls, estimate: domain.Estimate) -> UnallocatedWork:
-        job = estimate.job
         return cls(
             time_summary_id=strawberry.ID(estimate.time_summary_id),
             client=BookingClient(code=estimate.client.code, name=estimate.client.name),
-            job=Job(
-                number=job.number,
-                description=job.description,
-                handler=job.handler,
-                phase=JobPhase(number=job.phase.number, description=job.phase.description),
-            ),
-            charge_code=ChargeCode(
-                code=estimate.charge_code.code, description=estimate.charge_code.description
-            ),
+            job=Job.from_domain(estimate.job),
+            charge_code=ChargeCode.from_domain(estimate.charge_code),
             allocation=_figures(estimate.allocation),
             raw=JSON(estimate.raw),
         )

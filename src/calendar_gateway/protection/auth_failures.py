@@ -7,14 +7,11 @@ otherwise the guessing would go on, and a right guess would still be let in.
 
 from __future__ import annotations
 
-import math
-
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from calendar_gateway.protection.auth import client_address
 from calendar_gateway.protection.operations import is_operation
-from calendar_gateway.protection.rejection import rejection
-from calendar_gateway.protection.throttling import Windows
+from calendar_gateway.protection.throttling import Windows, rate_limit_rejection
 
 
 class AuthFailureLimitMiddleware:
@@ -31,15 +28,8 @@ class AuthFailureLimitMiddleware:
         address = client_address(scope)
         wait = await self.windows.blocked(address)
         if wait is not None:
-            retry_after = max(1, math.ceil(wait))
-            response = rejection(
-                429,
-                "RATE_LIMITED",
-                f"Too many failed authentications from this address; retry in {retry_after} s.",
-                headers={"Retry-After": str(retry_after)},
-                extensions={"retryAfter": retry_after},
-            )
-            await response(scope, receive, send)
+            reason = "Too many failed authentications from this address"
+            await rate_limit_rejection(wait, reason)(scope, receive, send)
             return
 
         async def counting_send(message: Message) -> None:

@@ -14,6 +14,7 @@ from typing import Protocol
 
 from redis.asyncio import Redis
 from redis.exceptions import RedisError
+from starlette.responses import Response
 from starlette.types import ASGIApp, Receive, Scope, Send
 
 from calendar_gateway.protection.auth import client_identity
@@ -135,12 +136,16 @@ class RateLimitMiddleware:
         if wait is None:
             await self.app(scope, receive, send)
             return
-        retry_after = max(1, math.ceil(wait))
-        response = rejection(
-            429,
-            "RATE_LIMITED",
-            f"Too many requests; retry in {retry_after} s.",
-            headers={"Retry-After": str(retry_after)},
-            extensions={"retryAfter": retry_after},
-        )
-        await response(scope, receive, send)
+        await rate_limit_rejection(wait, "Too many requests")(scope, receive, send)
+
+
+def rate_limit_rejection(wait: float, reason: str) -> Response:
+    """A 429 that says when to retry: whole seconds, at least one, in header and extensions."""
+    retry_after = max(1, math.ceil(wait))
+    return rejection(
+        429,
+        "RATE_LIMITED",
+        f"{reason}; retry in {retry_after} s.",
+        headers={"Retry-After": str(retry_after)},
+        extensions={"retryAfter": retry_after},
+    )

@@ -37,6 +37,7 @@ from calendar_gateway.upstreams.appointment_model import (
     AppointmentPage,
     AppointmentPatch,
     AppointmentSummary,
+    DiaryOwner,
     MonthRecurrenceType,
     NewAppointment,
     Participant,
@@ -58,6 +59,7 @@ __all__ = [
     "AppointmentPatch",
     "AppointmentService",
     "AppointmentSummary",
+    "DiaryOwner",
     "MonthRecurrenceType",
     "NewAppointment",
     "Participant",
@@ -379,46 +381,27 @@ class AppointmentService:
             raise failure
         return {a.oid: a for a in read if isinstance(a, Appointment)}
 
-    async def calendar_page(
+    async def page(
         self,
-        calendar_id: str,
+        owner: DiaryOwner,
+        owner_id: str,
         after: date | None,
         before: date | None,
         *,
         count: int,
         start_after: str | None,
     ) -> AppointmentPage:
-        """``count`` appointments of a calendar (or user), after the entry ``start_after``."""
-        oid = require_oid(calendar_id, "calendarId")
+        """``count`` appointments of a calendar (or user) or an addressable (a person), after
+        the entry ``start_after``."""
+        oid = require_oid(owner_id, f"{owner.value}Id")
         first, last = self._days(after, before, start_after)
 
         async def load() -> AppointmentPage:
-            page = await self._client.calendar_page(oid, first, last, count, start_after)
+            page = await self._client.page(owner, oid, first, last, count, start_after=start_after)
             await self._listed(page.items)
             return page
 
-        key = f"calendar-page:{oid}:{first}:{last}:{count}:{start_after}"
-        return await self._cache.read(key, load, PAGE, group=LISTS)
-
-    async def addressable_page(
-        self,
-        addressable_id: str,
-        after: date | None,
-        before: date | None,
-        *,
-        count: int,
-        start_after: str | None,
-    ) -> AppointmentPage:
-        """``count`` appointments of an addressable (a person), after the entry ``start_after``."""
-        oid = require_oid(addressable_id, "addressableId")
-        first, last = self._days(after, before, start_after)
-
-        async def load() -> AppointmentPage:
-            page = await self._client.addressable_page(oid, first, last, count, start_after)
-            await self._listed(page.items)
-            return page
-
-        key = f"addressable-page:{oid}:{first}:{last}:{count}:{start_after}"
+        key = f"{owner.value}-page:{oid}:{first}:{last}:{count}:{start_after}"
         return await self._cache.read(key, load, PAGE, group=LISTS)
 
     async def _listed(self, listed: Iterable[AppointmentSummary]) -> None:

@@ -16,6 +16,14 @@ from calendar_gateway.upstreams.json_object import JsonObject
 from calendar_gateway.upstreams.weekday import Weekday
 
 
+class DiaryOwner(Enum):
+    """Whose appointments a list holds: a calendar (or a user, by the user's oid), or an
+    addressable (a person)."""
+
+    CALENDAR = "calendar"
+    ADDRESSABLE = "addressable"
+
+
 class UserStatus(Enum):
     AVAILABLE = "available"
     UNAVAILABLE = "unavailable"

@@ -13,6 +13,7 @@ from calendar_gateway.upstreams.appointment_model import (
     Appointment,
     AppointmentPage,
     AppointmentSummary,
+    DiaryOwner,
     NewAppointment,
 )
 from calendar_gateway.upstreams.appointments_wire import (
@@ -42,6 +43,10 @@ from calendar_gateway.upstreams.xelion_session import (
 )
 
 DEFAULT_LIMIT = 15  # the calendar pages' default page size
+_DIARY_PATHS = {
+    DiaryOwner.CALENDAR: "calendars/{oid}",
+    DiaryOwner.ADDRESSABLE: "addressables/{oid}/calendar",
+}
 
 
 class AppointmentsClient:
@@ -69,41 +74,22 @@ class AppointmentsClient:
         count: int = DEFAULT_LIMIT,
     ) -> list[AppointmentSummary]:
         """Appointments of a calendar, or of a user by the user's oid, page by page to ``count``."""
-        return list((await self.calendar_page(oid, after, before, count)).items)
+        page = await self.page(DiaryOwner.CALENDAR, oid, after, before, count)
+        return list(page.items)
 
-    async def calendar_page(
+    async def page(
         self,
+        owner: DiaryOwner,
         oid: str,
         after: date | None,
         before: date | None,
         count: int,
+        *,
         start_after: str | None = None,
     ) -> AppointmentPage:
-        """Up to ``count`` appointments of a calendar or user, following Xelion's pages; from
-        the entry after oid ``start_after`` when given (Xelion's ``after=<nextId>``)."""
-        path = f"calendars/{checked_oid(oid)}"
-        return await self._page(path, after, before, count, start_after)
-
-    async def addressable_page(
-        self,
-        oid: str,
-        after: date | None,
-        before: date | None,
-        count: int,
-        start_after: str | None = None,
-    ) -> AppointmentPage:
-        """As ``calendar_page``, for an addressable (a person): ``addressables/<oid>/calendar``."""
-        path = f"addressables/{checked_oid(oid)}/calendar"
-        return await self._page(path, after, before, count, start_after)
-
-    async def _page(
-        self,
-        path: str,
-        after: date | None,
-        before: date | None,
-        count: int,
-        start_after: str | None,
-    ) -> AppointmentPage:
+        """Up to ``count`` appointments of a calendar, user or addressable, following Xelion's
+        pages; from the entry after oid ``start_after`` when given (Xelion's ``after=<nextId>``)."""
+        path = _DIARY_PATHS[owner].format(oid=checked_oid(oid))
         if after is None and before is None:
             # Xelion's undated list is today's; name the day, so later pages keep it.
             after = before = datetime.now(UTC).date()

@@ -162,16 +162,10 @@ def to_create_payload(new: NewAppointment) -> JsonObject:
 
 
 def parse_appointment(obj: Mapping[str, Any]) -> Appointment:
-    all_start, all_end = bool(obj.get("allStartDay")), bool(obj.get("allEndDay"))
     comment = obj.get("comment")
     return Appointment(
-        oid=str(obj["oid"]),
-        subject=str(obj.get("subject") or ""),
-        start=_parse_time(obj["starttime"], floating=all_start),
-        end=_parse_time(obj["endtime"], floating=all_end),
-        all_start_day=all_start,
-        all_end_day=all_end,
-        internal=bool(obj.get("internal")),
+        # An appointment answers every field a list entry has, and more.
+        **vars(parse_summary(obj)),
         user_status=_enum(UserStatus, obj.get("userStatus")),
         participants=tuple(_participant(p) for p in obj.get("participants") or ()),
         calendars=tuple(
@@ -181,10 +175,6 @@ def parse_appointment(obj: Mapping[str, Any]) -> Appointment:
         comment=str(comment.get("content") or "") if isinstance(comment, dict) else "",
         recurrence=_parse_recurrence(obj),
         permissions=_parse_permissions(str(obj.get("permissions") or "")),
-        raw=dict(obj),
-        owner=_owner(obj),
-        common_name=str(obj.get("commonName") or ""),
-        is_recurrence=bool(obj.get("isRecurrence")),
     )
 
 
