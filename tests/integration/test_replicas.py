@@ -127,7 +127,8 @@ async def test_a_replica_killed_mid_edit_has_its_locks_given_back_with_no_furthe
         simulator_url, redis_url=redis_url, redis_key_prefix=redis_prefix,
         edit_lease_seconds=LEASE, upstream_timeout_seconds=10,
     )  # fmt: skip
-    await inject(upstream, method="PUT", path="businesscalendarbody", delay=30, times=None)
+    # Stalled long enough to die holding both locks, short enough for the simulator to stop.
+    await inject(upstream, method="PUT", path="businesscalendarbody", delay=10, times=None)
     async with (
         serve_gateway_process(env) as doomed,
         serve_gateway_process(env) as survivor,
