@@ -28,6 +28,7 @@ from calendar_gateway.services.appointments import AppointmentService
 from calendar_gateway.services.bookings import BookingService
 from calendar_gateway.services.calendars import CalendarService, EditBudget
 from calendar_gateway.services.container import Services
+from calendar_gateway.services.sweeper import LockSweeper
 from calendar_gateway.settings import Settings
 from calendar_gateway.timezones import resolve_zone
 from calendar_gateway.upstreams.appointments import AppointmentsClient
@@ -138,6 +139,10 @@ def _calendars(
     # Pushed after the transport's close, so it runs first: an edit whose client went
     # away still finishes, and unlocks, before the connections close.
     stack.push_async_callback(service.drain)
+    # Every lease: a dead holder's lease has run out, so its locks go back within two.
+    sweeper = LockSweeper(service, settings.edit_lease_seconds)
+    sweeper.start()
+    stack.push_async_callback(sweeper.stop)  # runs before the drain and the closes
     return service
 
 

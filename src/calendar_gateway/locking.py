@@ -36,6 +36,10 @@ HOLDER_TTL_SECONDS = 24 * 3600
 """How long a lock holder is remembered: far beyond GRS's 30 idle minutes of a token."""
 
 
+MAX_KEY_LENGTH = 1024
+"""The longest key a sweep reads back from the store; longer ones are not ours."""
+
+
 class MutexTimeoutError(Exception):
     """The calendar's mutex was not free within the time the edit could wait."""
 
@@ -61,6 +65,10 @@ class LockHolders(Protocol):
 
     async def forget(self, key: str) -> None:
         """No token holds the GRS lock of ``key`` any more."""
+        ...
+
+    async def recorded(self, limit: int) -> list[str]:
+        """At most ``limit`` keys that have a holder recorded, picked at random."""
         ...
 
 
@@ -111,6 +119,10 @@ class LocalLockHolders:
 
     async def forget(self, key: str) -> None:
         self._holders.pop(key, None)
+
+    async def recorded(self, limit: int) -> list[str]:
+        # At random, so records whose lock cannot be given back never starve the others.
+        return random.sample(list(self._holders), min(limit, len(self._holders)))
 
 
 # Renew or release only a lease we still own: the value is our random token.
@@ -179,7 +191,11 @@ class RedisMutex:
 
 
 class RedisLockHolders:
-    """Lock holders in Redis, for every replica to see; tokens sealed (see the module)."""
+    """Lock holders in Redis, for every replica to see; tokens sealed (see the module).
+
+    A set indexes the recorded keys, so a sweep reads a few of them without scanning
+    the whole store; a member whose record has expired is dropped when it is swept.
+    """
 
     def __init__(self, redis: Redis, prefix: str, secret: str) -> None:
         self._redis = redis
@@ -188,7 +204,10 @@ class RedisLockHolders:
 
     async def record(self, key: str, token: str) -> None:
         sealed = self._fernet.encrypt(token.encode())
-        await _redis_call(self._redis.set(self._name(key), sealed, ex=HOLDER_TTL_SECONDS))
+        async with self._redis.pipeline(transaction=True) as pipe:
+            pipe.set(self._name(key), sealed, ex=HOLDER_TTL_SECONDS)
+            pipe.sadd(self._index, key)
+            await _redis_call(pipe.execute())
 
     async def holder(self, key: str) -> str | None:
         sealed = await _redis_call(self._redis.get(self._name(key)))
@@ -201,7 +220,20 @@ class RedisLockHolders:
             return None
 
     async def forget(self, key: str) -> None:
-        await _redis_call(self._redis.delete(self._name(key)))
+        async with self._redis.pipeline(transaction=True) as pipe:
+            pipe.delete(self._name(key))
+            pipe.srem(self._index, key)
+            await _redis_call(pipe.execute())
+
+    async def recorded(self, limit: int) -> list[str]:
+        found = await _redis_call(self._redis.srandmember(self._index, limit))
+        # Untrusted: a planted member is at worst a key with no sealed record, dropped.
+        keys = (k.decode(errors="replace") if isinstance(k, bytes) else str(k) for k in found or ())
+        return [key for key in keys if len(key) <= MAX_KEY_LENGTH]
+
+    @property
+    def _index(self) -> str:
+        return f"{self._prefix}:holders"
 
     def _name(self, key: str) -> str:
         return f"{self._prefix}:holder:{key}"

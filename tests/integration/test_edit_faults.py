@@ -45,6 +45,7 @@ from tests.integration.test_calendars import (
     inject,
     locks,
 )
+from tests.integration.test_replicas import until_given_back
 from tests.servers import serve
 
 EDITS = int(os.environ.get("FAULT_EDITS", "500"))
@@ -71,7 +72,7 @@ FAULTS: list[dict[str, Any]] = [
     {"path": UNLOCK, "status": 502, "after": True},
     {"path": UNLOCK, "delay": LATE, "after": True},
     # An unlock is tried three times; should all three fail, the lock stays with the token
-    # until it idles out, as designed. Rarer here, so that no run meets that by chance.
+    # until the next lock sweep. Rarer here, so that no run meets that by chance.
     {"path": UNLOCK, "status": 500, "rate": 0.004},
     {"path": UNLOCK, "drop": True, "rate": 0.004},
 ]  # fmt: skip
@@ -157,6 +158,41 @@ async def test_a_write_landing_late_in_the_next_edit_session_is_refused_and_lose
     names = set(await exception_names(upstream))
     assert {"B", "C"} <= names
     assert "A" not in names
+    assert (await locks(upstream))[DADS] is False
+
+
+SWEEP = 0.5
+"""EDIT_LEASE_SECONDS, so the lock sweep's interval, of the sweep test."""
+
+
+async def test_a_lock_whose_every_unlock_failed_is_given_back_by_the_sweep_without_redis(
+    simulator_url: str, upstream: httpx.AsyncClient
+) -> None:
+    async with edit_gateway(simulator_url, edit_lease_seconds=SWEEP) as (client, _):
+        # The unlock, and both retries of it: the session ends with the lock still held.
+        await inject(upstream, path="unlockcalendar", status=500, times=3)
+        await execute(client, ADD, {"id": DADS, "exception": holiday("Kept locked")})
+        answered = time.monotonic()
+        assert (await locks(upstream))[DADS] is True
+        await until_given_back(upstream, DADS)
+        took = time.monotonic() - answered
+    assert took < 2 * SWEEP + 2  # the README's bound: a sweep interval, an unlock, slack
+    assert "Kept locked" in await exception_names(upstream)
+
+
+async def test_the_sweep_leaves_the_lock_of_a_running_edit_alone(
+    simulator_url: str, upstream: httpx.AsyncClient
+) -> None:
+    async with edit_gateway(
+        simulator_url, edit_lease_seconds=SWEEP / 5, upstream_timeout_seconds=5
+    ) as (client, _):
+        # The write takes several sweep intervals; a sweep that unlocked would make GRS refuse it.
+        await inject(
+            upstream, method="PUT", path="businesscalendarbody", delay=4 * SWEEP, times=None
+        )
+        answer = await execute(client, ADD, {"id": DADS, "exception": holiday("Swept past")})
+    assert "errors" not in answer
+    assert "Swept past" in await exception_names(upstream)
     assert (await locks(upstream))[DADS] is False
 
 

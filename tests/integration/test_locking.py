@@ -8,7 +8,7 @@ from collections.abc import AsyncIterator
 import pytest
 from redis.asyncio import Redis
 
-from calendar_gateway.locking import RedisMutex
+from calendar_gateway.locking import RedisLockHolders, RedisMutex
 
 
 @pytest.fixture
@@ -58,3 +58,27 @@ async def test_a_running_edit_keeps_its_lease(redis: Redis, redis_prefix: str) -
             # Twice the lease: without renewal the contender would get in.
             async with contender.hold("calendar:1", 0.4):
                 pass
+
+
+async def test_recorded_holders_are_listed_for_a_sweep_until_forgotten(
+    redis: Redis, redis_prefix: str
+) -> None:
+    holders = RedisLockHolders(redis, redis_prefix, "user:password")
+    keys = [f"calendar:t/p/{i}" for i in range(5)]
+    for key in keys:
+        await holders.record(key, f"token-{key}")
+    assert sorted(await holders.recorded(10)) == keys
+    assert len(await holders.recorded(2)) == 2  # bounded
+    await holders.forget(keys[0])
+    assert sorted(await holders.recorded(10)) == keys[1:]
+    assert await holders.holder(keys[1]) == f"token-{keys[1]}"
+
+
+async def test_a_planted_holder_is_listed_but_yields_no_token(
+    redis: Redis, redis_prefix: str
+) -> None:
+    holders = RedisLockHolders(redis, redis_prefix, "user:password")
+    await redis.sadd(f"{redis_prefix}:holders", "calendar:t/p/planted", "x" * 5000)
+    await redis.set(f"{redis_prefix}:holder:calendar:t/p/planted", b"not sealed by us")
+    assert await holders.recorded(10) == ["calendar:t/p/planted"]  # the long one left out
+    assert await holders.holder("calendar:t/p/planted") is None

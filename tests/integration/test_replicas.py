@@ -114,3 +114,63 @@ async def until_locked(upstream: httpx.AsyncClient, *calendars: str) -> None:
             return
         await asyncio.sleep(0.025)
     raise AssertionError("the calendars were never locked")
+
+
+READ_LOCKS = """
+query { businessCalendars { id locked lockOwner } }"""
+
+
+async def test_a_replica_killed_mid_edit_has_its_locks_given_back_with_no_further_edit(
+    simulator_url: str, upstream: httpx.AsyncClient, redis_url: str, redis_prefix: str
+) -> None:
+    env = replica_env(
+        simulator_url, redis_url=redis_url, redis_key_prefix=redis_prefix,
+        edit_lease_seconds=LEASE, upstream_timeout_seconds=10,
+    )  # fmt: skip
+    # Stalled long enough to die holding both locks, short enough for the simulator to stop.
+    await inject(upstream, method="PUT", path="businesscalendarbody", delay=10, times=None)
+    async with (
+        serve_gateway_process(env) as doomed,
+        serve_gateway_process(env) as survivor,
+        httpx.AsyncClient(timeout=30) as client,
+    ):
+        stalled = [
+            asyncio.create_task(execute_at(client, doomed.url, {"id": calendar,
+                                                                "exception": holiday("Lost")}))
+            for calendar in (DADS, ANOTHER)
+        ]  # fmt: skip
+        await until_locked(upstream, DADS, ANOTHER)
+        # Read through the survivor while locked: its cached list must not outlive the lock.
+        assert await locks_read_at(client, survivor.url) == {DADS: True, ANOTHER: True}
+        os.kill(doomed.pid, signal.SIGKILL)
+        killed = time.monotonic()
+        await asyncio.gather(*stalled, return_exceptions=True)  # cut off by the kill
+        await until_given_back(upstream, DADS, ANOTHER)
+        took = time.monotonic() - killed
+        read = await locks_read_at(client, survivor.url)
+    # The README's bound: the dead holder's lease, then one sweep interval (the lease).
+    assert took < 2 * LEASE + 2
+    assert read == {DADS: False, ANOTHER: False}
+    redis = Redis.from_url(redis_url)
+    assert [key async for key in redis.scan_iter(match=f"{redis_prefix}*:holder:*")] == []
+    await redis.aclose()
+
+
+async def locks_read_at(client: httpx.AsyncClient, url: str) -> dict[str, bool]:
+    """Which of DADS and ANOTHER a gateway's read shows locked; locked ones name an owner."""
+    response = await client.post(f"{url}/graphql", json={"query": READ_LOCKS})
+    listed = response.json()["data"]["businessCalendars"]
+    shown = {c["id"]: c for c in listed if c["id"] in (DADS, ANOTHER)}
+    assert all((c["lockOwner"] is not None) == c["locked"] for c in shown.values())
+    return {calendar: c["locked"] for calendar, c in shown.items()}
+
+
+async def until_given_back(upstream: httpx.AsyncClient, *calendars: str) -> None:
+    """Poll GRS, as another user, until none of ``calendars`` is locked (at most 10 s)."""
+    deadline = time.monotonic() + 10
+    while time.monotonic() < deadline:
+        held = await locks(upstream)
+        if not any(held[c] for c in calendars):
+            return
+        await asyncio.sleep(0.05)
+    raise AssertionError("the dead replica's locks were never given back")

@@ -9,6 +9,7 @@ import logging
 from collections.abc import AsyncIterator, Awaitable, Callable
 from dataclasses import dataclass, replace
 from time import perf_counter
+from urllib.parse import quote, unquote
 
 from calendar_gateway import metrics
 from calendar_gateway.caching import Codec, ReadCache
@@ -496,6 +497,44 @@ class CalendarService:
             log.info("gave back calendar %s's lock, left by an earlier session", ref.calendar_id)
             await self._holders.forget(key)
 
+    async def sweep(self, limit: int) -> int:
+        """Give back up to ``limit`` recorded GRS locks that no edit session holds; how many.
+
+        A recorded holder whose calendar's mutex is free belongs to no running session: its
+        replica died mid-edit, or its unlock failed. The give-back holds that mutex, so it
+        never races an edit; a calendar whose mutex is taken is left to its session.
+        """
+        given = 0
+        for key in await self._holders.recorded(limit):
+            try:
+                given += await self._sweep(key)
+            except LockStoreUnavailableError:
+                raise  # the store is down: so is every other record of this sweep
+            except Exception as error:
+                log.warning("could not give back the lock of %s: %r", key, error)
+        return given
+
+    async def _sweep(self, key: str) -> bool:
+        ref = _ref_of(key)
+        if ref is None:
+            # Not a key this gateway makes: planted, and never sent to GRS.
+            log.warning("dropped a lock holder record under a foreign key")
+            await self._holders.forget(key)
+            return False
+        try:
+            async with self._mutex.hold(key, 0):
+                holder = await self._holders.holder(key)
+                if holder is not None and not await self._unlock(self._client.pinned(holder), ref):
+                    return False  # GRS did not answer: the next sweep tries again
+                await self._holders.forget(key)
+        except MutexTimeoutError:
+            return False  # a running session holds the calendar: it gives its lock back
+        if holder is None:
+            return False
+        log.info("gave back calendar %s's lock, left by a session that ended", ref.calendar_id)
+        await self._forget(ref)  # reads show the lock gone at once
+        return True
+
     async def _let_go(self, key: str) -> None:
         try:
             await self._holders.forget(key)
@@ -527,7 +566,22 @@ class CalendarService:
         calendar_id = ref.calendar_id
         if not is_uuid(calendar_id):
             calendar_id = (await self._client.calendar(ref)).id
-        return f"calendar:{ref.tenant_id}/{ref.package_id}/{calendar_id}"
+        # Quoted, so a sweep reads the calendar back from the key (see _ref_of).
+        tenant, package = quote(ref.tenant_id, safe=""), quote(ref.package_id, safe="")
+        return f"{_MUTEX_PREFIX}{tenant}/{package}/{calendar_id}"
+
+
+_MUTEX_PREFIX = "calendar:"
+
+
+def _ref_of(key: str) -> CalendarRef | None:
+    """The calendar of a mutex key, or None for a key ``_mutex_key`` does not make."""
+    if not key.startswith(_MUTEX_PREFIX):
+        return None
+    parts = key.removeprefix(_MUTEX_PREFIX).split("/")
+    if len(parts) != 3 or not all(parts) or not is_uuid(parts[2]):
+        return None
+    return CalendarRef(unquote(parts[0]), unquote(parts[1]), parts[2])
 
 
 @contextlib.asynccontextmanager
