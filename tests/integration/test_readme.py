@@ -59,7 +59,7 @@ def _codes_in(path: Path) -> set[str]:
     found = set(re.findall(r'(?<!extra=\{)"code": "([A-Z_]+)"', text))
     found |= set(re.findall(r'rejection\(\d+, "([A-Z_]+)"', text))
     found |= set(re.findall(r'Error, "([A-Z_]+)"\)', text))
-    found |= set(re.findall(r'return "([A-Z_]+)"', text))
+    found |= set(re.findall(r'return "([A-Z_]+)"$', text, re.MULTILINE))  # not `"X" in os.environ`
     return found
 
 
