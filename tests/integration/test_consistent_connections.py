@@ -14,6 +14,15 @@ import pytest
 
 from tests.client import execute
 from tests.conftest import gateway_client, settings_for
+from tests.integration.test_consistent_entities import (
+    APPOINTMENT_FIELDS,
+    APPOINTMENT_ID,
+    BOOKING_FIELDS,
+    BOOKING_ID,
+    move_booking,
+    other_resource,
+    rename_appointment,
+)
 
 Json = dict[str, Any]
 
@@ -24,6 +33,18 @@ CALENDARS_PAGE = f"{{ businessCalendarsConnection {{ edges {{ node {{ {CALENDAR_
 CALENDAR_BOTH = f"""query($id: ID!) {{
   one: businessCalendar(id: $id) {{ {CALENDAR_FIELDS} }}
   page: businessCalendarsConnection {{ edges {{ node {{ {CALENDAR_FIELDS} }} }} }}
+}}"""
+RANGE_PAGE = 'bookingsInRangeConnection(company: "1", from: "2017-07-01", to: "2017-07-31")'
+BOOKINGS_PAGE = f"{{ {RANGE_PAGE} {{ edges {{ node {{ {BOOKING_FIELDS} }} }} }} }}"
+BOOKING_BOTH = f"""query($id: ID!) {{
+  one: booking(id: $id) {{ {BOOKING_FIELDS} }}
+  page: {RANGE_PAGE} {{ edges {{ node {{ {BOOKING_FIELDS} }} }} }}
+}}"""
+DIARY_PAGE = 'appointmentsConnection(calendarId: "1557367", from: "2017-03-20", to: "2017-03-31")'
+SUMMARIES_PAGE = f"{{ {DIARY_PAGE} {{ edges {{ node {{ id subject start }} }} }} }}"
+APPOINTMENT_BOTH = f"""query($id: ID!) {{
+  one: appointment(id: $id) {{ {APPOINTMENT_FIELDS} }}
+  page: {DIARY_PAGE} {{ edges {{ node {{ {APPOINTMENT_FIELDS} }} }} }}
 }}"""
 
 
@@ -58,3 +79,29 @@ async def test_a_calendar_page_and_the_calendar_agree_on_a_lock_taken_elsewhere(
     assert body["one"] == node(body["page"], OTHER)
     assert body["one"]["locked"] is True
     assert body["one"]["lockOwner"] == "other"
+
+
+async def test_a_bookings_page_and_the_booking_agree_on_a_move_made_elsewhere(
+    caching_gateway: httpx.AsyncClient, upstream: httpx.AsyncClient
+) -> None:
+    moved_to = await other_resource(caching_gateway)
+    cached = data(await execute(caching_gateway, BOOKINGS_PAGE))["bookingsInRangeConnection"]
+    await move_booking(upstream, moved_to)
+    body = data(await execute(caching_gateway, BOOKING_BOTH, {"id": BOOKING_ID}))
+    assert body["one"] == node(body["page"], BOOKING_ID) == node(cached, BOOKING_ID)
+    body = data(await execute(caching_gateway, BOOKING_BOTH, {"id": BOOKING_ID}))
+    assert body["one"] == node(body["page"], BOOKING_ID)
+    assert body["one"]["resource"]["id"] == moved_to
+
+
+async def test_an_appointments_page_and_the_appointment_agree_on_a_rename_made_elsewhere(
+    caching_gateway: httpx.AsyncClient, upstream: httpx.AsyncClient
+) -> None:
+    cached = data(await execute(caching_gateway, SUMMARIES_PAGE))["appointmentsConnection"]
+    await rename_appointment(upstream, "Taart op")
+    body = data(await execute(caching_gateway, APPOINTMENT_BOTH, {"id": APPOINTMENT_ID}))
+    assert body["one"] == node(body["page"], APPOINTMENT_ID)
+    assert body["one"]["subject"] == node(cached, APPOINTMENT_ID)["subject"]
+    body = data(await execute(caching_gateway, APPOINTMENT_BOTH, {"id": APPOINTMENT_ID}))
+    assert body["one"] == node(body["page"], APPOINTMENT_ID)
+    assert body["one"]["subject"] == "Taart op" == body["one"]["raw"]["subject"]
