@@ -372,16 +372,16 @@ async def _diary(  # noqa: PLR0917 - a list query's arguments, passed on
     """A page of the appointments of a calendar (or user) or an addressable, as a connection."""
     kind = _CURSOR_KINDS[owner].format(id=owner_id)
     size, start_after = page_size(first), _after_oid(kind, after)
-    service = info.context.services.appointments
-    page = await service.page(
-        owner, str(owner_id), after_day, before_day, count=size, start_after=start_after
+    # Through the request's snapshot: a page agrees with appointment(id) beside it.
+    items, has_more = await info.context.appointments.page(
+        owner, str(owner_id), after_day, before_day, size, start_after
     )
     return keyed_connection(
         kind,
-        page.items,
+        items,
         lambda a: a.oid,
         Appointment.from_summary,
-        has_next=page.has_more,
+        has_next=has_more,
         has_previous=start_after is not None,
     )
 

@@ -339,9 +339,11 @@ class BookingQuery:
         after: AfterArg = None,
     ) -> Connection[Booking] | None:
         size, offset = page_size(first), start_offset(RANGE_CURSOR, after)
-        service = info.context.services.bookings
         resource = None if resource_id is None else str(resource_id)
-        window = await service.range_window(company, from_, to, resource, offset=offset, limit=size)
+        # Through the request's snapshot: a page agrees with booking(id) beside it.
+        window = await info.context.bookings.range_window(
+            company, from_, to, resource, offset, size
+        )
         return window_connection(RANGE_CURSOR, _note(info, window), Booking.from_domain)
 
     @strawberry.field(

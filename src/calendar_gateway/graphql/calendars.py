@@ -308,7 +308,8 @@ class CalendarQuery:
         size, offset = page_size(first), start_offset(CALENDARS_CURSOR, after)
         service = info.context.services.calendars
         scope = service.ref("", tenant_id, package_id)
-        calendars = await service.calendars(scope.tenant_id, scope.package_id)
+        # Through the request's snapshot: a page agrees with businessCalendar(id) beside it.
+        calendars = await info.context.calendars.calendars(scope.tenant_id, scope.package_id)
         window = slice_window(calendars, offset, size)
         return window_connection(
             CALENDARS_CURSOR, window, lambda c: BusinessCalendar.from_domain(c, scope)

@@ -21,11 +21,13 @@ from calendar_gateway.services.appointments import (
     AppointmentService,
     AppointmentSummary,
     CalendarView,
+    DiaryOwner,
     Listing,
 )
 from calendar_gateway.services.bookings import Booking, BookingService
 from calendar_gateway.services.calendars import BusinessCalendar, CalendarRef, CalendarService
 from calendar_gateway.services.occurrences import OccurrenceBudget
+from calendar_gateway.services.paging import Window
 from calendar_gateway.services.warned import Warned
 
 K = TypeVar("K", bound=Hashable)
@@ -142,6 +144,26 @@ class BookingSnapshot:
         )
         return Warned(tuple(self._map.agree(b.id, b) for b in reply.value), reply.warnings)
 
+    async def range_window(  # noqa: PLR0917 - the connection's arguments, passed on
+        self,
+        company: str,
+        first: date,
+        last: date,
+        resource_id: str | None,
+        offset: int,
+        limit: int,
+    ) -> Warned[Window[Booking]]:
+        """A page of a company's range, its bookings as this request has seen them."""
+        scope = ("range-window", company, first, last, resource_id, offset, limit)
+        reply = await self._map.list_read(
+            scope,
+            lambda: self._service.range_window(
+                company, first, last, resource_id, offset=offset, limit=limit
+            ),
+        )
+        items = tuple(self._map.agree(b.id, b) for b in reply.value.items)
+        return replace(reply, value=replace(reply.value, items=items))
+
     async def _load(self, booking_ids: list[str]) -> list[Warned[Booking] | BaseException]:
         await self._map.lists_read()
         replies = await self._service.get_many(booking_ids)
@@ -181,6 +203,25 @@ class AppointmentSnapshot:
             scope, lambda: self._service.calendar(calendar_id, after, before, first)
         )
         return [self._map.agree(a.oid, a) for a in listed]
+
+    async def page(  # noqa: PLR0917 - the connection's arguments, passed on
+        self,
+        owner: DiaryOwner,
+        owner_id: str,
+        after: date | None,
+        before: date | None,
+        count: int,
+        start_after: str | None,
+    ) -> tuple[list[Seen], bool]:
+        """A page of a diary as this request has seen its entries, and whether more follow."""
+        scope = ("page", owner, owner_id, after, before, count, start_after)
+        page = await self._map.list_read(
+            scope,
+            lambda: self._service.page(
+                owner, owner_id, after, before, count=count, start_after=start_after
+            ),
+        )
+        return [self._map.agree(a.oid, a) for a in page.items], page.has_more
 
     async def view(self, calendar_id: str, start: datetime, end: datetime) -> CalendarView:
         """The calendar view; its series expanded as this request has seen them."""
