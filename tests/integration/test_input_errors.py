@@ -80,6 +80,25 @@ async def test_an_appointment_with_each_side_wrong_names_every_field(
     assert await upstream_calls(upstream) == 0
 
 
+async def test_an_end_before_the_start_is_listed_with_the_other_problems(
+    gateway: httpx.AsyncClient, upstream: httpx.AsyncClient
+) -> None:
+    new = {
+        "subject": "x",
+        "start": "2025-06-15T10:00:00Z",
+        "startDate": "2025-06-15",
+        "end": "2025-06-15T09:00:00Z",
+    }
+    extensions = only_error(await execute(gateway, CREATE_APPOINTMENT, {"input": new}))[
+        "extensions"
+    ]
+    assert [(e["field"], e["code"]) for e in extensions["fieldErrors"]] == [
+        ("startDate", "CONFLICT"),
+        ("end", "OUT_OF_RANGE"),
+    ]
+    assert await upstream_calls(upstream) == 0
+
+
 async def test_an_unknown_time_summary_is_bad_user_input_on_its_field(
     gateway: httpx.AsyncClient,
 ) -> None:
