@@ -191,3 +191,13 @@ async def test_date_time_answers_always_carry_an_offset(gateway: httpx.AsyncClie
     assert all(WITH_OFFSET.fullmatch(value) for value in instants), instants
     assert all(datetime.fromisoformat(value).utcoffset() is not None for value in instants)
     assert (found["b"]["start"], found["b"]["startDate"]) == (None, "2018-12-27")
+
+
+async def test_an_unknown_booking_is_not_found_naming_its_id(gateway: httpx.AsyncClient) -> None:
+    body = await execute(gateway, "query($id: ID!) { booking(id: $id) { id } }", {"id": "999999"})
+    extensions = only_error(body)["extensions"]
+    assert (extensions["code"], extensions["upstream"], extensions["field"]) == (
+        "NOT_FOUND",
+        "bookings",
+        "id",
+    )
