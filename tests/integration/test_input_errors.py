@@ -201,3 +201,10 @@ async def test_an_unknown_booking_is_not_found_naming_its_id(gateway: httpx.Asyn
         "bookings",
         "id",
     )
+
+
+async def test_a_page_size_out_of_range_is_out_of_range(gateway: httpx.AsyncClient) -> None:
+    body = await execute(gateway, "{ businessCalendarsConnection(first: 0) { totalCount } }")
+    extensions = only_error(body)["extensions"]
+    assert (extensions["code"], extensions["field"]) == ("BAD_USER_INPUT", "first")
+    assert [e["code"] for e in extensions["fieldErrors"]] == ["OUT_OF_RANGE"]
