@@ -203,6 +203,26 @@ async def test_an_unknown_booking_is_not_found_naming_its_id(gateway: httpx.Asyn
     )
 
 
+async def test_a_recurrence_interval_of_zero_is_refused_before_xelion_naming_it(
+    gateway: httpx.AsyncClient, upstream: httpx.AsyncClient
+) -> None:
+    new = {
+        "subject": "x",
+        "start": "2025-06-16T09:00:00Z",
+        "end": "2025-06-16T10:00:00Z",
+        "recurrence": {"type": "WEEKLY", "interval": 0, "terminationType": "COUNT", "count": 0},
+    }
+    extensions = only_error(await execute(gateway, CREATE_APPOINTMENT, {"input": new}))[
+        "extensions"
+    ]
+    assert [(e["field"], e["code"]) for e in extensions["fieldErrors"]] == [
+        ("recurrence.interval", "OUT_OF_RANGE"),
+        ("recurrence.count", "OUT_OF_RANGE"),
+    ]
+    assert (extensions["code"], extensions["field"]) == ("BAD_USER_INPUT", "recurrence.interval")
+    assert await upstream_calls(upstream) == 0
+
+
 async def test_a_page_size_out_of_range_is_out_of_range(gateway: httpx.AsyncClient) -> None:
     body = await execute(gateway, "{ businessCalendarsConnection(first: 0) { totalCount } }")
     extensions = only_error(body)["extensions"]

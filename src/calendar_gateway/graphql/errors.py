@@ -82,9 +82,11 @@ def _named(error: UpstreamError) -> dict[str, Any]:
 
 
 def _details(error: UpstreamError) -> dict[str, Any]:
-    if isinstance(error, ValidationFailedError):
-        # GRS may send a 422 that lists no field: the list is then empty, never an error.
-        return {"fieldErrors": _listed(error.field_errors)}
+    if isinstance(error, ValidationFailedError | BadRequestError):
+        # GRS may send a 422 that lists no field, and Xelion's 400 names none: the list a form
+        # reads is then empty, never an error.
+        listed = error.field_errors if isinstance(error, ValidationFailedError) else ()
+        return {"fieldErrors": _listed(listed)}
     if isinstance(error, CalendarLockedError):
         return {"lockOwner": error.lock_owner}
     if isinstance(error, LockLostError):

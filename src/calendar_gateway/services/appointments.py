@@ -429,6 +429,7 @@ class AppointmentService:
         _check_oids(problems, new.calendars, "calendars")
         _check_oids(problems, new.participants, "participants")
         _check_order(problems, new.start, new.end)
+        _check_recurrence(problems, new.recurrence)
         problems.raise_any()
         try:
             return await self._client.create(to_vendor_appointment(new))
@@ -532,6 +533,7 @@ def _check_change(oid: str, change: AppointmentChange) -> None:
     change.start.check(problems, "start", required=False)
     change.end.check(problems, "end", required=False)
     _check_order(problems, change.start, change.end)
+    _check_recurrence(problems, change.recurrence)
     for name, oids in change.relations.items():
         _check_oids(problems, oids, name)
     pairs = (
@@ -554,6 +556,18 @@ def _check_order(problems: FieldProblems, start: Side, end: Side) -> None:
     if (first[0].tzinfo is None) == (last[0].tzinfo is None) and last[0] < first[0]:
         field = "end" if end.timed is not None else "endDate"
         problems.add(field, f"{field} must not precede the start", OUT_OF_RANGE)
+
+
+def _check_recurrence(problems: FieldProblems, recurrence: RecurrenceFields | None) -> None:
+    """What Xelion would refuse (400/10202) without naming a field, named before the call."""
+    if recurrence is None:
+        return
+    if recurrence.interval is not None and recurrence.interval < 1:
+        problems.add("recurrence.interval", "recurrence.interval must be at least 1", OUT_OF_RANGE)
+    # Xelion takes a count of 0 (no count); a series that ends after its count needs one.
+    counted = recurrence.termination_type is TerminationType.COUNT
+    if counted and recurrence.count is not None and recurrence.count < 1:
+        problems.add("recurrence.count", "recurrence.count must be at least 1", OUT_OF_RANGE)
 
 
 # Xelion's 404/10100 "No addressable or calendar with the specified ID exists."
