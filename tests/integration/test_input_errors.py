@@ -228,3 +228,18 @@ async def test_a_page_size_out_of_range_is_out_of_range(gateway: httpx.AsyncClie
     extensions = only_error(body)["extensions"]
     assert (extensions["code"], extensions["field"]) == ("BAD_USER_INPUT", "first")
     assert [e["code"] for e in extensions["fieldErrors"]] == ["OUT_OF_RANGE"]
+
+
+async def test_a_new_series_ending_on_a_date_or_count_must_state_it(
+    gateway: httpx.AsyncClient, upstream: httpx.AsyncClient
+) -> None:
+    new = {"subject": "x", "start": "2025-06-16T09:00:00Z", "end": "2025-06-16T10:00:00Z"}
+    for ends, field in (("DATE", "recurrence.terminationDate"), ("COUNT", "recurrence.count")):
+        recurrence = {"type": "WEEKLY", "terminationType": ends}
+        body = await execute(
+            gateway, CREATE_APPOINTMENT, {"input": {**new, "recurrence": recurrence}}
+        )
+        extensions = only_error(body)["extensions"]
+        assert (extensions["code"], extensions["field"]) == ("BAD_USER_INPUT", field)
+        assert [e["code"] for e in extensions["fieldErrors"]] == ["REQUIRED"]
+    assert await upstream_calls(upstream) == 0

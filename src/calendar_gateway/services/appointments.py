@@ -430,6 +430,7 @@ class AppointmentService:
         _check_oids(problems, new.participants, "participants")
         _check_order(problems, new.start, new.end)
         _check_recurrence(problems, new.recurrence)
+        _check_termination(problems, new.recurrence)
         problems.raise_any()
         try:
             return await self._client.create(to_vendor_appointment(new))
@@ -568,6 +569,18 @@ def _check_recurrence(problems: FieldProblems, recurrence: RecurrenceFields | No
     counted = recurrence.termination_type is TerminationType.COUNT
     if counted and recurrence.count is not None and recurrence.count < 1:
         problems.add("recurrence.count", "recurrence.count must be at least 1", OUT_OF_RANGE)
+
+
+def _check_termination(problems: FieldProblems, recurrence: RecurrenceFields | None) -> None:
+    """A new series that ends on a date or after a count states it (else it never ends)."""
+    if recurrence is None:
+        return
+    ends = recurrence.termination_type
+    if ends is TerminationType.DATE and recurrence.termination_date is None:
+        message = "terminationType DATE needs recurrence.terminationDate"
+        problems.add("recurrence.terminationDate", message, REQUIRED)
+    if ends is TerminationType.COUNT and recurrence.count is None:
+        problems.add("recurrence.count", "terminationType COUNT needs recurrence.count", REQUIRED)
 
 
 # Xelion's 404/10100 "No addressable or calendar with the specified ID exists."
