@@ -243,3 +243,43 @@ async def test_a_new_series_ending_on_a_date_or_count_must_state_it(
         assert (extensions["code"], extensions["field"]) == ("BAD_USER_INPUT", field)
         assert [e["code"] for e in extensions["fieldErrors"]] == ["REQUIRED"]
     assert await upstream_calls(upstream) == 0
+
+
+async def test_a_date_time_without_offset_written_in_the_query_is_refused_the_same(
+    gateway: httpx.AsyncClient, upstream: httpx.AsyncClient
+) -> None:
+    written = """mutation { createAppointment(input: {
+      subject: "x", start: "2025-06-15T10:00:00", end: "2025-06-15T11:00:00+02:00",
+      recurrence: {type: WEEKLY, first: "2025-06-15 10:00"} }) { id } }"""
+    body = await execute(gateway, written)
+    assert error_codes(body) == ["BAD_USER_INPUT", "BAD_USER_INPUT"]
+    assert [e["extensions"]["field"] for e in body["errors"]] == ["start", "recurrence.first"]
+    for error in body["errors"]:
+        listed = error["extensions"]["fieldErrors"]
+        assert [e["field"] for e in listed] == ["start", "recurrence.first"]
+    assert "must carry an offset" in body["errors"][0]["message"]
+    assert await upstream_calls(upstream) == 0
+
+
+async def test_a_date_time_argument_written_without_offset_names_the_argument(
+    gateway: httpx.AsyncClient,
+) -> None:
+    written = """{ businessCalendar(id: "Calendar_117") {
+      nextWorkingTime(after: "2026-11-26T12:00:00") } }"""
+    extensions = only_error(await execute(gateway, written))["extensions"]
+    assert (extensions["code"], extensions["field"]) == ("BAD_USER_INPUT", "after")
+
+
+async def test_a_refused_variable_field_is_named_by_its_path_in_the_input(
+    gateway: httpx.AsyncClient,
+) -> None:
+    new = {
+        "subject": "x",
+        "start": "2025-06-15T10:00:00Z",
+        "end": "2025-06-15T11:00:00Z",
+        "recurrence": {"type": "WEEKLY", "first": "2025-06-15T10:00:00"},
+    }
+    extensions = only_error(await execute(gateway, CREATE_APPOINTMENT, {"input": new}))[
+        "extensions"
+    ]
+    assert (extensions["code"], extensions["field"]) == ("BAD_USER_INPUT", "recurrence.first")
