@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import socket
 import subprocess
 import sys
 from pathlib import Path
@@ -66,3 +67,19 @@ def test_export_schema_writes_the_sdl(tmp_path: Path) -> None:
     sdl = (tmp_path / "out.graphql").read_text()
     assert "type Query" in sdl
     assert "businessCalendars(" in sdl
+
+
+def test_serve_on_a_busy_port_refuses_in_one_line(tmp_path: Path) -> None:
+    upstreams = ["BOOKINGS", "CALENDARS", "APPOINTMENTS"]
+    (tmp_path / ".env").write_text(
+        "".join(f"{ENV_PREFIX}{u}_{v}=x\n" for u in upstreams for v in ("URL", "USER", "PASSWORD"))
+        + f"{ENV_PREFIX}AUTH_MODE=none\n"
+    )
+    with socket.create_server(("127.0.0.1", 0)) as taken:
+        port = taken.getsockname()[1]
+        result = run_cli("serve", "--host", "127.0.0.1", "--port", str(port), cwd=tmp_path)
+    assert result.returncode == 1
+    assert result.stderr.strip().splitlines() == [
+        f"calendar-gateway serve: cannot listen on 127.0.0.1:{port} (Address already in use);"
+        f" choose another port with --port or {ENV_PREFIX}PORT"
+    ]

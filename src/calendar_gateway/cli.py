@@ -72,6 +72,16 @@ def _serve(args: argparse.Namespace) -> None:
         settings = Settings()  # type: ignore[call-arg]
     except ValidationError as exc:
         sys.exit(f"calendar-gateway: {_first_problem(exc)}")
+    host = args.host or settings.host
+    port = settings.port if args.port is None else args.port
+    # As demo does: a busy port is one line and an exit, not uvicorn's log lines and status 3.
+    try:
+        _bind(port, host).close()
+    except OSError as error:
+        sys.exit(
+            f"calendar-gateway serve: cannot listen on {host}:{port} ({error.strerror}); "
+            f"choose another port with --port or {ENV_PREFIX}PORT"
+        )
     signal.signal(signal.SIGTERM, _stopped)
     # The supervisor of --workers logs too; each worker configures itself (app.py).
     logs.configure(settings)
@@ -79,8 +89,8 @@ def _serve(args: argparse.Namespace) -> None:
         uvicorn.run(
             "calendar_gateway.app:create_app_from_env",
             factory=True,
-            host=args.host or settings.host,
-            port=settings.port if args.port is None else args.port,
+            host=host,
+            port=port,
             workers=args.workers,
             # Ours, not uvicorn's coloured text (logs.py); access lines come from access_log.py.
             log_config=None,
@@ -185,11 +195,12 @@ def demo_settings(upstream: str, port: int) -> Settings:
     )
 
 
-def _bind(port: int) -> socket.socket:
-    sock = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
+def _bind(port: int, host: str = LOOPBACK) -> socket.socket:
+    # SO_REUSEADDR as uvicorn binds: a port in TIME_WAIT is free, one with a listener is not.
+    sock = socket.socket(socket.AF_INET6 if ":" in host else socket.AF_INET, socket.SOCK_STREAM)
     sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
     try:
-        sock.bind((LOOPBACK, port))
+        sock.bind((host, port))
     except OSError:
         sock.close()
         raise

@@ -82,7 +82,7 @@ recurrences = st.fixed_dictionaries(
         "type": st.sampled_from(["DAILY", "WEEKLY", "MONTHLY", "YEARLY"]),
         "interval": st.integers(1, 10),
         "terminationType": st.sampled_from(["NEVER", "COUNT", "DATE"]),
-        "count": st.integers(0, 50),
+        "count": st.integers(1, 50),  # COUNT with 0 is BAD_USER_INPUT
         "weekdays": st.lists(st.sampled_from(WEEKDAYS), unique=True),
         "monthType": st.sampled_from(["DAY_OF_MONTH", "DAY_OF_WEEK"]),
     },

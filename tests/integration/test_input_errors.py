@@ -80,6 +80,25 @@ async def test_an_appointment_with_each_side_wrong_names_every_field(
     assert await upstream_calls(upstream) == 0
 
 
+async def test_an_end_before_the_start_is_listed_with_the_other_problems(
+    gateway: httpx.AsyncClient, upstream: httpx.AsyncClient
+) -> None:
+    new = {
+        "subject": "x",
+        "start": "2025-06-15T10:00:00Z",
+        "startDate": "2025-06-15",
+        "end": "2025-06-15T09:00:00Z",
+    }
+    extensions = only_error(await execute(gateway, CREATE_APPOINTMENT, {"input": new}))[
+        "extensions"
+    ]
+    assert [(e["field"], e["code"]) for e in extensions["fieldErrors"]] == [
+        ("startDate", "CONFLICT"),
+        ("end", "OUT_OF_RANGE"),
+    ]
+    assert await upstream_calls(upstream) == 0
+
+
 async def test_an_unknown_time_summary_is_bad_user_input_on_its_field(
     gateway: httpx.AsyncClient,
 ) -> None:
@@ -172,3 +191,95 @@ async def test_date_time_answers_always_carry_an_offset(gateway: httpx.AsyncClie
     assert all(WITH_OFFSET.fullmatch(value) for value in instants), instants
     assert all(datetime.fromisoformat(value).utcoffset() is not None for value in instants)
     assert (found["b"]["start"], found["b"]["startDate"]) == (None, "2018-12-27")
+
+
+async def test_an_unknown_booking_is_not_found_naming_its_id(gateway: httpx.AsyncClient) -> None:
+    body = await execute(gateway, "query($id: ID!) { booking(id: $id) { id } }", {"id": "999999"})
+    extensions = only_error(body)["extensions"]
+    assert (extensions["code"], extensions["upstream"], extensions["field"]) == (
+        "NOT_FOUND",
+        "bookings",
+        "id",
+    )
+
+
+async def test_a_recurrence_interval_of_zero_is_refused_before_xelion_naming_it(
+    gateway: httpx.AsyncClient, upstream: httpx.AsyncClient
+) -> None:
+    new = {
+        "subject": "x",
+        "start": "2025-06-16T09:00:00Z",
+        "end": "2025-06-16T10:00:00Z",
+        "recurrence": {"type": "WEEKLY", "interval": 0, "terminationType": "COUNT", "count": 0},
+    }
+    extensions = only_error(await execute(gateway, CREATE_APPOINTMENT, {"input": new}))[
+        "extensions"
+    ]
+    assert [(e["field"], e["code"]) for e in extensions["fieldErrors"]] == [
+        ("recurrence.interval", "OUT_OF_RANGE"),
+        ("recurrence.count", "OUT_OF_RANGE"),
+    ]
+    assert (extensions["code"], extensions["field"]) == ("BAD_USER_INPUT", "recurrence.interval")
+    assert await upstream_calls(upstream) == 0
+
+
+async def test_a_page_size_out_of_range_is_out_of_range(gateway: httpx.AsyncClient) -> None:
+    body = await execute(gateway, "{ businessCalendarsConnection(first: 0) { totalCount } }")
+    extensions = only_error(body)["extensions"]
+    assert (extensions["code"], extensions["field"]) == ("BAD_USER_INPUT", "first")
+    assert [e["code"] for e in extensions["fieldErrors"]] == ["OUT_OF_RANGE"]
+
+
+async def test_a_new_series_ending_on_a_date_or_count_must_state_it(
+    gateway: httpx.AsyncClient, upstream: httpx.AsyncClient
+) -> None:
+    new = {"subject": "x", "start": "2025-06-16T09:00:00Z", "end": "2025-06-16T10:00:00Z"}
+    for ends, field in (("DATE", "recurrence.terminationDate"), ("COUNT", "recurrence.count")):
+        recurrence = {"type": "WEEKLY", "terminationType": ends}
+        body = await execute(
+            gateway, CREATE_APPOINTMENT, {"input": {**new, "recurrence": recurrence}}
+        )
+        extensions = only_error(body)["extensions"]
+        assert (extensions["code"], extensions["field"]) == ("BAD_USER_INPUT", field)
+        assert [e["code"] for e in extensions["fieldErrors"]] == ["REQUIRED"]
+    assert await upstream_calls(upstream) == 0
+
+
+async def test_a_date_time_without_offset_written_in_the_query_is_refused_the_same(
+    gateway: httpx.AsyncClient, upstream: httpx.AsyncClient
+) -> None:
+    written = """mutation { createAppointment(input: {
+      subject: "x", start: "2025-06-15T10:00:00", end: "2025-06-15T11:00:00+02:00",
+      recurrence: {type: WEEKLY, first: "2025-06-15 10:00"} }) { id } }"""
+    body = await execute(gateway, written)
+    assert error_codes(body) == ["BAD_USER_INPUT", "BAD_USER_INPUT"]
+    assert [e["extensions"]["field"] for e in body["errors"]] == ["start", "recurrence.first"]
+    for error in body["errors"]:
+        listed = error["extensions"]["fieldErrors"]
+        assert [e["field"] for e in listed] == ["start", "recurrence.first"]
+    assert "must carry an offset" in body["errors"][0]["message"]
+    assert await upstream_calls(upstream) == 0
+
+
+async def test_a_date_time_argument_written_without_offset_names_the_argument(
+    gateway: httpx.AsyncClient,
+) -> None:
+    written = """{ businessCalendar(id: "Calendar_117") {
+      nextWorkingTime(after: "2026-11-26T12:00:00") } }"""
+    extensions = only_error(await execute(gateway, written))["extensions"]
+    assert (extensions["code"], extensions["field"]) == ("BAD_USER_INPUT", "after")
+
+
+async def test_a_refused_variable_field_is_named_by_its_path_in_the_input(
+    gateway: httpx.AsyncClient,
+) -> None:
+    new = {
+        "subject": "x",
+        "start": "2025-06-15T10:00:00Z",
+        "end": "2025-06-15T11:00:00Z",
+        "recurrence": {"type": "WEEKLY", "first": "2025-06-15T10:00:00"},
+    }
+    extensions = only_error(await execute(gateway, CREATE_APPOINTMENT, {"input": new}))[
+        "extensions"
+    ]
+    assert (extensions["code"], extensions["field"]) == ("BAD_USER_INPUT", "recurrence.first")

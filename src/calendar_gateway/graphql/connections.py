@@ -15,7 +15,7 @@ from typing import Annotated, Generic, TypeVar
 
 import strawberry
 
-from calendar_gateway.services.errors import InvalidInputError
+from calendar_gateway.services.errors import OUT_OF_RANGE, InvalidInputError
 from calendar_gateway.services.paging import DEFAULT_PAGE_SIZE, MAX_PAGE_SIZE, Window
 
 T = TypeVar("T")
@@ -72,7 +72,9 @@ def page_size(first: int | None) -> int:
     """The page size asked for; out of range is refused, never cut."""
     size = DEFAULT_PAGE_SIZE if first is None else first
     if not 1 <= size <= MAX_PAGE_SIZE:
-        raise InvalidInputError("first", f"first must be between 1 and {MAX_PAGE_SIZE}")
+        raise InvalidInputError(
+            "first", f"first must be between 1 and {MAX_PAGE_SIZE}", OUT_OF_RANGE
+        )
     return size
 
 

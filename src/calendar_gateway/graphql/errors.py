@@ -7,6 +7,16 @@ import re
 from collections.abc import Sequence
 from typing import Any
 
+from graphql import (
+    ArgumentNode,
+    DocumentNode,
+    ListValueNode,
+    ObjectValueNode,
+    ValueNode,
+    Visitor,
+    parse,
+    visit,
+)
 from graphql.error import GraphQLError
 from strawberry.exceptions import StrawberryInputCoercionError
 
@@ -82,9 +92,11 @@ def _named(error: UpstreamError) -> dict[str, Any]:
 
 
 def _details(error: UpstreamError) -> dict[str, Any]:
-    if isinstance(error, ValidationFailedError):
-        # GRS may send a 422 that lists no field: the list is then empty, never an error.
-        return {"fieldErrors": _listed(error.field_errors)}
+    if isinstance(error, ValidationFailedError | BadRequestError):
+        # GRS may send a 422 that lists no field, and Xelion's 400 names none: the list a form
+        # reads is then empty, never an error.
+        listed = error.field_errors if isinstance(error, ValidationFailedError) else ()
+        return {"fieldErrors": _listed(listed)}
     if isinstance(error, CalendarLockedError):
         return {"lockOwner": error.lock_owner}
     if isinstance(error, LockLostError):
@@ -113,13 +125,25 @@ _VARIABLE_VALUE = re.compile(r"Variable '\$(\w+)' has invalid value(?: at \.([^:
 
 
 def _list_variable_fields(errors: list[GraphQLError]) -> None:
-    """Give each refused variable value its ``field``, and every field of that variable's."""
+    """Give each refused input value its ``field``, and every field of that argument's.
+
+    ``field`` is the path within the argument (``start``, ``recurrence.first``), as services
+    name the fields of an input; a scalar argument is named itself. A value written in the
+    document, refused by its scalar, is the client's input as a variable's is: BAD_USER_INPUT.
+    """
     by_variable: dict[str, list[tuple[GraphQLError, FieldError]]] = {}
+    literals = _Literals()
     for error in errors:
-        found = _VARIABLE_VALUE.match(error.message) if error.path is None else None
-        if found is None:
+        if error.path is not None:
             continue
-        variable, where = found.groups()
+        found = _VARIABLE_VALUE.match(error.message)
+        if found is not None:
+            variable, where = found.groups()
+        elif _refused_literal(error) and (named := literals.find(error)) is not None:
+            variable, where = named
+            error.extensions = {"code": "BAD_USER_INPUT"}
+        else:
+            continue
         problem = FieldError(where or variable, "INVALID", error.message)
         by_variable.setdefault(variable, []).append((error, problem))
     for refused in by_variable.values():
@@ -127,6 +151,53 @@ def _list_variable_fields(errors: list[GraphQLError]) -> None:
         for error, problem in refused:
             error.extensions = {**(error.extensions or {}), "field": problem.field}
             error.extensions["fieldErrors"] = listed
+
+
+def _refused_literal(error: GraphQLError) -> bool:
+    # A scalar of ours refuses with ValueError; graphql-core's own (Int, ...) raise
+    # GraphQLError: a value of the wrong type, which the schema's validation reports.
+    original = error.original_error
+    return isinstance(original, ValueError) and not isinstance(original, GraphQLError)
+
+
+class _Literals:
+    """Where in the document refused values stand: (argument, path within it), by offset."""
+
+    def __init__(self) -> None:
+        self._documents: dict[str, dict[int, tuple[str, str]]] = {}
+
+    def find(self, error: GraphQLError) -> tuple[str, str] | None:
+        node = error.nodes[0] if error.nodes else None
+        if node is None or node.loc is None or error.source is None:
+            return None
+        body = error.source.body
+        if body not in self._documents:
+            # It passed the parser's limits already; parsed again only for a refused value.
+            self._documents[body] = _value_paths(parse(error.source))
+        return self._documents[body].get(node.loc.start)
+
+
+def _value_paths(document: DocumentNode) -> dict[int, tuple[str, str]]:
+    paths: dict[int, tuple[str, str]] = {}
+
+    def walk(value: ValueNode, argument: str, names: tuple[str, ...]) -> None:
+        if value.loc is not None:
+            paths[value.loc.start] = (argument, ".".join(names) or argument.partition("@")[0])
+        if isinstance(value, ObjectValueNode):
+            for field in value.fields:
+                walk(field.value, argument, (*names, field.name.value))
+        elif isinstance(value, ListValueNode):
+            for item in value.values:
+                walk(item, argument, names)
+
+    class Arguments(Visitor):
+        def enter_argument(self, node: ArgumentNode, *_: object) -> None:
+            # One argument's refused values are listed together, as one variable's are.
+            start = node.loc.start if node.loc is not None else 0
+            walk(node.value, f"{node.name.value}@{start}", ())
+
+    visit(document, Arguments())
+    return paths
 
 
 def _apply(error: GraphQLError) -> None:

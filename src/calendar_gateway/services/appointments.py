@@ -428,11 +428,12 @@ class AppointmentService:
         new.end.check(problems, "end", required=True)
         _check_oids(problems, new.calendars, "calendars")
         _check_oids(problems, new.participants, "participants")
+        _check_order(problems, new.start, new.end)
+        _check_recurrence(problems, new.recurrence)
+        _check_termination(problems, new.recurrence)
         problems.raise_any()
-        vendor = to_vendor_appointment(new)
-        _check_order(vendor.start, vendor.end, new.end)
         try:
-            return await self._client.create(vendor)
+            return await self._client.create(to_vendor_appointment(new))
         except NotFoundError as error:
             # Nothing else a create names can be unknown: one of its relations is.
             relations = {"participants": new.participants, "calendars": new.calendars}
@@ -443,10 +444,7 @@ class AppointmentService:
     async def update(self, oid: str, change: AppointmentChange) -> Appointment:
         """Send one operation per field given, then answer the appointment as Xelion has it."""
         _check_change(oid, change)
-        patch = to_vendor_patch(change)
-        if patch.start is not None and patch.end is not None:
-            _check_order(patch.start, patch.end, change.end)
-        operations = to_patch_operations(patch)
+        operations = to_patch_operations(to_vendor_patch(change))
         if operations:
             try:
                 await self._client.patch(oid, operations)
@@ -535,6 +533,8 @@ def _check_change(oid: str, change: AppointmentChange) -> None:
     _check_oid(problems, oid, "id")
     change.start.check(problems, "start", required=False)
     change.end.check(problems, "end", required=False)
+    _check_order(problems, change.start, change.end)
+    _check_recurrence(problems, change.recurrence)
     for name, oids in change.relations.items():
         _check_oids(problems, oids, name)
     pairs = (
@@ -547,12 +547,40 @@ def _check_change(oid: str, change: AppointmentChange) -> None:
     problems.raise_any()
 
 
-def _check_order(start: datetime, end: datetime, end_side: Side) -> None:
+def _check_order(problems: FieldProblems, start: Side, end: Side) -> None:
+    """The end must not precede the start, when both sides are given."""
+    first, last = start.to_vendor(_DAY_START), end.to_vendor(_DAY_END)
+    if first is None or last is None:
+        return
     # An all-day side is a local date and a timed one an instant: only like can be compared,
     # and Xelion checks the rest.
-    if (start.tzinfo is None) == (end.tzinfo is None) and end < start:
-        field = "end" if end_side.timed is not None else "endDate"
-        raise InvalidInputError(field, f"{field} must not precede the start", OUT_OF_RANGE)
+    if (first[0].tzinfo is None) == (last[0].tzinfo is None) and last[0] < first[0]:
+        field = "end" if end.timed is not None else "endDate"
+        problems.add(field, f"{field} must not precede the start", OUT_OF_RANGE)
+
+
+def _check_recurrence(problems: FieldProblems, recurrence: RecurrenceFields | None) -> None:
+    """What Xelion would refuse (400/10202) without naming a field, named before the call."""
+    if recurrence is None:
+        return
+    if recurrence.interval is not None and recurrence.interval < 1:
+        problems.add("recurrence.interval", "recurrence.interval must be at least 1", OUT_OF_RANGE)
+    # Xelion takes a count of 0 (no count); a series that ends after its count needs one.
+    counted = recurrence.termination_type is TerminationType.COUNT
+    if counted and recurrence.count is not None and recurrence.count < 1:
+        problems.add("recurrence.count", "recurrence.count must be at least 1", OUT_OF_RANGE)
+
+
+def _check_termination(problems: FieldProblems, recurrence: RecurrenceFields | None) -> None:
+    """A new series that ends on a date or after a count states it (else it never ends)."""
+    if recurrence is None:
+        return
+    ends = recurrence.termination_type
+    if ends is TerminationType.DATE and recurrence.termination_date is None:
+        message = "terminationType DATE needs recurrence.terminationDate"
+        problems.add("recurrence.terminationDate", message, REQUIRED)
+    if ends is TerminationType.COUNT and recurrence.count is None:
+        problems.add("recurrence.count", "terminationType COUNT needs recurrence.count", REQUIRED)
 
 
 # Xelion's 404/10100 "No addressable or calendar with the specified ID exists."

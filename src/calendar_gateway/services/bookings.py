@@ -124,14 +124,16 @@ class BookingService:
 
         async def one(booking_id: str) -> Warned[Booking]:
             async with slots:
-                return _warned(
-                    await self._cache.read(
+                try:
+                    reply = await self._cache.read(
                         f"booking:{booking_id}",
                         lambda: self._fresh(booking_id),
                         BOOKING,
                         group=BOOKINGS,
                     )
-                )
+                except NotFoundError as error:
+                    raise _in_input_terms(error, READ_REFERENCES) from error
+                return _warned(reply)
 
         return await asyncio.gather(*(one(i) for i in booking_ids), return_exceptions=True)
 
@@ -270,6 +272,7 @@ CREATE_REFERENCES: Mapping[str, str] = {
 }
 UPDATE_REFERENCES: Mapping[str, str] = {synergist.BOOKING: "id", synergist.RESOURCE: "resourceId"}
 DELETE_REFERENCES: Mapping[str, str] = {synergist.BOOKING: "id"}
+READ_REFERENCES = DELETE_REFERENCES
 
 
 def state(booking: Booking) -> str:
