@@ -1,0 +1,216 @@
+"""Validation by a document's shape: the document with its literal values taken out.
+
+Clients that write ids inline (GraphiQL, simple scripts) send a new text per request, and
+graphql-core's full validation of each cost more than the rest of the request. Two
+documents that differ only in their string and number literals pass or fail every rule
+alike, except the rules that read those values. So a shape that validated cleanly once is
+remembered; a later document of that shape has only its literals checked, each against the
+input type recorded at its position. A literal that fails that check sends the document
+through full validation, so its errors are graphql-core's own, word for word.
+
+The shape is the token stream with each string, block string, int and float token replaced
+by its kind and the index of its distinct value: literals that were equal stay equal, which
+is all OverlappingFieldsCanBeMerged and the defer/stream label rule compare. Booleans,
+enums and nulls stay in the shape (directive conditions, Maybe and oneOf rules read them),
+as do list lengths and object fields. Limits on structure (depth, aliases, root fields)
+hold for every document of a shape alike; the token limit is the parser's, per text.
+"""
+
+from __future__ import annotations
+
+from collections import OrderedDict
+from collections.abc import Callable, Iterator, Sequence
+from typing import Any
+
+from graphql import (
+    ASTValidationRule,
+    DocumentNode,
+    FloatValueNode,
+    GraphQLError,
+    GraphQLInputType,
+    GraphQLSchema,
+    IntValueNode,
+    StringValueNode,
+    Token,
+    TokenKind,
+    ValidationRule,
+    ValueNode,
+)
+from graphql.utilities.validate_input_value import validate_input_literal
+from strawberry.extensions import SchemaExtension
+from strawberry.schema.schema import validate_document
+
+Rules = tuple[type[ASTValidationRule], ...]
+LiteralCheck = Callable[[GraphQLInputType, ValueNode], bool]
+"""A value rule's test of one literal at a position of that type: True when it passes."""
+
+_LITERALS = frozenset({TokenKind.STRING, TokenKind.BLOCK_STRING, TokenKind.INT, TokenKind.FLOAT})
+
+
+def _node(token: Token) -> ValueNode:
+    """The value node the parser made of a literal token (a literal's value is never None)."""
+    value = token.value or ""
+    if token.kind is TokenKind.INT:
+        return IntValueNode(value=value)
+    if token.kind is TokenKind.FLOAT:
+        return FloatValueNode(value=value)
+    return StringValueNode(value=value, block=token.kind is TokenKind.BLOCK_STRING)
+
+
+class Shape:
+    """A document's shape key, and its literal tokens in order."""
+
+    __slots__ = ("key", "literals")
+
+    def __init__(self, document: DocumentNode) -> None:
+        loc = document.loc
+        if loc is None:
+            raise ValueError("a document parsed without locations has no shape")
+        source = loc.source.body
+        segments: list[str] = []
+        marks: list[tuple[TokenKind, int]] = []
+        distinct: dict[tuple[TokenKind, str | None], int] = {}
+        literals: list[Token] = []
+        end = 0
+        token: Token | None = loc.start_token
+        while token is not None:
+            if token.kind in _LITERALS:
+                segments.append(source[end : token.start])
+                index = distinct.setdefault((token.kind, token.value), len(distinct))
+                marks.append((token.kind, index))
+                literals.append(token)
+                end = token.end
+            token = token.next
+        segments.append(source[end:])
+        self.key = (tuple(segments), tuple(marks))
+        self.literals = literals
+
+
+class _Known:
+    """A shape that validated cleanly: the input type at each of its literals (or None)."""
+
+    __slots__ = ("types",)
+
+    def __init__(self, types: list[GraphQLInputType | None]) -> None:
+        self.types = types
+
+
+class ShapeCache:
+    """Validation verdicts by query text, and clean shapes by shape, both bounded (LRU)."""
+
+    def __init__(
+        self,
+        max_texts: int = 256,
+        max_shapes: int = 256,
+        max_text_chars: int = 16_384,
+        literal_checks: Sequence[LiteralCheck] = (),
+    ) -> None:
+        self._texts: OrderedDict[tuple[Rules, str], list[GraphQLError]] = OrderedDict()
+        self._shapes: OrderedDict[tuple[Rules, object], _Known] = OrderedDict()
+        self._max_texts = max_texts
+        self._max_shapes = max_shapes
+        self._max_text_chars = max_text_chars
+        self._literal_checks = tuple(literal_checks)
+        self.full_validations = 0
+        """How many documents went through graphql-core's full validation (for tests)."""
+
+    def validate(
+        self, schema: GraphQLSchema, query: str, document: DocumentNode, rules: Rules
+    ) -> list[GraphQLError]:
+        """The document's validation errors, as full validation would give them."""
+        text_key = (rules, query)
+        errors = self._texts.get(text_key)
+        if errors is None:
+            errors = self._by_shape(schema, document, rules)
+            # A large text is rare from a real client; kept, it would pin its size in memory.
+            if len(query) <= self._max_text_chars:
+                _remember(self._texts, text_key, errors, self._max_texts)
+        else:
+            self._texts.move_to_end(text_key)
+        return errors
+
+    def _by_shape(
+        self, schema: GraphQLSchema, document: DocumentNode, rules: Rules
+    ) -> list[GraphQLError]:
+        if document.loc is None:
+            return self._full(schema, document, rules, None)
+        shape = Shape(document)
+        shape_key = (rules, shape.key)
+        known = self._shapes.get(shape_key)
+        if known is not None and self._literals_pass(known, shape.literals):
+            self._shapes.move_to_end(shape_key)
+            return []
+        types: dict[int, GraphQLInputType | None] = {}
+        errors = self._full(schema, document, rules, types)
+        if not errors:
+            known = _Known([types.get(token.start) for token in shape.literals])
+            _remember(self._shapes, shape_key, known, self._max_shapes)
+        return errors
+
+    def _full(
+        self,
+        schema: GraphQLSchema,
+        document: DocumentNode,
+        rules: Rules,
+        types: dict[int, GraphQLInputType | None] | None,
+    ) -> list[GraphQLError]:
+        self.full_validations += 1
+        recorder = () if types is None else (_type_recorder(types),)
+        return validate_document(schema, document, (*rules, *recorder))
+
+    def _literals_pass(self, known: _Known, literals: list[Token]) -> bool:
+        for type_, token in zip(known.types, literals, strict=True):
+            if type_ is None:
+                continue  # not a value (a description): no rule reads it
+            node = _node(token)
+            if not _valid_literal(node, type_):
+                return False
+            if not all(check(type_, node) for check in self._literal_checks):
+                return False
+        return True
+
+
+def _valid_literal(node: ValueNode, type_: GraphQLInputType) -> bool:
+    """ValuesOfCorrectType's test of one literal, without its error messages."""
+    problems: list[GraphQLError] = []
+    try:
+        validate_input_literal(node, type_, lambda error, _path: problems.append(error))
+    except Exception:  # a scalar that raises: full validation reports it
+        return False
+    return not problems
+
+
+def _type_recorder(types: dict[int, GraphQLInputType | None]) -> type[ValidationRule]:
+    """A rule that reports nothing, noting the input type at each string and number."""
+
+    class TypeRecorder(ValidationRule):
+        def _note(self, node: ValueNode, *_args: Any) -> None:
+            if node.loc is not None:
+                types[node.loc.start] = self.context.get_input_type()
+
+        enter_string_value = enter_int_value = enter_float_value = _note
+
+    return TypeRecorder
+
+
+def _remember(entries: OrderedDict[Any, Any], key: object, value: object, limit: int) -> None:
+    entries[key] = value
+    entries.move_to_end(key)
+    while len(entries) > limit:
+        entries.popitem(last=False)
+
+
+class ShapeValidation(SchemaExtension):
+    """Validates each operation through the schema's one ``ShapeCache``."""
+
+    def __init__(self, cache: ShapeCache) -> None:
+        self.cache = cache
+
+    def on_validate(self) -> Iterator[None]:
+        context = self.execution_context
+        document, query = context.graphql_document, context.query
+        if document is not None and query is not None and context.validation_rules:
+            context.pre_execution_errors = self.cache.validate(
+                context.schema._schema, query, document, context.validation_rules
+            )
+        yield
