@@ -128,3 +128,11 @@ def test_the_caches_are_bounded() -> None:
     # The booking shape was pushed out by the range's: validated in full again.
     assert _validated(cache, BOOKING.replace("{id}", "99")) == []
     assert cache.full_validations == 3
+
+
+def test_whitespace_and_comments_are_not_part_of_the_shape() -> None:
+    cache = ShapeCache()
+    assert _validated(cache, BOOKING.replace("{id}", "1")) == []
+    spaced = "# request 2\n" + BOOKING.replace("{id}", "2").replace(" {", "\n  {")
+    assert _validated(cache, spaced) == []
+    assert cache.full_validations == 1

@@ -8,12 +8,12 @@ remembered; a later document of that shape has only its literals checked, each a
 input type recorded at its position. A literal that fails that check sends the document
 through full validation, so its errors are graphql-core's own, word for word.
 
-The shape is the token stream with each string, block string, int and float token replaced
-by its kind and the index of its distinct value: literals that were equal stay equal, which
-is all OverlappingFieldsCanBeMerged and the defer/stream label rule compare. Booleans,
-enums and nulls stay in the shape (directive conditions, Maybe and oneOf rules read them),
-as do list lengths and object fields. Limits on structure (depth, aliases, root fields)
-hold for every document of a shape alike; the token limit is the parser's, per text.
+The shape is the token stream, comments left out, with each string, block string, int and
+float token replaced by its kind and the index of its distinct value: literals that were
+equal stay equal, which is all OverlappingFieldsCanBeMerged and the defer/stream label rule
+compare. Booleans, enums and nulls stay in the shape (directive conditions, Maybe and oneOf
+rules read them), as do list lengths and object fields. Limits on structure (depth, aliases,
+root fields) hold for every document of a shape alike; the token limit is the parser's, per text.
 """
 
 from __future__ import annotations
@@ -63,26 +63,22 @@ class Shape:
     __slots__ = ("key", "literals")
 
     def __init__(self, document: DocumentNode) -> None:
-        loc = document.loc
-        if loc is None:
+        if document.loc is None:
             raise ValueError("a document parsed without locations has no shape")
-        source = loc.source.body
-        segments: list[str] = []
-        marks: list[tuple[TokenKind, int]] = []
+        parts: list[object] = []
         distinct: dict[tuple[TokenKind, str | None], int] = {}
         literals: list[Token] = []
-        end = 0
-        token: Token | None = loc.start_token
+        token: Token | None = document.loc.start_token
         while token is not None:
-            if token.kind in _LITERALS:
-                segments.append(source[end : token.start])
-                index = distinct.setdefault((token.kind, token.value), len(distinct))
-                marks.append((token.kind, index))
+            kind = token.kind
+            if kind in _LITERALS:
+                parts.append((kind, distinct.setdefault((kind, token.value), len(distinct))))
                 literals.append(token)
-                end = token.end
+            elif kind is not TokenKind.COMMENT:
+                # A punctuator has no value; a name is its value.
+                parts.append(kind if token.value is None else token.value)
             token = token.next
-        segments.append(source[end:])
-        self.key = (tuple(segments), tuple(marks))
+        self.key = tuple(parts)
         self.literals = literals
 
 
