@@ -136,3 +136,14 @@ def test_whitespace_and_comments_are_not_part_of_the_shape() -> None:
     spaced = "# request 2\n" + BOOKING.replace("{id}", "2").replace(" {", "\n  {")
     assert _validated(cache, spaced) == []
     assert cache.full_validations == 1
+
+
+def test_known_answers_without_full_validation_only_what_it_knows() -> None:
+    cache = ShapeCache()
+    first, second = BOOKING.replace("{id}", "1"), BOOKING.replace("{id}", "2")
+    assert cache.known(first, parse(first), RULES) is None
+    assert cache.checked(SCHEMA, first, parse(first), RULES) == []
+    assert cache.known(second, parse(second), RULES) == []
+    bad = RANGE.replace("{day}", "never")
+    assert cache.known(bad, parse(bad), RULES) is None
+    assert cache.full_validations == 1

@@ -114,45 +114,56 @@ class ShapeCache:
         self, schema: GraphQLSchema, query: str, document: DocumentNode, rules: Rules
     ) -> list[GraphQLError]:
         """The document's validation errors, as full validation would give them."""
-        text_key = (rules, query)
-        errors = self._texts.get(text_key)
+        errors = self.known(query, document, rules)
         if errors is None:
-            errors = self._by_shape(schema, document, rules)
-            # A large text is rare from a real client; kept, it would pin its size in memory.
-            if len(query) <= self._max_text_chars:
-                _remember(self._texts, text_key, errors, self._max_texts)
-        else:
-            self._texts.move_to_end(text_key)
+            errors = self.checked(schema, query, document, rules)
         return errors
 
-    def _by_shape(
-        self, schema: GraphQLSchema, document: DocumentNode, rules: Rules
-    ) -> list[GraphQLError]:
+    def known(self, query: str, document: DocumentNode, rules: Rules) -> list[GraphQLError] | None:
+        """The verdict on a known text, or ``[]`` for a known shape whose literals pass;
+        None when only full validation (``checked``) can tell. Cheap: linear in the tokens.
+        """
+        errors = self._texts.get((rules, query))
+        if errors is not None:
+            self._texts.move_to_end((rules, query))
+            return errors
         if document.loc is None:
-            return self._full(schema, document, rules, None)
+            return None
         shape = Shape(document)
-        shape_key = (rules, shape.key)
-        known = self._shapes.get(shape_key)
-        if known is not None and self._literals_pass(known, shape.literals):
-            self._shapes.move_to_end(shape_key)
-            return []
+        known = self._shapes.get((rules, shape.key))
+        if known is None or not self._literals_pass(known, shape.literals):
+            return None
+        self._shapes.move_to_end((rules, shape.key))
+        self._remember_text(query, rules, [])
+        return []
+
+    def checked(
+        self, schema: GraphQLSchema, query: str, document: DocumentNode, rules: Rules
+    ) -> list[GraphQLError]:
+        """Full validation, remembered: the text's verdict, and its shape if it passed."""
         types: dict[int, GraphQLInputType | None] = {}
         errors = self._full(schema, document, rules, types)
-        if not errors:
+        if not errors and document.loc is not None:
+            shape = Shape(document)
             known = _Known([types.get(token.start) for token in shape.literals])
-            _remember(self._shapes, shape_key, known, self._max_shapes)
+            _remember(self._shapes, (rules, shape.key), known, self._max_shapes)
+        self._remember_text(query, rules, errors)
         return errors
+
+    def _remember_text(self, query: str, rules: Rules, errors: list[GraphQLError]) -> None:
+        # A large text is rare from a real client; kept, it would pin its size in memory.
+        if len(query) <= self._max_text_chars:
+            _remember(self._texts, (rules, query), errors, self._max_texts)
 
     def _full(
         self,
         schema: GraphQLSchema,
         document: DocumentNode,
         rules: Rules,
-        types: dict[int, GraphQLInputType | None] | None,
+        types: dict[int, GraphQLInputType | None],
     ) -> list[GraphQLError]:
         self.full_validations += 1
-        recorder = () if types is None else (_type_recorder(types),)
-        return validate_document(schema, document, (*rules, *recorder))
+        return validate_document(schema, document, (*rules, _type_recorder(types)))
 
     def _literals_pass(self, known: _Known, literals: list[Token]) -> bool:
         for type_, token in zip(known.types, literals, strict=True):
