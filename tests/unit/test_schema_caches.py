@@ -66,3 +66,24 @@ def test_documents_keep_the_most_recent_and_no_large_query() -> None:
         True,
     ]
     assert documents.get("{ d } # " + "x" * 20) is None
+
+
+async def test_new_texts_of_one_shape_are_validated_once(monkeypatch: pytest.MonkeyPatch) -> None:
+    validations = counted(monkeypatch, "validate_document")
+    schema = create_schema(settings_for("http://127.0.0.1:1", introspection=True))
+    for name in ("Booking", "Appointment", "BusinessCalendar"):
+        result = await schema.execute(f'query {{ __type(name: "{name}") {{ name }} }}')
+        assert result.data == {"__type": {"name": name}}
+    assert len(validations) == 1
+
+
+async def test_a_bad_literal_of_a_known_shape_is_refused_as_before() -> None:
+    schema = create_schema(settings_for("http://127.0.0.1:1"))
+    query = 'query {{ bookingsInRange(company: "3", from: "{}", to: "2030-01-01") {{ id }} }}'
+    assert (await schema.execute(query.format("2020-01-01"))).errors is not None  # no upstream
+    bad = await schema.execute(query.format("soon"))
+    fresh = await create_schema(settings_for("http://127.0.0.1:1")).execute(query.format("soon"))
+    assert bad.errors is not None
+    assert fresh.errors is not None
+    assert [e.formatted for e in bad.errors] == [e.formatted for e in fresh.errors]
+    assert bad.data is None

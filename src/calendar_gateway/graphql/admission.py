@@ -4,7 +4,8 @@ The limits' rules are linear in the document and the tokens are counted, but gra
 own rules can still spend a while on a hostile document (pairs of fields to compare). So the
 work runs in a worker thread, where the event loop keeps answering /healthz, other requests
 and SIGTERM; and once the thread has spent the budget in CPU time, validation stops with an
-``OPERATION_TOO_COMPLEX`` error. A repeated query is parsed and validated once.
+``OPERATION_TOO_COMPLEX`` error. A repeated query is parsed and validated once; a new query
+of a shape that validated cleanly before (``shapes.py``) has only its literals checked.
 """
 
 from __future__ import annotations
@@ -22,6 +23,8 @@ from graphql.validation import ValidationRule
 from graphql.validation.validate import ValidationAbortedError
 from strawberry.extensions import SchemaExtension
 from strawberry.schema.schema import validate_document
+
+from calendar_gateway.graphql.shapes import ShapeCache, TypeRecording
 
 CODE = "OPERATION_TOO_COMPLEX"
 
@@ -85,6 +88,7 @@ class AdmissionRules:
     """What admitting a document takes: set once per schema, shared by its requests."""
 
     documents: Documents
+    shapes: ShapeCache
     rules: tuple[type[ASTValidationRule], ...]
     max_tokens: int
     budget_seconds: float
@@ -128,8 +132,17 @@ class Admission(SchemaExtension):
         checked: Checked,
         rules: Sequence[type[ASTValidationRule]],
     ) -> list[GraphQLError]:
-        all_rules: tuple[type[ASTValidationRule], ...] = (CpuBudget, *rules, *self.admission.rules)
-        errors = await asyncio.to_thread(self._validate, schema, checked.document, all_rules)
+        all_rules: tuple[type[ASTValidationRule], ...] = (*rules, *self.admission.rules)
+        shapes = self.admission.shapes
+        # A new text of a shape that passed before: its literals checked here, no thread.
+        if shapes.passes(checked.document, all_rules):
+            errors: list[GraphQLError] = []
+        else:
+            recording = TypeRecording()
+            checking: tuple[type[ASTValidationRule], ...] = (CpuBudget, *all_rules, recording.rule)
+            errors = await asyncio.to_thread(self._validate, schema, checked.document, checking)
+            if not errors:
+                shapes.remember(checked.document, all_rules, recording)
         # Over budget once may be a busy machine rather than the document: not remembered.
         if not any(isinstance(error, BudgetExceededError) for error in errors):
             checked.errors = errors

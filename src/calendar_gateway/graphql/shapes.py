@@ -19,7 +19,7 @@ root fields) hold for every document of a shape alike; the token limit is the pa
 from __future__ import annotations
 
 from collections import OrderedDict
-from collections.abc import Callable, Iterator, Sequence
+from collections.abc import Callable, Sequence
 from typing import Any
 
 from graphql import (
@@ -37,7 +37,6 @@ from graphql import (
     ValueNode,
 )
 from graphql.utilities.validate_input_value import validate_input_literal
-from strawberry.extensions import SchemaExtension
 from strawberry.schema.schema import validate_document
 
 Rules = tuple[type[ASTValidationRule], ...]
@@ -91,79 +90,62 @@ class _Known:
         self.types = types
 
 
-class ShapeCache:
-    """Validation verdicts by query text, and clean shapes by shape, both bounded (LRU)."""
+class TypeRecording:
+    """What one full validation noted: the input type at each string and number literal."""
 
-    def __init__(
-        self,
-        max_texts: int = 256,
-        max_shapes: int = 256,
-        max_text_chars: int = 16_384,
-        literal_checks: Sequence[LiteralCheck] = (),
-    ) -> None:
-        self._texts: OrderedDict[tuple[Rules, str], list[GraphQLError]] = OrderedDict()
+    def __init__(self) -> None:
+        self.types: dict[int, GraphQLInputType | None] = {}
+        self.rule = _type_recorder(self.types)
+        """A rule to validate with; it reports nothing."""
+
+
+class ShapeCache:
+    """Shapes that validated cleanly, under the rules they passed, bounded (LRU).
+
+    ``passes`` is cheap (linear in the tokens) and runs where the request does; a document
+    it does not vouch for is validated in full, with ``TypeRecording.rule`` among the rules,
+    and ``remember``-ed if that found nothing.
+    """
+
+    def __init__(self, max_shapes: int = 256, literal_checks: Sequence[LiteralCheck] = ()) -> None:
         self._shapes: OrderedDict[tuple[Rules, object], _Known] = OrderedDict()
-        self._max_texts = max_texts
         self._max_shapes = max_shapes
-        self._max_text_chars = max_text_chars
         self._literal_checks = tuple(literal_checks)
-        self.full_validations = 0
-        """How many documents went through graphql-core's full validation (for tests)."""
+
+    def passes(self, document: DocumentNode, rules: Rules) -> bool:
+        """Whether full validation with ``rules`` would find nothing, known without it."""
+        if document.loc is None:
+            return False
+        shape = Shape(document)
+        key = (rules, shape.key)
+        known = self._shapes.get(key)
+        if known is None or not self._literals_pass(known, shape.literals):
+            return False
+        self._shapes.move_to_end(key)
+        return True
+
+    def remember(self, document: DocumentNode, rules: Rules, recording: TypeRecording) -> None:
+        """Note the shape of a document that full validation with ``rules`` passed."""
+        if document.loc is None:
+            return
+        shape = Shape(document)
+        known = _Known([recording.types.get(token.start) for token in shape.literals])
+        self._shapes[rules, shape.key] = known
+        self._shapes.move_to_end((rules, shape.key))
+        while len(self._shapes) > self._max_shapes:
+            self._shapes.popitem(last=False)
 
     def validate(
-        self, schema: GraphQLSchema, query: str, document: DocumentNode, rules: Rules
+        self, schema: GraphQLSchema, document: DocumentNode, rules: Rules
     ) -> list[GraphQLError]:
-        """The document's validation errors, as full validation would give them."""
-        errors = self.known(query, document, rules)
-        if errors is None:
-            errors = self.checked(schema, query, document, rules)
+        """The document's errors, as full validation with ``rules`` gives them."""
+        if self.passes(document, rules):
+            return []
+        recording = TypeRecording()
+        errors = validate_document(schema, document, (*rules, recording.rule))
+        if not errors:
+            self.remember(document, rules, recording)
         return errors
-
-    def known(self, query: str, document: DocumentNode, rules: Rules) -> list[GraphQLError] | None:
-        """The verdict on a known text, or ``[]`` for a known shape whose literals pass;
-        None when only full validation (``checked``) can tell. Cheap: linear in the tokens.
-        """
-        errors = self._texts.get((rules, query))
-        if errors is not None:
-            self._texts.move_to_end((rules, query))
-            return errors
-        if document.loc is None:
-            return None
-        shape = Shape(document)
-        known = self._shapes.get((rules, shape.key))
-        if known is None or not self._literals_pass(known, shape.literals):
-            return None
-        self._shapes.move_to_end((rules, shape.key))
-        self._remember_text(query, rules, [])
-        return []
-
-    def checked(
-        self, schema: GraphQLSchema, query: str, document: DocumentNode, rules: Rules
-    ) -> list[GraphQLError]:
-        """Full validation, remembered: the text's verdict, and its shape if it passed."""
-        types: dict[int, GraphQLInputType | None] = {}
-        errors = self._full(schema, document, rules, types)
-        if not errors and document.loc is not None:
-            shape = Shape(document)
-            known = _Known([types.get(token.start) for token in shape.literals])
-            _remember(self._shapes, (rules, shape.key), known, self._max_shapes)
-        self._remember_text(query, rules, errors)
-        return errors
-
-    def _remember_text(self, query: str, rules: Rules, errors: list[GraphQLError]) -> None:
-        # A large text is rare from a real client; kept, it would pin its size in memory.
-        if len(query) <= self._max_text_chars:
-            _remember(self._texts, (rules, query), errors, self._max_texts)
-
-    def _full(
-        self,
-        schema: GraphQLSchema,
-        document: DocumentNode,
-        rules: Rules,
-        types: dict[int, GraphQLInputType | None],
-    ) -> list[GraphQLError]:
-        self.full_validations += 1
-        return validate_document(schema, document, (*rules, _type_recorder(types)))
 
     def _literals_pass(self, known: _Known, literals: list[Token]) -> bool:
         for type_, token in zip(known.types, literals, strict=True):
@@ -198,26 +180,3 @@ def _type_recorder(types: dict[int, GraphQLInputType | None]) -> type[Validation
         enter_string_value = enter_int_value = enter_float_value = _note
 
     return TypeRecorder
-
-
-def _remember(entries: OrderedDict[Any, Any], key: object, value: object, limit: int) -> None:
-    entries[key] = value
-    entries.move_to_end(key)
-    while len(entries) > limit:
-        entries.popitem(last=False)
-
-
-class ShapeValidation(SchemaExtension):
-    """Validates each operation through the schema's one ``ShapeCache``."""
-
-    def __init__(self, cache: ShapeCache) -> None:
-        self.cache = cache
-
-    def on_validate(self) -> Iterator[None]:
-        context = self.execution_context
-        document, query = context.graphql_document, context.query
-        if document is not None and query is not None and context.validation_rules:
-            context.pre_execution_errors = self.cache.validate(
-                context.schema._schema, query, document, context.validation_rules
-            )
-        yield
