@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import uuid
 from collections.abc import Callable
 from typing import Any
@@ -87,3 +88,23 @@ async def test_a_bad_literal_of_a_known_shape_is_refused_as_before() -> None:
     assert fresh.errors is not None
     assert [e.formatted for e in bad.errors] == [e.formatted for e in fresh.errors]
     assert bad.data is None
+
+
+async def test_a_short_text_is_parsed_on_the_loop_a_long_one_in_a_thread(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    handed: list[str] = []
+    to_thread = asyncio.to_thread
+
+    async def counting(work: Callable[..., Any], /, *args: Any) -> Any:
+        handed.append(work.__name__)
+        return await to_thread(work, *args)
+
+    monkeypatch.setattr(asyncio, "to_thread", counting)
+    schema = create_schema(settings_for("http://127.0.0.1:1"))
+    short = "query Short { __typename }"
+    long = short + " " * admission.ON_LOOP_QUERY_CHARS
+    for query in (short, long):
+        assert (await schema.execute(query)).errors is None
+    # The long text is of the short one's shape: validated once, by the first.
+    assert handed == ["_validate", "_parse"]

@@ -1,11 +1,12 @@
-"""Admitting a document: parsed and validated off the event loop, within a CPU budget.
+"""Admitting a document: parsed and validated within a CPU budget, off the event loop.
 
 The limits' rules are linear in the document and the tokens are counted, but graphql-core's
 own rules can still spend a while on a hostile document (pairs of fields to compare). So the
 work runs in a worker thread, where the event loop keeps answering /healthz, other requests
 and SIGTERM; and once the thread has spent the budget in CPU time, validation stops with an
 ``OPERATION_TOO_COMPLEX`` error. A repeated query is parsed and validated once; a new query
-of a shape that validated cleanly before (``shapes.py``) has only its literals checked.
+of a shape that validated cleanly before (``shapes.py``) has only its literals checked, on the
+loop, as a short text is parsed there (``ON_LOOP_QUERY_CHARS``).
 """
 
 from __future__ import annotations
@@ -27,6 +28,11 @@ from strawberry.schema.schema import validate_document
 from calendar_gateway.graphql.shapes import ShapeCache, TypeRecording
 
 CODE = "OPERATION_TOO_COMPLEX"
+
+ON_LOOP_QUERY_CHARS = 2048
+"""A new query text up to this long is parsed on the event loop: parsing it takes well under
+a millisecond, less than handing it to a thread, which under load (threads and the loop
+taking turns) doubled its CPU cost. Longer texts are parsed in a thread."""
 
 _deadline: ContextVar[tuple[float, float]] = ContextVar("admission_deadline")
 """The checking thread's CPU time at which its budget runs out, and the budget."""
@@ -108,7 +114,11 @@ class Admission(SchemaExtension):
         if context.graphql_document is None and query:
             self._checked = self.admission.documents.get(query)
             if self._checked is None:
-                document, self._spent = await asyncio.to_thread(self._parse, query)
+                document, self._spent = (
+                    self._parse(query)
+                    if len(query) <= ON_LOOP_QUERY_CHARS
+                    else await asyncio.to_thread(self._parse, query)
+                )
                 self._checked = Checked(document)
             context.graphql_document = self._checked.document
         yield
