@@ -8,7 +8,7 @@ from collections.abc import Callable
 from typing import Any
 
 import pytest
-from graphql import parse
+from graphql import Token, parse
 
 from calendar_gateway.graphql import admission
 from calendar_gateway.graphql.admission import Checked, Documents
@@ -108,3 +108,25 @@ async def test_a_short_text_is_parsed_on_the_loop_a_long_one_in_a_thread(
         assert (await schema.execute(query)).errors is None
     # The long text is of the short one's shape: validated once, by the first.
     assert handed == ["_validate", "_parse"]
+
+
+async def test_an_admitted_document_is_freed_without_the_collector() -> None:
+    settings = settings_for("http://127.0.0.1:1")
+    schema = create_schema(settings)
+    admitted = next(
+        extension.admission
+        for extension in schema.get_extensions()
+        if isinstance(extension, admission.Admission)
+    )
+    query = "query Freed { __typename }"
+    assert (await schema.execute(query)).errors is None
+    checked = admitted.documents.get(query)
+    assert checked is not None
+    assert checked.document.loc is not None
+    token: Token | None = checked.document.loc.start_token
+    while token is not None:
+        assert token.prev is None, "tokens linked both ways are a cycle"
+        token = token.next
+    # Errors still point into the text.
+    result = await schema.execute("query Freed {\n  nope }")
+    assert [e.formatted["locations"] for e in result.errors or []] == [[{"line": 2, "column": 3}]]
