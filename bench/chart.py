@@ -22,6 +22,10 @@ def draw(results: Results, chart: Path) -> None:
     throughput = {name: stats.throughput for name, stats in results.clients.items()}
     throughput["gateway"] = results.fanout_throughput.throughput
     throughput["gateway, cached"] = results.hot_read.throughput
+    if results.inline is not None:
+        throughput["gateway, ids inline"] = results.inline.throughput
+    if results.inline_workers is not None:
+        throughput[f"gateway x{results.workers}, ids inline"] = results.inline_workers.throughput
     left.barh(list(throughput), list(throughput.values()), color=_colours(throughput))
     left.set_xlabel(f"requests/s at {results.connections} connections")
     left.set_title("Throughput: fan-out over the upstreams")

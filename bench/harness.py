@@ -23,7 +23,7 @@ import orjson
 from bench import processes, profile, queries, seed
 from bench.baseline import CLIENTS
 from bench.load import LoadResult, LoadSpec
-from bench.results import Results, Stats
+from bench.results import FANOUT, INLINE, Results, Stats
 from bench.upstream_calls import Call, Entities, Sessions
 
 VENDOR_ROOTS = ("/jsonapi", "/grs/v1", "/api/v1/master")
@@ -48,6 +48,8 @@ class Plan:
     profile_seconds: float = 10.0
     # More than the connections, so that no two requests in flight read the same entity.
     entities: int = 128
+    # (g): the gateway as ``serve --workers N`` runs it.
+    workers: int = 2
 
     @classmethod
     def quick(cls) -> Plan:
@@ -74,6 +76,7 @@ class _Servers:
     simulators: processes.Server
     gateway: processes.Server
     cached_gateway: processes.Server
+    workers: processes.Server
     baseline: processes.Server
 
 
@@ -109,17 +112,26 @@ async def _servers(plan: Plan, logs: Path, cpus: _Cpus) -> AsyncIterator[_Server
             _gateway(name, simulators.url, connections, ttl, cpus.server)
             for name, ttl in (("gateway", 0.0), ("gateway-cached", CACHE_TTL_SECONDS))
         ]
+        # Its workers get every core: one core shared by two would measure nothing.
+        gateways.append(
+            _gateway("gateway-workers", simulators.url, connections, 0.0, None, plan.workers)
+        )
         async with processes.serving([*gateways, baseline], logs) as servers:
             yield _Servers(simulators, *servers)
 
 
-def _gateway(
-    name: str, upstream: str, connections: int, cache_ttl: float, cpus: set[int] | None
+def _gateway(  # noqa: PLR0917 - each a setting of the one gateway
+    name: str,
+    upstream: str,
+    connections: int,
+    cache_ttl: float,
+    cpus: set[int] | None,
+    workers: int = 1,
 ) -> processes.ServerSpec:
     port = processes.free_port()
     return processes.ServerSpec(
         name,
-        processes.gateway_args(port),
+        processes.gateway_args(port, workers),
         port,
         env=processes.gateway_env(upstream, connections, cache_ttl, user_space=name),
         cpus=cpus,
@@ -196,11 +208,12 @@ class _Bench:
         await self._upstreams(results)
         await self._clients(results)
         await self._fanout(results)
+        await self._inline(results)
         await self._hot_read(results)
         await self._duplicates(results)
         await self._encoders(results)
-        if self.plan.profile_seconds and not all(t.met for t in results.targets()):
-            await self._profile(results)
+        if self.plan.profile_seconds:
+            await self._profiles(results)
         return results
 
     async def _upstreams(self, results: Results) -> None:
@@ -229,6 +242,18 @@ class _Bench:
         results.fanout_latency = await self._counted(calls, self.plan.latency_connections, gateway)
         results.fanout_throughput = await self._counted(calls, self.plan.load_connections, gateway)
         results.rss_mb, results.peak_rss_mb = processes.rss_megabytes(self.servers.gateway.pid)
+
+    async def _inline(self, results: Results) -> None:
+        """(f) the fan-out with its ids in a new query text per request; (g) with N workers."""
+        gateway, workers = self.servers.gateway, self.servers.workers
+        connections = self.plan.load_connections
+        results.inline = await self._counted(
+            self._inline_calls(gateway), connections, gateway, numbered=True
+        )
+        results.workers = self.plan.workers
+        results.inline_workers = await self._counted(
+            self._inline_calls(workers), connections, workers, numbered=True
+        )
 
     async def _hot_read(self, results: Results) -> None:
         """(c) the fan-out again, from a gateway whose read cache holds the answers."""
@@ -278,19 +303,28 @@ class _Bench:
             raise RuntimeError(f"the gateway answered errors: {answer['errors']}")
         return answer
 
-    async def _profile(self, results: Results) -> None:
-        """Where the gateway's time goes at full load, for the targets it misses."""
-        calls = self._fanout_calls(self.servers.gateway)
-        output = self.logs / "profile.collapsed"
-        seconds = self.plan.profile_seconds
-        await asyncio.gather(
-            self._load(calls, self.plan.load_connections, duration=seconds + 2),
-            _after(1.0, profile.record(self.servers.gateway.pid, seconds, output)),
-        )
-        results.profile = profile.summarise(output.read_text())
+    async def _profiles(self, results: Results) -> None:
+        """Where the gateway's time goes at full load, in (b) and in (f)."""
+        gateway = self.servers.gateway
+        for scenario, calls, numbered in (
+            (FANOUT, self._fanout_calls(gateway), False),
+            (INLINE, self._inline_calls(gateway), True),
+        ):
+            output = self.logs / f"profile-{len(results.profiles)}.collapsed"
+            seconds = self.plan.profile_seconds
+            await asyncio.gather(
+                self._load(
+                    calls, self.plan.load_connections, duration=seconds + 2, numbered=numbered
+                ),
+                _after(1.0, profile.record(gateway.pid, seconds, output)),
+            )
+            results.profiles[scenario] = profile.summarise(output.read_text())
 
     def _fanout_calls(self, server: processes.Server) -> list[Call]:
         return [queries.fanout_call(server.name, server.url, trio) for trio in self.trios]
+
+    def _inline_calls(self, server: processes.Server) -> list[Call]:
+        return [queries.fanout_inline_call(server.name, server.url, t) for t in self.trios]
 
     async def _counted(
         self,
@@ -300,11 +334,17 @@ class _Bench:
         *,
         max_requests: int | None = None,
         duration: float | None = None,
+        numbered: bool = False,
     ) -> Stats:
         """A run, with the upstream requests it caused (read from the simulators' stats)."""
         before = await self._upstream_requests()
         stats = await self._measured(
-            calls, connections, server, max_requests=max_requests, duration=duration
+            calls,
+            connections,
+            server,
+            max_requests=max_requests,
+            duration=duration,
+            numbered=numbered,
         )
         upstream = await self._upstream_requests() - before
         return dataclasses.replace(
@@ -319,6 +359,7 @@ class _Bench:
         *,
         max_requests: int | None = None,
         duration: float | None = None,
+        numbered: bool = False,
     ) -> Stats:
         """A run, with the CPU that the server, the simulators and the load generator used."""
         pids = {
@@ -328,7 +369,9 @@ class _Bench:
         }
         before = {name: processes.cpu_seconds(pid) for name, pid in pids.items()}
         started = time.perf_counter()
-        load = await self._load(calls, connections, max_requests=max_requests, duration=duration)
+        load = await self._load(
+            calls, connections, max_requests=max_requests, duration=duration, numbered=numbered
+        )
         elapsed = time.perf_counter() - started
         cpu = {
             name: (processes.cpu_seconds(pid) - before[name]) / elapsed
@@ -351,6 +394,7 @@ class _Bench:
         *,
         max_requests: int | None = None,
         duration: float | None = None,
+        numbered: bool = False,
     ) -> LoadResult:
         spec = LoadSpec(
             calls=calls,
@@ -358,6 +402,7 @@ class _Bench:
             duration=self.plan.duration if duration is None else duration,
             warmup=0.0 if max_requests else self.plan.warmup,
             max_requests=max_requests,
+            numbered=numbered,
         )
         return await self.load.run(spec)
 

@@ -9,6 +9,7 @@ from stdin and answers each with one JSON result line, until stdin closes.
 from __future__ import annotations
 
 import asyncio
+import dataclasses
 import itertools
 import json
 import sys
@@ -22,6 +23,9 @@ import uvloop
 
 from bench.upstream_calls import Call
 
+REQUEST_NUMBER = "__REQUEST_NUMBER__"
+"""In a body, replaced by each request's own number when the spec numbers its requests."""
+
 
 @dataclass(frozen=True)
 class LoadSpec:
@@ -30,6 +34,8 @@ class LoadSpec:
     duration: float
     warmup: float = 0.0
     max_requests: int | None = None
+    numbered: bool = False
+    """Whether each request's body gets its own number, in place of ``REQUEST_NUMBER``."""
 
     def to_json(self) -> str:
         return json.dumps({**asdict(self), "calls": [_call_json(call) for call in self.calls]})
@@ -82,13 +88,20 @@ class _Load:
         self.calls = itertools.cycle(spec.calls)
         limit = spec.max_requests
         self.budget: Iterator[int] = itertools.count() if limit is None else iter(range(limit))
+        self.numbered = spec.numbered
         self.recording_from = time.perf_counter() + spec.warmup
         self.deadline = self.recording_from + spec.duration
         self.result = LoadResult()
 
     async def worker(self) -> None:
-        while time.perf_counter() < self.deadline and next(self.budget, None) is not None:
+        while time.perf_counter() < self.deadline:
+            number = next(self.budget, None)
+            if number is None:
+                break
             call = next(self.calls)
+            if self.numbered and call.body is not None:
+                body = call.body.replace(REQUEST_NUMBER.encode(), str(number).encode())
+                call = dataclasses.replace(call, body=body)
             sent = time.perf_counter()
             problem = await _send(self.session, call)
             answered = time.perf_counter()

@@ -128,8 +128,8 @@ def baseline_args(port: int, upstream: str, connections: int) -> list[str]:
     ]
 
 
-def gateway_args(port: int) -> list[str]:
-    """The gateway as production runs it: one uvicorn worker on uvloop and httptools."""
+def gateway_args(port: int, workers: int = 1) -> list[str]:
+    """The gateway as production runs it: uvicorn workers on uvloop and httptools."""
     return [
         "-m",
         "uvicorn",
@@ -137,7 +137,7 @@ def gateway_args(port: int) -> list[str]:
         "--factory",
         f"--host={LOOPBACK}",
         f"--port={port}",
-        "--workers=1",
+        f"--workers={workers}",
         "--loop=uvloop",
         "--http=httptools",
         "--no-access-log",
@@ -176,7 +176,21 @@ def rss_megabytes(pid: int) -> tuple[float, float]:
 
 
 def cpu_seconds(pid: int) -> float:
-    """User and system CPU time the process has used so far (from /proc)."""
+    """User and system CPU time the process and its live children have used (from /proc).
+
+    Children count for ``uvicorn --workers N``, whose workers are the supervisor's children.
+    """
+    return _own_cpu_seconds(pid) + sum(cpu_seconds(child) for child in _children(pid))
+
+
+def _children(pid: int) -> list[int]:
+    children: list[int] = []
+    for task in Path(f"/proc/{pid}/task").iterdir():
+        children.extend(map(int, (task / "children").read_text().split()))
+    return children
+
+
+def _own_cpu_seconds(pid: int) -> float:
     # Fields after the command name, which is in parentheses and may hold spaces.
     fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
     user, system = int(fields[11]), int(fields[12])

@@ -3,8 +3,9 @@
 from __future__ import annotations
 
 import json
-from dataclasses import asdict, dataclass
+from dataclasses import asdict, astuple, dataclass
 
+from bench.load import REQUEST_NUMBER
 from bench.upstream_calls import Call, Entities
 from calendar_gateway.simulators.calendars import seed as calendars_seed
 
@@ -54,6 +55,26 @@ def duplicates() -> Duplicates:
 
 def fanout_call(name: str, url: str, entities: Entities) -> Call:
     return graphql_call(name, url, FANOUT, asdict(entities))
+
+
+def fanout_inline(entities: Entities) -> str:
+    """The fan-out with the ids written in it, as GraphiQL users and simple clients send it.
+
+    The comment numbers each request (``bench.load`` fills it in): no text repeats within a
+    run, as none would with a real client's ever new ids, while the entities are (b)'s.
+    """
+    calendar, booking, appointment = map(json.dumps, astuple(entities))
+    return (
+        f"# request {REQUEST_NUMBER}\n"
+        "query FanOut { "
+        f"businessCalendar(id: {calendar}) {_CALENDAR} "
+        f"booking(id: {booking}) {_BOOKING} "
+        f"appointment(id: {appointment}) {_APPOINTMENT} }}"
+    )
+
+
+def fanout_inline_call(name: str, url: str, entities: Entities) -> Call:
+    return graphql_call(name, url, fanout_inline(entities))
 
 
 def graphql_call(

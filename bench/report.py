@@ -9,7 +9,7 @@ from pathlib import Path
 
 from bench import chart
 from bench.profile import Profile
-from bench.results import Results, Stats, Target
+from bench.results import FANOUT, INLINE, Results, Stats, Target, cpu_ms
 
 GATEWAY_TRANSPORT = "httpx-ours"
 
@@ -26,6 +26,7 @@ def render(results: Results, chart_name: str) -> str:
         _targets(results),
         _latency(results),
         _throughput(results),
+        _inline(results),
         _transports(results),
         _hot_read(results),
         _duplicates(results),
@@ -112,13 +113,17 @@ def _target_cells(target: Target) -> tuple[str, str, str]:
     return measured, limit, f"**missed by {target.miss:.0%}**"
 
 
-def _why(results: Results, target: Target) -> str:
+def _why(results: Results, target: Target) -> str:  # noqa: PLR0911 - one per target
     if target.pending is not None:
         return ""
     if target.name.startswith("(a)"):
         return _why_latency(results)
-    if target.name.startswith("(b)"):
+    if target.name.startswith("(b) fan-out throughput"):
         return _why_throughput(results)
+    if target.name.startswith("(b)"):
+        return _why_cpu(results)
+    if target.name.startswith("(f)"):
+        return _why_inline(results)
     if target.name.startswith("(d)"):
         return (
             "(d) The gateway read some entity more than once within one request: a reference "
@@ -157,8 +162,8 @@ def _why_latency(results: Results) -> str:
 def _why_throughput(results: Results) -> str:
     assert results.fanout_throughput is not None
     gateway, baseline = results.fanout_throughput, results.clients["aiohttp"]
-    gateway_ms, baseline_ms = _cpu_ms(gateway), _cpu_ms(baseline)
-    httpx_ms = _cpu_ms(results.clients[GATEWAY_TRANSPORT]) - baseline_ms
+    gateway_ms, baseline_ms = cpu_ms(gateway), cpu_ms(baseline)
+    httpx_ms = cpu_ms(results.clients[GATEWAY_TRANSPORT]) - baseline_ms
     return (
         f"(b) At {gateway.connections} connections the gateway's core was "
         f"{gateway.cpu['server']:.0%} busy and the baseline's {baseline.cpu['server']:.0%}: "
@@ -174,15 +179,46 @@ def _why_throughput(results: Results) -> str:
     )
 
 
-def _cpu_ms(stats: Stats) -> float:
-    """Milliseconds of the server's CPU per answered request."""
-    return _ratio(1000 * stats.cpu["server"], stats.throughput)
+def _why_cpu(results: Results) -> str:
+    assert results.fanout_throughput is not None
+    gateway, baseline = results.fanout_throughput, results.clients["aiohttp"]
+    limit_ms = 1.5 * cpu_ms(baseline)
+    return (
+        f"(b) CPU: the gateway spends {cpu_ms(gateway):.2f} ms per fan-out request; 1.5 x the "
+        f"baseline's {cpu_ms(baseline):.2f} ms would be {limit_ms:.2f} ms, "
+        f"{cpu_ms(gateway) - limit_ms:.2f} ms less (where it goes: the profiles below)."
+    )
+
+
+def _why_inline(results: Results) -> str:
+    assert results.fanout_throughput is not None
+    assert results.inline is not None
+    known, new = cpu_ms(results.fanout_throughput), cpu_ms(results.inline)
+    text = (
+        f"(f) A new query text costs {new - known:.2f} ms of CPU more than a known one "
+        f"({new:.2f} ms against {known:.2f} ms); 1.25 x would allow {0.25 * known:.2f} ms."
+    )
+    shares = _package_shift(results)
+    if shares:
+        text += f" Shares of the gateway's samples, (b) -> (f): {shares}."
+    return text
+
+
+def _package_shift(results: Results) -> str:
+    """How each group's share of the profile moved from (b) to (f), largest first."""
+    if FANOUT not in results.profiles or INLINE not in results.profiles:
+        return ""
+    before = dict(_groups(results.profiles[FANOUT]))
+    after = dict(_groups(results.profiles[INLINE]))
+    moved = sorted(after, key=lambda group: -abs(after[group] - before[group]))
+    return ", ".join(f"{group} {before[group]:.0%} -> {after[group]:.0%}" for group in moved)
 
 
 def _profile_pointer(results: Results) -> str:
-    if results.profile is None:
+    profile = results.profiles.get(FANOUT)
+    if profile is None:
         return ""
-    shares = ", ".join(f"{group} {share:.0%}" for group, share in _groups(results.profile))
+    shares = ", ".join(f"{group} {share:.0%}" for group, share in _groups(profile))
     return f" Where the gateway's CPU goes at full load (py-spy, below): {shares}."
 
 
@@ -240,6 +276,43 @@ def _throughput(results: Results) -> str:
     )
 
 
+def _inline(results: Results) -> str:
+    assert results.fanout_throughput is not None
+    assert results.inline is not None
+    assert results.inline_workers is not None
+    runs = [
+        ("(b) gateway: ids as variables, one text", results.fanout_throughput, 1),
+        ("(f) gateway: ids inline, a new text per request", results.inline, 1),
+        (
+            f"(g) gateway, --workers {results.workers}: ids inline, a new text per request",
+            results.inline_workers,
+            results.workers,
+        ),
+    ]
+    rows = [
+        f"| {name} | {stats.connections} | {stats.throughput:.0f} | "
+        f"{_ratio(stats.throughput, workers):.0f} | {cpu_ms(stats):.2f} | {stats.p50_ms:.1f} | "
+        f"{stats.p99_ms:.1f} | {_cpu(stats)} | {stats.errors} |"
+        for name, stats, workers in runs
+    ]
+    return (
+        "## (f) and (g) Inline ids, a new query text per request\n\n"
+        "The fan-out with its ids written in the query text, as GraphiQL users and simple "
+        "clients send it. Each request's text also carries its number in a comment, so no "
+        "text repeats within the run (the trios alone would repeat every "
+        f"{results.entities} requests, and the gateway remembers its last 128 texts): every "
+        "request is parsed (on the event loop, as admission does a text this short) and "
+        "validated by its shape (`graphql/shapes.py`): its literals checked, not the whole "
+        "document. (g) runs the "
+        f"same load against `--workers {results.workers}`, its workers free to use every core "
+        "(which the simulators and the load generator share with them here); its CPU is both "
+        "workers' together. CPU ms / request: the server's CPU per answered request.\n\n"
+        "| what | connections | req/s | req/s per worker | CPU ms / request | p50 ms | p99 ms "
+        f"| {_CPU_HEADER} | errors |\n"
+        "|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|\n" + "\n".join(rows)
+    )
+
+
 def _transports(results: Results) -> str:
     baseline = results.clients["aiohttp"].throughput
     fastest = max(
@@ -265,7 +338,9 @@ def _transports(results: Results) -> str:
         "(timeouts, limits, `httpx.Response`, httpx's exceptions) over aiohttp's pool, "
         "which does not scan every connection per request as httpcore's does. It builds each "
         "`httpx.Request` from its `AsyncClient`'s base URL, default headers, cookies and "
-        "timeouts and hands it to the transport itself: `AsyncClient.request` parses the URL "
+        "timeouts and hands it to the transport itself (a plain read, no body and no cookie, "
+        "goes to aiohttp from its parts, with the same URL and headers, and no "
+        "`httpx.Request` at all): `AsyncClient.request` parses the URL "
         "twice, runs every call through its auth, redirect and cookie flows and ties each "
         "answer to its stream in a reference cycle, about 60 µs a call. It is ours "
         "rather than the `httpx-aiohttp` package because that one reports a refused or "
@@ -336,15 +411,24 @@ def _encoding(results: Results) -> str:
 
 
 def _profile(results: Results) -> str:
-    if results.profile is None:
+    if not results.profiles:
         return ""
-    profile = results.profile
     return (
-        "## Profile of the gateway at full load\n\n"
+        "## Profiles of the gateway at full load\n\n"
         f"py-spy, sampling the gateway worker during a {results.connections}-connection "
-        "fan-out run. Self time says where the CPU was when sampled; inclusive time, what "
-        "it was inside of (a frame's callees included; the process's own frames, down to "
-        "the event loop's, left out).\n\n"
+        "run of each scenario. Self time says where the CPU was when sampled; inclusive "
+        "time, what it was inside of (a frame's callees included; the process's own frames, "
+        "down to the event loop's, left out).\n\n"
+        + "\n\n".join(
+            _scenario_profile(scenario, profile) for scenario, profile in results.profiles.items()
+        )
+    )
+
+
+def _scenario_profile(scenario: str, profile: Profile) -> str:
+    groups = ", ".join(f"{group} {share:.0%}" for group, share in _groups(profile))
+    return (
+        f"### {scenario}\n\n{groups}.\n\n"
         "| package (self) | share |\n|---|---:|\n"
         + _shares(profile.packages, 0.01, code=False)
         + "\n\n| function (self) | share |\n|---|---:|\n"

@@ -8,6 +8,9 @@ from dataclasses import dataclass, field
 from bench.load import LoadResult
 from bench.profile import Profile
 
+FANOUT = "(b) the fan-out, ids as variables"
+INLINE = "(f) the fan-out, ids inline in a new text per request"
+
 
 @dataclass(frozen=True)
 class Stats:
@@ -94,7 +97,10 @@ class Results:
     peak_rss_mb: float = 0.0
     encoders: dict[str, dict[str, float]] = field(default_factory=dict)
     encoded_bytes: dict[str, int] = field(default_factory=dict)
-    profile: Profile | None = None
+    inline: Stats | None = None
+    inline_workers: Stats | None = None
+    workers: int = 0
+    profiles: dict[str, Profile] = field(default_factory=dict)
 
     def runs(self) -> dict[str, Stats]:
         named = {
@@ -102,6 +108,8 @@ class Results:
             "fan-out latency": self.fanout_latency,
             "fan-out throughput": self.fanout_throughput,
             "hot read": self.hot_read,
+            "inline ids": self.inline,
+            "inline ids, workers": self.inline_workers,
             "duplicates": self.duplicates,
         }
         return {
@@ -118,6 +126,8 @@ class Results:
         return [
             self._latency_target(),
             self._throughput_target(),
+            self._cpu_target(),
+            self._inline_target(),
             self._duplicates_target(),
             self._memory_target(),
         ]
@@ -134,7 +144,23 @@ class Results:
         ratio = self.fanout_throughput.throughput / max(baseline.throughput, 1e-9)
         failed = _failed(self.fanout_throughput) or _failed(baseline)
         name = "(b) fan-out throughput / aiohttp baseline"
-        return Target(name, ratio, 0.75, "x", False, failed)
+        return Target(name, ratio, 0.85, "x", False, failed)
+
+    def _cpu_target(self) -> Target:
+        assert self.fanout_throughput is not None
+        baseline = self.clients["aiohttp"]
+        ratio = cpu_ms(self.fanout_throughput) / max(cpu_ms(baseline), 1e-9)
+        failed = _failed(self.fanout_throughput) or _failed(baseline)
+        name = "(b) server CPU per fan-out request / aiohttp baseline's"
+        return Target(name, ratio, 1.5, "x", True, failed)
+
+    def _inline_target(self) -> Target:
+        assert self.fanout_throughput is not None
+        assert self.inline is not None
+        ratio = cpu_ms(self.inline) / max(cpu_ms(self.fanout_throughput), 1e-9)
+        failed = _failed(self.inline) or _failed(self.fanout_throughput)
+        name = "(f) server CPU per request, ids inline / ids as variables (b)"
+        return Target(name, ratio, 1.25, "x", True, failed)
 
     def _duplicates_target(self) -> Target:
         assert self.duplicates is not None
@@ -146,6 +172,11 @@ class Results:
     def _memory_target(self) -> Target:
         name = f"(e) RSS per worker at {self.connections} connections"
         return Target(name, self.peak_rss_mb, 150, "MB", True)
+
+
+def cpu_ms(stats: Stats) -> float:
+    """Milliseconds of the server's CPU (all its workers) per answered request."""
+    return 1000 * stats.cpu["server"] / stats.throughput if stats.throughput else 0.0
 
 
 def _failed(stats: Stats) -> str | None:

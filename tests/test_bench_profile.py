@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 from bench.profile import summarise
+from bench.report import render
+from bench.results import FANOUT, INLINE, Results, Stats
 
 LOOP = "Runner.run (asyncio/runners.py:118)"
 COLLAPSED = "\n".join(
@@ -19,3 +21,40 @@ def test_inclusive_shares_leave_out_the_frames_down_to_the_event_loop() -> None:
         "Transport.request (calendar_gateway/t.py)": 0.75,
         "GraphQL.__call__ (strawberry/asgi.py)": 0.25,
     }
+
+
+def _stats(throughput: float, server_cpu: float) -> Stats:
+    cpu = {"server": server_cpu, "simulators": 0.1, "load": 0.1}
+    return Stats(64, 100, 0, throughput, 50.0, 60.0, 100, cpu, 3.0)
+
+
+def _results() -> Results:
+    results = Results(0.05, 10.0, 64, 1.0, 128, workers=2)
+    results.upstream_calls = {name: _stats(300, 0.1) for name in ("calendars", "bookings")}
+    results.clients = {"aiohttp": _stats(1000, 0.5), "httpx-ours": _stats(900, 0.6)}
+    results.fanout_alone = results.fanout_latency = _stats(300, 0.4)
+    results.fanout_throughput = _stats(800, 1.0)  # 1.25 ms a request
+    results.inline = _stats(700, 1.0)  # 1.43 ms: 1.14 x (b)
+    results.inline_workers = _stats(1000, 1.6)
+    results.hot_read = results.duplicates = _stats(1500, 1.0)
+    results.distinct_entities = 7
+    results.encoders = {"fan-out answer": {"json.dumps": 4.0}}
+    results.encoded_bytes = {"fan-out answer": 356}
+    results.profiles = {FANOUT: summarise(COLLAPSED), INLINE: summarise(COLLAPSED)}
+    return results
+
+
+def test_the_cpu_targets_are_ratios_of_cpu_per_request() -> None:
+    targets = {t.name[:3] + t.name.split()[1]: t for t in _results().targets()}
+    assert round(targets["(b)server"].measured, 2) == 2.5  # 1.25 ms / 0.5 ms
+    assert round(targets["(f)server"].measured, 2) == 1.14
+    assert targets["(f)server"].met
+
+
+def test_the_report_has_a_profile_per_scenario_and_each_workers_share() -> None:
+    text = render(_results(), "chart.png")
+    assert f"### {FANOUT}" in text
+    assert f"### {INLINE}" in text
+    assert (
+        "| (g) gateway, --workers 2: ids inline, a new text per request | 64 | 1000 | 500 |" in text
+    )

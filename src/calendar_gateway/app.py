@@ -199,3 +199,8 @@ def _freeze_start_up_objects() -> None:
     # load went to collections. Frozen, they are skipped; only what requests made is walked.
     gc.collect()
     gc.freeze()
+    # Every request allocates thousands of objects that die with it. At the default of 700
+    # net allocations, a young collection ran about every other fan-out request and walked
+    # the live requests' objects each time: 0.5 ms of CPU per request under load, against
+    # 0.15 ms at 10,000 (and shorter pauses). The older generations keep their ratios.
+    gc.set_threshold(10_000, 10, 10)

@@ -278,8 +278,8 @@ class HttpMetrics:
             await self.app(scope, receive, send_observed)
         finally:
             HTTP_IN_FLIGHT.dec()
-            HTTP_DURATION.labels(method, route).observe(time.perf_counter() - started)
-            HTTP_REQUESTS.labels(method, route, status).inc()
+            _http_duration(method, route).observe(time.perf_counter() - started)
+            _http_requests(method, route, status).inc()
 
     def _labels(self, scope: Scope) -> tuple[str, str]:
         # Bounded label values: a client picks the method and path, not the series.
@@ -290,3 +290,15 @@ class HttpMetrics:
 
 
 _METHODS = frozenset({"GET", "POST", "HEAD", "OPTIONS", "PUT", "PATCH", "DELETE"})
+
+
+# labels() takes a lock and builds its key on every call: each series is looked up once.
+# Bounded: a few methods and routes, and the statuses an ASGI app can send.
+@functools.cache
+def _http_duration(method: str, route: str) -> Histogram:
+    return HTTP_DURATION.labels(method, route)
+
+
+@functools.cache
+def _http_requests(method: str, route: str, status: str) -> Counter:
+    return HTTP_REQUESTS.labels(method, route, status)

@@ -5,12 +5,14 @@ from __future__ import annotations
 from collections.abc import AsyncIterator
 from typing import Any
 
+import httpx
 import pytest
 from starlette.applications import Starlette
 from starlette.requests import Request
 from starlette.responses import JSONResponse
 from starlette.routing import Route
 
+from calendar_gateway.upstreams.aiohttp_transport import AiohttpTransport
 from calendar_gateway.upstreams.transport import Transport
 from tests.servers import serve
 
@@ -104,3 +106,22 @@ async def test_no_cookie_is_sent_before_the_upstream_sets_one(transport: Transpo
 async def test_an_answer_names_the_request_it_answers(transport: Transport) -> None:
     response = await transport.request("GET", "/x")
     assert (response.request.method, response.request.url.path) == ("GET", "/api/v1/master/x")
+
+
+@pytest.mark.parametrize(
+    "path", ["/appointments/7:x@y", "/a%20b/c", "/x/./y", "/x?z=1", "/ü", "/appointments"]
+)
+async def test_a_read_puts_on_the_wire_what_httpxs_client_would(
+    transport: Transport, echo_url: str, path: str
+) -> None:
+    # Plain reads go to aiohttp from their parts; the rest through httpx.Request: alike.
+    call: dict[str, Any] = {
+        "params": {"a": "1 2", "é": "ü/?&"},
+        "headers": {"Authorization": "xelion t", "Accept": "application/json"},
+    }
+    ours = await received(transport, "GET", path, **call)
+    async with httpx.AsyncClient(
+        base_url=f"{echo_url}/api/v1/master", transport=AiohttpTransport(httpx.Limits())
+    ) as client:
+        theirs = (await client.get(path.lstrip("/"), **call)).json()
+    assert ours == theirs

@@ -10,7 +10,7 @@ FREEZE_COUNT_AFTER_FACTORY = """
 import gc
 from calendar_gateway.app import create_app_from_env
 create_app_from_env()
-print(gc.get_freeze_count())
+print(gc.get_freeze_count(), *gc.get_threshold())
 """
 
 
@@ -34,4 +34,7 @@ def test_the_factory_leaves_start_up_objects_to_no_collection() -> None:
         env=env,
     )
     assert ran.returncode == 0, ran.stderr
-    assert int(ran.stdout) > 10_000, "the schema and modules are frozen"
+    frozen, young, *older = map(int, ran.stdout.split())
+    assert frozen > 10_000, "the schema and modules are frozen"
+    assert young == 10_000, "a young collection waits for 10,000 allocations, not 700"
+    assert older == [10, 10]

@@ -2,12 +2,13 @@
 
 from __future__ import annotations
 
+import asyncio
 import uuid
 from collections.abc import Callable
 from typing import Any
 
 import pytest
-from graphql import parse
+from graphql import Token, parse
 
 from calendar_gateway.graphql import admission
 from calendar_gateway.graphql.admission import Checked, Documents
@@ -66,3 +67,66 @@ def test_documents_keep_the_most_recent_and_no_large_query() -> None:
         True,
     ]
     assert documents.get("{ d } # " + "x" * 20) is None
+
+
+async def test_new_texts_of_one_shape_are_validated_once(monkeypatch: pytest.MonkeyPatch) -> None:
+    validations = counted(monkeypatch, "validate_document")
+    schema = create_schema(settings_for("http://127.0.0.1:1", introspection=True))
+    for name in ("Booking", "Appointment", "BusinessCalendar"):
+        result = await schema.execute(f'query {{ __type(name: "{name}") {{ name }} }}')
+        assert result.data == {"__type": {"name": name}}
+    assert len(validations) == 1
+
+
+async def test_a_bad_literal_of_a_known_shape_is_refused_as_before() -> None:
+    schema = create_schema(settings_for("http://127.0.0.1:1"))
+    query = 'query {{ bookingsInRange(company: "3", from: "{}", to: "2030-01-01") {{ id }} }}'
+    assert (await schema.execute(query.format("2020-01-01"))).errors is not None  # no upstream
+    bad = await schema.execute(query.format("soon"))
+    fresh = await create_schema(settings_for("http://127.0.0.1:1")).execute(query.format("soon"))
+    assert bad.errors is not None
+    assert fresh.errors is not None
+    assert [e.formatted for e in bad.errors] == [e.formatted for e in fresh.errors]
+    assert bad.data is None
+
+
+async def test_a_short_text_is_parsed_on_the_loop_a_long_one_in_a_thread(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    handed: list[str] = []
+    to_thread = asyncio.to_thread
+
+    async def counting(work: Callable[..., Any], /, *args: Any) -> Any:
+        handed.append(work.__name__)
+        return await to_thread(work, *args)
+
+    monkeypatch.setattr(asyncio, "to_thread", counting)
+    schema = create_schema(settings_for("http://127.0.0.1:1"))
+    short = "query Short { __typename }"
+    long = short + " " * admission.ON_LOOP_QUERY_CHARS
+    for query in (short, long):
+        assert (await schema.execute(query)).errors is None
+    # The long text is of the short one's shape: validated once, by the first.
+    assert handed == ["_validate", "_parse"]
+
+
+async def test_an_admitted_document_is_freed_without_the_collector() -> None:
+    settings = settings_for("http://127.0.0.1:1")
+    schema = create_schema(settings)
+    admitted = next(
+        extension.admission
+        for extension in schema.get_extensions()
+        if isinstance(extension, admission.Admission)
+    )
+    query = "query Freed { __typename }"
+    assert (await schema.execute(query)).errors is None
+    checked = admitted.documents.get(query)
+    assert checked is not None
+    assert checked.document.loc is not None
+    token: Token | None = checked.document.loc.start_token
+    while token is not None:
+        assert token.prev is None, "tokens linked both ways are a cycle"
+        token = token.next
+    # Errors still point into the text.
+    result = await schema.execute("query Freed {\n  nope }")
+    assert [e.formatted["locations"] for e in result.errors or []] == [[{"line": 2, "column": 3}]]

@@ -1,10 +1,12 @@
-"""Admitting a document: parsed and validated off the event loop, within a CPU budget.
+"""Admitting a document: parsed and validated within a CPU budget, off the event loop.
 
 The limits' rules are linear in the document and the tokens are counted, but graphql-core's
 own rules can still spend a while on a hostile document (pairs of fields to compare). So the
 work runs in a worker thread, where the event loop keeps answering /healthz, other requests
 and SIGTERM; and once the thread has spent the budget in CPU time, validation stops with an
-``OPERATION_TOO_COMPLEX`` error. A repeated query is parsed and validated once.
+``OPERATION_TOO_COMPLEX`` error. A repeated query is parsed and validated once; a new query
+of a shape that validated cleanly before (``shapes.py``) has only its literals checked, on the
+loop, as a short text is parsed there (``ON_LOOP_QUERY_CHARS``).
 """
 
 from __future__ import annotations
@@ -23,7 +25,14 @@ from graphql.validation.validate import ValidationAbortedError
 from strawberry.extensions import SchemaExtension
 from strawberry.schema.schema import validate_document
 
+from calendar_gateway.graphql.shapes import ShapeCache, TypeRecording
+
 CODE = "OPERATION_TOO_COMPLEX"
+
+ON_LOOP_QUERY_CHARS = 2048
+"""A new query text up to this long is parsed on the event loop: parsing it takes well under
+a millisecond, less than handing it to a thread, which under load (threads and the loop
+taking turns) doubled its CPU cost. Longer texts are parsed in a thread."""
 
 _deadline: ContextVar[tuple[float, float]] = ContextVar("admission_deadline")
 """The checking thread's CPU time at which its budget runs out, and the budget."""
@@ -46,6 +55,19 @@ class CpuBudget(ValidationRule):
         if time.thread_time() > deadline:
             # graphql's validate() ends its walk on this error and returns it with the others.
             raise BudgetExceededError(budget)
+
+
+def _unlink_backwards(document: DocumentNode) -> None:
+    """Drop the parser's backward links between tokens, which nothing reads after parsing.
+
+    Linked both ways the tokens make a cycle, which only the garbage collector frees: with
+    a new text per request, every dropped document waited for it (and made its collections
+    longer). Linked forwards only, a document is freed as soon as it is dropped.
+    """
+    token = document.loc.start_token if document.loc else None
+    while token is not None:
+        token.prev = None
+        token = token.next
 
 
 @dataclass
@@ -85,6 +107,7 @@ class AdmissionRules:
     """What admitting a document takes: set once per schema, shared by its requests."""
 
     documents: Documents
+    shapes: ShapeCache
     rules: tuple[type[ASTValidationRule], ...]
     max_tokens: int
     budget_seconds: float
@@ -104,7 +127,11 @@ class Admission(SchemaExtension):
         if context.graphql_document is None and query:
             self._checked = self.admission.documents.get(query)
             if self._checked is None:
-                document, self._spent = await asyncio.to_thread(self._parse, query)
+                document, self._spent = (
+                    self._parse(query)
+                    if len(query) <= ON_LOOP_QUERY_CHARS
+                    else await asyncio.to_thread(self._parse, query)
+                )
                 self._checked = Checked(document)
             context.graphql_document = self._checked.document
         yield
@@ -128,8 +155,17 @@ class Admission(SchemaExtension):
         checked: Checked,
         rules: Sequence[type[ASTValidationRule]],
     ) -> list[GraphQLError]:
-        all_rules: tuple[type[ASTValidationRule], ...] = (CpuBudget, *rules, *self.admission.rules)
-        errors = await asyncio.to_thread(self._validate, schema, checked.document, all_rules)
+        all_rules: tuple[type[ASTValidationRule], ...] = (*rules, *self.admission.rules)
+        shapes = self.admission.shapes
+        # A new text of a shape that passed before: its literals checked here, no thread.
+        if shapes.passes(checked.document, all_rules):
+            errors: list[GraphQLError] = []
+        else:
+            recording = TypeRecording()
+            checking: tuple[type[ASTValidationRule], ...] = (CpuBudget, *all_rules, recording.rule)
+            errors = await asyncio.to_thread(self._validate, schema, checked.document, checking)
+            if not errors:
+                shapes.remember(checked.document, all_rules, recording)
         # Over budget once may be a busy machine rather than the document: not remembered.
         if not any(isinstance(error, BudgetExceededError) for error in errors):
             checked.errors = errors
@@ -139,6 +175,7 @@ class Admission(SchemaExtension):
     def _parse(self, query: str) -> tuple[DocumentNode, float]:
         started = time.thread_time()
         document = parse(query, max_tokens=self.admission.max_tokens)
+        _unlink_backwards(document)
         return document, time.thread_time() - started
 
     def _validate(

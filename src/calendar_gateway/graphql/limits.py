@@ -16,12 +16,15 @@ from graphql import (
     FieldNode,
     FragmentSpreadNode,
     GraphQLError,
+    GraphQLInputType,
     InlineFragmentNode,
     OperationDefinitionNode,
     OperationType,
     SelectionSetNode,
+    StringValueNode,
     ValidationContext,
     ValidationRule,
+    ValueNode,
     VisitorAction,
 )
 from graphql.language.visitor import SKIP
@@ -30,6 +33,7 @@ from strawberry.extensions import SchemaExtension
 
 from calendar_gateway.graphql.admission import Admission, AdmissionRules, Documents
 from calendar_gateway.graphql.argument_sizes import ArgumentSizes, VariableSizeLimit
+from calendar_gateway.graphql.shapes import LiteralCheck, ShapeCache
 from calendar_gateway.settings import Settings
 
 T = TypeVar("T")
@@ -179,6 +183,15 @@ class NoFederationSdlRule(ValidationRule):
             )
 
 
+def _string_size_check(sizes: ArgumentSizes) -> LiteralCheck:
+    """The literal rule's test of one string, for a document validated by its shape."""
+
+    def passes(type_: GraphQLInputType, node: ValueNode) -> bool:
+        return not isinstance(node, StringValueNode) or not sizes.string_problem(type_, node.value)
+
+    return passes
+
+
 def limits(settings: Settings) -> list[Callable[[], SchemaExtension]]:
     """Extension factories enforcing the configured limits, one fresh extension per request."""
     sizes = ArgumentSizes(
@@ -199,6 +212,8 @@ def limits(settings: Settings) -> list[Callable[[], SchemaExtension]]:
     # Made once here, so the documents admitted stay known to every request of this schema.
     admission = AdmissionRules(
         documents=Documents(),
+        # A new text of a known shape has its literals checked, the size caps included.
+        shapes=ShapeCache(literal_checks=[_string_size_check(sizes)]),
         rules=tuple(rules),
         max_tokens=settings.max_query_tokens,
         budget_seconds=settings.operation_cpu_budget_seconds,

@@ -261,7 +261,8 @@ class AppointmentService:
             # A listing cached before may still show it: it is older than this answer.
             await self._cache.forget_group(LISTS)
             raise
-        if await self._sightings.contradicts(oid, state(body)):
+        seen = await self._sightings.seen(oid)
+        if seen is not None and seen != state(body):
             await self._cache.forget_group(LISTS)
         return body
 

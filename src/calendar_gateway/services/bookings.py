@@ -144,7 +144,8 @@ class BookingService:
             # A range cached before may still show it: it is older than this answer.
             await self._cache.forget_group(RANGES)
             raise
-        if await self._sightings.contradicts(booking_id, state(reply.value)):
+        seen = await self._sightings.seen(booking_id)
+        if seen is not None and seen != state(reply.value):
             await self._cache.forget_group(RANGES)
         return reply
 

@@ -37,8 +37,15 @@ class Sightings:
 
     async def contradicts(self, entity_id: str, state: str) -> bool:
         """Whether a list read noted another state of the entity: cached lists are older."""
-        seen = await self._cache.peek(self._key(entity_id), DIGEST)
+        seen = await self.seen(entity_id)
         return seen is not None and seen != state
+
+    async def seen(self, entity_id: str) -> str | None:
+        """The digest a list read noted of the entity, if any list showed it.
+
+        Asked first, so a read that no list showed does not compute its own digest.
+        """
+        return await self._cache.peek(self._key(entity_id), DIGEST)
 
     def _key(self, entity_id: str) -> str:
         return f"seen:{self._kind}:{entity_id}"

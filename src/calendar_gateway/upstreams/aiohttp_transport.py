@@ -8,8 +8,30 @@ exception types, which this transport raises in place of aiohttp's.
 
 from __future__ import annotations
 
+from collections.abc import Callable
+
 import aiohttp
 import httpx
+
+
+class Answer(httpx.Response):
+    """An ``httpx.Response`` whose request, when it was sent from its parts, is made on demand.
+
+    Building an ``httpx.Request`` (parsing its URL, copying its headers) cost about as much
+    as the rest of sending a read; nothing on the gateway's path reads it back.
+    """
+
+    make_request: Callable[[], httpx.Request] | None = None
+
+    @property
+    def request(self) -> httpx.Request:
+        if self._request is None and self.make_request is not None:
+            self._request = self.make_request()
+        return super().request
+
+    @request.setter
+    def request(self, value: httpx.Request) -> None:
+        self._request = value
 
 
 class AiohttpTransport(httpx.AsyncBaseTransport):
@@ -24,19 +46,39 @@ class AiohttpTransport(httpx.AsyncBaseTransport):
         self._session: aiohttp.ClientSession | None = None
 
     async def handle_async_request(self, request: httpx.Request) -> httpx.Response:
+        timeouts: dict[str, float | None] = request.extensions.get("timeout", {})
+        return await self.send(
+            request.method,
+            str(request.url),
+            request.headers.multi_items(),
+            request.content or None,
+            timeouts,
+            request,
+        )
+
+    async def send(  # noqa: PLR0917 - a request's parts, as aiohttp takes them
+        self,
+        method: str,
+        url: str,
+        headers: list[tuple[str, str]],
+        content: bytes | None,
+        timeouts: dict[str, float | None],
+        request: httpx.Request | None = None,
+    ) -> Answer:
+        """One request from its parts; ``request``, if given, is what errors and the answer name."""
         session = self._session or self._open()
         try:
             async with session.request(
-                request.method,
-                str(request.url),
-                headers=request.headers.multi_items(),
-                data=request.content or None,
+                method,
+                url,
+                headers=headers,
+                data=content,
                 allow_redirects=False,
                 # httpx decodes Content-Encoding itself, as it does over httpcore.
                 auto_decompress=False,
-                timeout=_timeout(request),
+                timeout=_timeout(timeouts),
             ) as answer:
-                content = await answer.read()
+                body = await answer.read()
         except aiohttp.ServerTimeoutError as exc:
             raise _timeout_error(exc)(str(exc), request=request) from exc
         except aiohttp.ClientConnectorError as exc:
@@ -44,10 +86,10 @@ class AiohttpTransport(httpx.AsyncBaseTransport):
         except aiohttp.ClientError as exc:
             # Dropped mid-answer, or an answer that is not HTTP.
             raise httpx.ReadError(str(exc) or type(exc).__name__, request=request) from exc
-        return httpx.Response(
+        return Answer(
             answer.status,
             headers=answer.raw_headers,
-            content=content,
+            content=body,
             request=request,
             extensions={"http_version": b"HTTP/1.1"},
         )
@@ -68,8 +110,7 @@ class AiohttpTransport(httpx.AsyncBaseTransport):
         return self._session
 
 
-def _timeout(request: httpx.Request) -> aiohttp.ClientTimeout:
-    timeouts: dict[str, float | None] = request.extensions.get("timeout", {})
+def _timeout(timeouts: dict[str, float | None]) -> aiohttp.ClientTimeout:
     return aiohttp.ClientTimeout(
         connect=timeouts.get("pool"),
         sock_connect=timeouts.get("connect"),

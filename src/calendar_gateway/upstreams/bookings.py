@@ -24,6 +24,7 @@ from calendar_gateway.upstreams.errors import (
     UpstreamUnavailableError,
     VendorError,
 )
+from calendar_gateway.upstreams.json_body import json_body
 from calendar_gateway.upstreams.json_object import JsonObject
 from calendar_gateway.upstreams.transport import Transport
 
@@ -339,7 +340,7 @@ def _read(response: httpx.Response, scrub: Callable[[str], str]) -> _Page:
     if response.status_code != 200:
         raise UpstreamUnavailableError(UPSTREAM, f"Synergist answered HTTP {response.status_code}")
     try:
-        body = response.json()
+        body = json_body(response)
     except ValueError:
         body = None
     if not isinstance(body, dict):

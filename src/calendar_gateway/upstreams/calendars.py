@@ -30,6 +30,7 @@ from calendar_gateway.upstreams.errors import (
     ValidationFailedError,
     VendorError,
 )
+from calendar_gateway.upstreams.json_body import json_body
 from calendar_gateway.upstreams.json_object import JsonObject
 from calendar_gateway.upstreams.retry import parse_retry_after
 from calendar_gateway.upstreams.transport import Transport
@@ -184,7 +185,7 @@ class CalendarsClient:
         """The tenants the user may see (Query Tenants: ``{"tenants": [{nodeId, name}]}``)."""
         response = await self._call("GET", "/grs/v1/tenants")
         _raise_for_status(response)
-        body = response.json()
+        body = json_body(response)
         items = body.get("tenants") if isinstance(body, dict) else body
         if not isinstance(items, list):
             raise UpstreamUnavailableError(UPSTREAM, "GRS answered tenants without a list")
@@ -197,7 +198,7 @@ class CalendarsClient:
     async def permissions(self, tenant_id: str) -> Permissions:
         response = await self._call("GET", f"/grs/v1/permissions/{quote(tenant_id, safe='')}")
         _raise_for_status(response)
-        body = response.json()
+        body = json_body(response)
         return Permissions(
             can_view=bool(body.get("canViewCalendar")),
             can_create=bool(body.get("canCreateCalendar")),
@@ -208,13 +209,13 @@ class CalendarsClient:
     async def calendars(self, tenant_id: str, package_id: str) -> list[BusinessCalendar]:
         response = await self._call("GET", f"{_package_path(tenant_id, package_id)}/calendars")
         _raise_for_status(response)
-        return [parse_calendar(item) for item in response.json()["calendars"]]
+        return [parse_calendar(item) for item in json_body(response)["calendars"]]
 
     async def calendar(self, ref: CalendarRef) -> BusinessCalendar:
         """The calendar with its exceptions (the "body")."""
         response = await self._call("GET", ref.path("businesscalendarbody"))
         _raise_for_status(response)
-        return parse_calendar(response.json())
+        return parse_calendar(json_body(response))
 
     async def create(
         self, tenant_id: str, package_id: str, settings: CalendarSettings
@@ -222,12 +223,12 @@ class CalendarsClient:
         path = f"{_package_path(tenant_id, package_id)}/calendar"
         response = await self._call("POST", path, json=settings_payload(settings))
         _raise_for_status(response)
-        return parse_calendar(response.json())
+        return parse_calendar(json_body(response))
 
     async def modify(self, ref: CalendarRef, settings: CalendarSettings) -> BusinessCalendar:
         response = await self._call("PUT", ref.path("calendar"), json=settings_payload(settings))
         _raise_for_write_status(response)
-        return parse_calendar(response.json())
+        return parse_calendar(json_body(response))
 
     async def replace_exceptions(
         self, ref: CalendarRef, exceptions: tuple[CalendarException, ...], current: BusinessCalendar
@@ -237,7 +238,7 @@ class CalendarsClient:
         payload = {"exceptions": exceptions_payload(exceptions, current)}
         response = await self._call("PUT", ref.path("businesscalendarbody"), json=payload)
         _raise_for_write_status(response)
-        return parse_calendar(response.json())
+        return parse_calendar(json_body(response))
 
     async def delete(self, ref: CalendarRef) -> None:
         response = await self._call("DELETE", ref.path("calendar"))
@@ -318,7 +319,7 @@ class _Login:
                 # 422 code 1000 at login means the password must be changed first.
                 raise UnauthenticatedError(UPSTREAM, "GRS refused the gateway's login")
             _raise_for_status(response)
-            token: str = response.json()["apiToken"]
+            token: str = json_body(response)["apiToken"]
             self._token = token
             return token
 
@@ -353,7 +354,7 @@ def _raise_for_write_status(response: httpx.Response) -> None:
 
 def _validation_error(response: httpx.Response) -> ValidationFailedError:
     try:
-        body = response.json()
+        body = json_body(response)
         errors = [
             FieldError(field=str(e["field"]), code=str(e["code"]), message=str(e["message"]))
             for e in body.get("errors", [])

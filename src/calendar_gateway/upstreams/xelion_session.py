@@ -18,6 +18,7 @@ from calendar_gateway.upstreams.errors import (
     UpstreamError,
     UpstreamUnavailableError,
 )
+from calendar_gateway.upstreams.json_body import json_body
 from calendar_gateway.upstreams.transport import Transport
 
 log = logging.getLogger(__name__)
@@ -178,7 +179,7 @@ class XelionSession:
 def json_object(response: httpx.Response) -> Mapping[str, Any]:
     """The response's JSON object; empty when the body is anything else."""
     try:
-        body = response.json()
+        body = json_body(response)
     except ValueError:
         return {}
     return body if isinstance(body, dict) else {}

@@ -1,0 +1,162 @@
+"""Validation by shape: a new text of a known shape has only its literals checked, and
+every verdict is the one graphql-core's full validation gives."""
+
+from __future__ import annotations
+
+from graphql import GraphQLError, GraphQLFormattedError, parse
+from graphql.validation import specified_rules
+from strawberry.schema.schema import validate_document
+
+from calendar_gateway.graphql.admission import Admission
+from calendar_gateway.graphql.limits import limits
+from calendar_gateway.graphql.schema import create_schema
+from calendar_gateway.graphql.shapes import Rules, Shape, ShapeCache
+from tests.conftest import settings_for
+
+SETTINGS = settings_for("http://127.0.0.1:1", max_query_depth=1, max_aliases=1, max_id_length=8)
+SCHEMA = create_schema(SETTINGS)._schema
+
+BOOKING = 'query { booking(id: "{id}") { id start } }'
+RANGE = 'query { bookingsInRange(company: "3", from: "{day}", to: "2030-01-01") { id } }'
+
+
+class Counted:
+    """A fresh ShapeCache as the limits make it, counting full validations."""
+
+    def __init__(self) -> None:
+        admission = next(
+            extension.admission
+            for extension in (factory() for factory in limits(SETTINGS))
+            if isinstance(extension, Admission)
+        )
+        self.cache = admission.shapes
+        self.rules: Rules = (*specified_rules, *admission.rules)
+        self.full_validations = 0
+
+    def validate(self, query: str) -> list[GraphQLError]:
+        document = parse(query)
+        if not self.cache.passes(document, self.rules):
+            self.full_validations += 1
+        return self.cache.validate(SCHEMA, document, self.rules)
+
+    def full(self, query: str) -> list[GraphQLFormattedError]:
+        """What graphql-core's validation alone says of the query."""
+        errors = validate_document(SCHEMA, parse(query), self.rules)
+        return [error.formatted for error in errors]
+
+
+def _messages(errors: list[GraphQLError]) -> list[GraphQLFormattedError]:
+    return [error.formatted for error in errors]
+
+
+def test_documents_differing_only_in_literals_share_one_validation() -> None:
+    cache = Counted()
+    for booking_id in ("1", "22", "333", "4444"):
+        assert cache.validate(BOOKING.replace("{id}", booking_id)) == []
+    assert cache.full_validations == 1
+
+
+def test_a_bad_literal_of_a_known_shape_fails_with_full_validations_errors() -> None:
+    cache = Counted()
+    assert cache.validate(RANGE.replace("{day}", "2020-01-01")) == []
+    bad = RANGE.replace("{day}", "the first of May")
+    errors = cache.validate(bad)
+    assert errors, "a Date that is no date passed"
+    assert _messages(errors) == cache.full(bad)
+    # A good literal again: the shape is still known.
+    assert cache.validate(RANGE.replace("{day}", "2021-02-03")) == []
+    assert cache.full_validations == 2
+
+
+def test_a_number_where_an_id_string_was_is_another_shape() -> None:
+    cache = Counted()
+    assert cache.validate(BOOKING.replace('"{id}"', "12")) == []
+    assert cache.validate(BOOKING.replace("{id}", "12")) == []
+    assert cache.full_validations == 2
+    wrong = BOOKING.replace('"{id}"', "1.5")
+    assert _messages(cache.validate(wrong)) == cache.full(wrong) != []
+
+
+def test_the_depth_limit_applies_to_every_document_of_a_shape() -> None:
+    cache = Counted()
+    assert cache.validate(BOOKING.replace("{id}", "1")) == []
+    too_deep = 'query { booking(id: "{id}") { resource { id } } }'
+    for booking_id in ("1", "2"):
+        query = too_deep.replace("{id}", booking_id)
+        errors = cache.validate(query)
+        assert any("exceeds maximum operation depth of 1" in e.message for e in errors)
+        assert _messages(errors) == cache.full(query)
+
+
+def test_limits_refuse_each_document_of_a_refused_shape_with_the_same_message() -> None:
+    cache = Counted()
+    two_aliases = 'query { a: booking(id: "{id}") { id } b: booking(id: "9") { id } }'
+    for booking_id in ("1", "2"):
+        query = two_aliases.replace("{id}", booking_id)
+        errors = cache.validate(query)
+        assert [error.message for error in errors] == ["2 aliases found. Allowed: 1"]
+        assert _messages(errors) == cache.full(query)
+    # A refused shape is not remembered: each new text is validated in full.
+    assert cache.full_validations == 2
+
+
+def test_equal_literals_are_part_of_the_shape() -> None:
+    cache = Counted()
+    same = 'query { booking(id: "1") { id } booking(id: "1") { id } }'
+    assert cache.validate(same) == []
+    differing = 'query { booking(id: "1") { id } booking(id: "2") { id } }'
+    errors = cache.validate(differing)
+    assert errors, "fields with differing arguments under one response key passed"
+    assert _messages(errors) == cache.full(differing)
+    assert Shape(parse(same)).key != Shape(parse(differing)).key
+
+
+def test_booleans_enums_and_nulls_stay_in_the_shape() -> None:
+    def key(query: str) -> object:
+        return Shape(parse(query)).key
+
+    assert key('{ a(x: "1") }') == key('{ a(x: "2") }')
+    assert key('{ a(x: "1") }') != key("{ a(x: 1) }")
+    assert key("{ a(x: true) }") != key("{ a(x: false) }")
+    assert key("{ a(x: RED) }") != key("{ a(x: BLUE) }")
+    assert key("{ a(x: null) }") != key('{ a(x: "null") }')
+    assert key('{ a(x: ["1"]) }') != key('{ a(x: ["1", "2"]) }')
+
+
+def test_the_shapes_kept_are_bounded() -> None:
+    cache = ShapeCache(max_shapes=1)
+    rules: Rules = tuple(specified_rules)
+    booking, in_range = (
+        parse(BOOKING.replace("{id}", "1")),
+        parse(RANGE.replace("{day}", "2020-01-01")),
+    )
+    assert cache.validate(SCHEMA, booking, rules) == []
+    assert cache.passes(parse(BOOKING.replace("{id}", "2")), rules)
+    assert cache.validate(SCHEMA, in_range, rules) == []
+    # The booking's shape made room for the range's.
+    assert not cache.passes(parse(BOOKING.replace("{id}", "3")), rules)
+
+
+def test_whitespace_and_comments_are_not_part_of_the_shape() -> None:
+    cache = Counted()
+    assert cache.validate(BOOKING.replace("{id}", "1")) == []
+    spaced = "# request 2\n" + BOOKING.replace("{id}", "2").replace(" {", "\n  {")
+    assert cache.validate(spaced) == []
+    assert cache.full_validations == 1
+
+
+def test_the_size_caps_apply_to_the_literals_of_a_known_shape() -> None:
+    cache = Counted()
+    assert cache.validate(BOOKING.replace("{id}", "12345678")) == []
+    too_long = BOOKING.replace("{id}", "123456789")
+    errors = cache.validate(too_long)
+    assert [e.message for e in errors] == ["id: An id of 9 characters; at most 8 are allowed."]
+    assert _messages(errors) == cache.full(too_long)
+    assert cache.full_validations == 2
+
+
+def test_an_admitted_document_of_a_known_shape_needs_no_new_validation() -> None:
+    cache = Counted()
+    for booking_id in ("1", "2"):
+        assert cache.validate(BOOKING.replace("{id}", booking_id)) == []
+    assert cache.full_validations == 1
