@@ -22,7 +22,7 @@ from strawberry.http import GraphQLRequestData
 from strawberry.http.base import BaseRequestProtocol
 from strawberry.types import ExecutionResult
 
-from calendar_gateway import caching, graphiql, health, logs, memory, metrics, tracing
+from calendar_gateway import caching, feeds, graphiql, health, logs, memory, metrics, tracing
 from calendar_gateway.access_log import AccessLog
 from calendar_gateway.correlation import RequestIdMiddleware
 from calendar_gateway.gateway import start_gateway
@@ -38,6 +38,7 @@ from calendar_gateway.graphql.snapshot import (
 from calendar_gateway.protection import Protection
 from calendar_gateway.protection.rejection import http_error, internal_error
 from calendar_gateway.services.container import Services
+from calendar_gateway.services.feeds import FeedService
 from calendar_gateway.settings import Settings
 from calendar_gateway.shutdown import Shutdown
 from calendar_gateway.upstreams.transport import Transport
@@ -158,6 +159,7 @@ def create_app(settings: Settings) -> Starlette:
                 health.readyz(readiness, lifecycle, settings.readiness_requires_upstreams),
             ),
             Route("/metrics", metrics_endpoint),
+            Route(feeds.PATH, feeds.feed_endpoint(lambda: _feeds(endpoint)), methods=["GET"]),
             *(graphiql.routes() if settings.graphiql else []),
         ],
         middleware=[
@@ -180,6 +182,10 @@ def _redis_probe(url: str | None, stack: contextlib.AsyncExitStack) -> Redis | N
     redis = Redis.from_url(url, socket_timeout=health.REDIS_PROBE_SECONDS)
     stack.push_async_callback(redis.aclose)
     return redis
+
+
+def _feeds(endpoint: GraphQLEndpoint) -> FeedService | None:
+    return None if endpoint.services is None else endpoint.services.feeds
 
 
 def create_app_from_env() -> Starlette:

@@ -28,6 +28,7 @@ from calendar_gateway.services.appointments import AppointmentService
 from calendar_gateway.services.bookings import BookingService
 from calendar_gateway.services.calendars import CalendarService, EditBudget
 from calendar_gateway.services.container import Services
+from calendar_gateway.services.feeds import FeedService, FeedSigner, FeedWindow
 from calendar_gateway.services.sweeper import LockSweeper
 from calendar_gateway.settings import Settings
 from calendar_gateway.timezones import resolve_zone
@@ -62,10 +63,14 @@ def start_gateway(settings: Settings, stack: contextlib.AsyncExitStack) -> Gatew
     }
     for transport in transports.values():
         stack.push_async_callback(transport.aclose)
+    calendars = _calendars(settings, transports["calendars"], store, stack)
+    bookings = _bookings(settings, transports["bookings"], store)
+    appointments = _appointments(settings, transports["appointments"], store, stack)
     services = Services.of(
-        calendars=_calendars(settings, transports["calendars"], store, stack),
-        bookings=_bookings(settings, transports["bookings"], store),
-        appointments=_appointments(settings, transports["appointments"], store, stack),
+        calendars=calendars,
+        bookings=bookings,
+        appointments=appointments,
+        feeds=_feeds(settings, calendars, bookings, appointments),
     )
     persisted_queries = PersistedQueries(
         # In memory, this process's own bounded copy is the store.
@@ -196,6 +201,23 @@ def _appointments(
         _read_cache(store, settings, "appointments", settings.appointments_user),
         resolve_zone(settings.appointments_timezone),
         settings.max_occurrences,
+    )
+
+
+def _feeds(
+    settings: Settings,
+    calendars: CalendarService,
+    bookings: BookingService,
+    appointments: AppointmentService,
+) -> FeedService:
+    secret = settings.feed_secret
+    return FeedService(
+        None if secret is None else FeedSigner(secret.get_secret_value().encode()),
+        FeedWindow(settings.feed_days_back, settings.feed_days_ahead),
+        settings.feed_base_url,
+        calendars=calendars,
+        bookings=bookings,
+        appointments=appointments,
     )
 
 

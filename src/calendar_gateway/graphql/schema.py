@@ -19,6 +19,7 @@ from calendar_gateway.graphql.context import Info
 from calendar_gateway.graphql.errors import apply_contract
 from calendar_gateway.graphql.executor import Executor
 from calendar_gateway.graphql.failures import ReportedFailures
+from calendar_gateway.graphql.feeds import FeedMutation
 from calendar_gateway.graphql.limits import limits
 from calendar_gateway.graphql.observability import OperationObserver
 from calendar_gateway.graphql.scalars import SCALARS
@@ -33,7 +34,7 @@ class Query(CalendarQuery, BookingQuery, AppointmentQuery, AvailabilityQuery):
 
 
 @strawberry.type
-class Mutation(CalendarMutation, BookingMutation, AppointmentMutation):
+class Mutation(CalendarMutation, BookingMutation, AppointmentMutation, FeedMutation):
     pass
 
 

@@ -8,6 +8,7 @@ from calendar_gateway.services.appointments import AppointmentService
 from calendar_gateway.services.availability import AvailabilityService
 from calendar_gateway.services.bookings import BookingService
 from calendar_gateway.services.calendars import CalendarService
+from calendar_gateway.services.feeds import FeedService
 
 
 @dataclass(frozen=True)
@@ -18,11 +19,17 @@ class Services:
     bookings: BookingService
     appointments: AppointmentService
     availability: AvailabilityService
+    feeds: FeedService
 
     @classmethod
     def of(
-        cls, calendars: CalendarService, bookings: BookingService, appointments: AppointmentService
+        cls,
+        calendars: CalendarService,
+        bookings: BookingService,
+        appointments: AppointmentService,
+        *,
+        feeds: FeedService,
     ) -> Services:
         """The three vendors' services, and availability over them."""
         availability = AvailabilityService(calendars, bookings, appointments)
-        return cls(calendars, bookings, appointments, availability)
+        return cls(calendars, bookings, appointments, availability, feeds)

@@ -1,0 +1,195 @@
+"""iCalendar feeds over real HTTP: each feed parsed back by vobject (not the icalendar package
+the gateway writes with) and compared with GraphQL's answer for the same window."""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator
+from datetime import UTC, date, datetime, timedelta
+from typing import Any
+from urllib.parse import urlsplit
+
+import httpx
+import pytest
+import vobject
+
+from tests.client import error_codes, execute
+from tests.conftest import gateway_client, settings_for
+
+SECRET = "feed-secret-for-tests-0123456789abcdef"
+DADS = "dcc4a39b-3442-4408-a907-b85c44663681"
+COMPANY, RESOURCE = "1", "198"
+
+BOOKINGS_FEED = """
+mutation($company: String!, $resource: ID!) {
+  createBookingsFeed(company: $company, resourceId: $resource) { url kind daysBack daysAhead }
+}"""
+HOLIDAYS_FEED = "mutation($id: ID!) { createHolidaysFeed(id: $id) { url kind } }"
+CREATE_BOOKING = """
+mutation($input: CreateBookingInput!) { createBooking(input: $input) { bookings { id } } }"""
+
+
+@pytest.fixture
+async def gateway_with_feeds(
+    simulator_url: str, upstream: httpx.AsyncClient
+) -> AsyncIterator[httpx.AsyncClient]:
+    settings = settings_for(simulator_url, feed_secret=SECRET, cache_ttl_seconds=0)
+    async with gateway_client(settings) as client:
+        yield client
+
+
+def window() -> tuple[date, date]:
+    today = datetime.now(UTC).date()
+    return today - timedelta(days=30), today + timedelta(days=180)
+
+
+def next_monday() -> datetime:
+    """A working day within the window, whatever day the tests run on."""
+    today = datetime.now(UTC).date()
+    return datetime.combine(today + timedelta(days=7 - today.weekday()), datetime.min.time())
+
+
+async def mint(gateway: httpx.AsyncClient, query: str, **variables: Any) -> str:
+    body = await execute(gateway, query, variables)
+    assert "errors" not in body, body
+    link: dict[str, Any] = next(iter(body["data"].values()))
+    return str(urlsplit(link["url"]).path)
+
+
+async def book(gateway: httpx.AsyncClient, start: datetime, **fields: Any) -> None:
+    booking = {"timeSummaryId": "1014302", "resourceId": RESOURCE, "start": start.isoformat(),
+               "end": (start + timedelta(hours=2)).isoformat(), **fields}  # fmt: skip
+    body = await execute(gateway, CREATE_BOOKING, {"input": booking})
+    assert "errors" not in body, body
+
+
+async def events(gateway: httpx.AsyncClient, path: str) -> list[Any]:
+    response = await gateway.get(path)
+    assert response.status_code == 200, response.text
+    assert response.headers["content-type"] == "text/calendar; charset=utf-8"
+    parsed = vobject.readOne(response.text)
+    return list(getattr(parsed, "vevent_list", []))
+
+
+async def test_bookings_feed_lists_the_resource_s_bookings_as_graphql_does(
+    gateway_with_feeds: httpx.AsyncClient,
+) -> None:
+    soon = next_monday()
+    await book(gateway_with_feeds, soon.replace(hour=9))
+    await book(gateway_with_feeds, soon.replace(hour=13), resourceId="405")  # someone else's
+    await book(gateway_with_feeds, soon + timedelta(days=1), allDay=True)
+    path = await mint(gateway_with_feeds, BOOKINGS_FEED, company=COMPANY, resource=RESOURCE)
+    first, last = window()
+    listed = await execute(
+        gateway_with_feeds,
+        'query($from: Date!, $to: Date!) { bookingsInRange(company: "1", from: $from, to: $to)'
+        " { id resource { id } start end allDay job { description } } }",
+        {"from": first.isoformat(), "to": last.isoformat()},
+    )
+    expected = {
+        f"booking-{b['id']}@calendar-gateway": b
+        for b in listed["data"]["bookingsInRange"]
+        if b["resource"]["id"] == RESOURCE
+    }
+
+    found = {e.uid.value: e for e in await events(gateway_with_feeds, path)}
+
+    assert len(expected) >= 2
+    assert found.keys() == expected.keys()
+    for uid, booking in expected.items():
+        event = found[uid]
+        assert event.summary.value == booking["job"]["description"]
+        start, end = event.dtstart.value, event.dtend.value
+        if booking["allDay"]:
+            assert start == date.fromisoformat(booking["start"][:10])
+            assert end == date.fromisoformat(booking["end"][:10]) + timedelta(days=1)
+        else:
+            # Floating: Synergist's wall clock, without zone, as GraphQL gives it.
+            assert start.tzinfo is None
+            assert (start.isoformat(), end.isoformat()) == (booking["start"], booking["end"])
+
+
+async def test_holidays_feed_lists_each_holiday_date_as_graphql_does(
+    gateway_with_feeds: httpx.AsyncClient,
+) -> None:
+    path = await mint(gateway_with_feeds, HOLIDAYS_FEED, id=DADS)
+    first, last = window()
+    body = await execute(
+        gateway_with_feeds,
+        "query($id: ID!, $from: Date!, $to: Date!) { businessCalendar(id: $id)"
+        " { exceptions { name type occurrences(from: $from, to: $to) } } }",
+        {"id": DADS, "from": first.isoformat(), "to": last.isoformat()},
+    )
+    expected = sorted(
+        (day, e["name"])
+        for e in body["data"]["businessCalendar"]["exceptions"]
+        if e["type"] == "HOLIDAY"
+        for day in e["occurrences"]
+    )
+
+    found = await events(gateway_with_feeds, path)
+
+    assert expected, "the window holds some of the seeded holidays"
+    assert sorted((e.dtstart.value.isoformat(), e.summary.value) for e in found) == expected
+    for event in found:
+        assert event.dtend.value == event.dtstart.value + timedelta(days=1)
+        assert event.transp.value == "TRANSPARENT"
+
+
+async def test_feed_answers_not_modified_to_its_etag_until_its_data_changes(
+    gateway_with_feeds: httpx.AsyncClient,
+) -> None:
+    path = await mint(gateway_with_feeds, BOOKINGS_FEED, company=COMPANY, resource=RESOURCE)
+    etag = (await gateway_with_feeds.get(path)).headers["etag"]
+
+    same = await gateway_with_feeds.get(path, headers={"If-None-Match": etag})
+    await book(gateway_with_feeds, next_monday().replace(hour=10))
+    changed = await gateway_with_feeds.get(path, headers={"If-None-Match": etag})
+
+    assert (same.status_code, same.content, same.headers["etag"]) == (304, b"", etag)
+    assert changed.status_code == 200
+    assert changed.headers["etag"] != etag
+
+
+async def test_tampered_or_foreign_tokens_open_no_feed(
+    gateway_with_feeds: httpx.AsyncClient,
+) -> None:
+    path = await mint(gateway_with_feeds, BOOKINGS_FEED, company=COMPANY, resource=RESOURCE)
+    payload, signature = path.removeprefix("/feeds/").removesuffix(".ics").split(".")
+    other = await mint(gateway_with_feeds, BOOKINGS_FEED, company=COMPANY, resource="405")
+    other_payload = other.removeprefix("/feeds/").split(".")[0]
+
+    for token in (f"{other_payload}.{signature}", f"{payload}.{signature[:-2]}AA", payload,
+                  "x" * 5000, f"{payload}.{signature}.x"):  # fmt: skip
+        response = await gateway_with_feeds.get(f"/feeds/{token}.ics")
+        assert (response.status_code, response.text) == (404, "No such feed."), token
+
+
+async def test_a_new_secret_revokes_every_link(
+    simulator_url: str, gateway_with_feeds: httpx.AsyncClient
+) -> None:
+    path = await mint(gateway_with_feeds, HOLIDAYS_FEED, id=DADS)
+    rotated = settings_for(simulator_url, feed_secret=SECRET[::-1])
+
+    async with gateway_client(rotated) as after_rotation:
+        refused = await after_rotation.get(path)
+        fresh = await mint(after_rotation, HOLIDAYS_FEED, id=DADS)
+        served = await after_rotation.get(fresh)
+
+    assert refused.status_code == 404
+    assert served.status_code == 200
+
+
+async def test_minting_without_a_feed_secret_fails_feeds_disabled(
+    gateway: httpx.AsyncClient,
+) -> None:
+    body = await execute(gateway, HOLIDAYS_FEED, {"id": DADS})
+
+    assert error_codes(body) == ["FEEDS_DISABLED"]
+
+
+async def test_a_holidays_link_for_an_unknown_calendar_is_not_minted(
+    gateway_with_feeds: httpx.AsyncClient,
+) -> None:
+    body = await execute(gateway_with_feeds, HOLIDAYS_FEED, {"id": "no-such-calendar"})
+
+    assert error_codes(body) == ["NOT_FOUND"]
