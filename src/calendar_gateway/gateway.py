@@ -218,6 +218,7 @@ def _feeds(
         calendars=calendars,
         bookings=bookings,
         appointments=appointments,
+        appointments_zone=resolve_zone(settings.appointments_timezone),
     )
 
 

@@ -7,6 +7,7 @@ from collections.abc import AsyncIterator
 from datetime import UTC, date, datetime, timedelta
 from typing import Any
 from urllib.parse import urlsplit
+from zoneinfo import ZoneInfo
 
 import httpx
 import pytest
@@ -193,3 +194,101 @@ async def test_a_holidays_link_for_an_unknown_calendar_is_not_minted(
     body = await execute(gateway_with_feeds, HOLIDAYS_FEED, {"id": "no-such-calendar"})
 
     assert error_codes(body) == ["NOT_FOUND"]
+
+
+APPOINTMENTS_FEED = "mutation($id: ID!) { createAppointmentsFeed(calendarId: $id) { url } }"
+CREATE_APPOINTMENT = """
+mutation($input: CreateAppointmentInput!) { createAppointment(input: $input) { id } }"""
+VIEW = """
+query($id: ID!, $from: DateTime!, $to: DateTime!) {
+  calendarView(calendarId: $id, from: $from, to: $to) { start end appointment { id } }
+}"""
+HENK = "1557367"
+ZONE = ZoneInfo("Europe/Amsterdam")
+
+
+async def appoint(gateway: httpx.AsyncClient, subject: str, **fields: Any) -> str:
+    new = {"subject": subject, "calendars": [HENK], "timeZone": "Europe/Amsterdam", **fields}
+    body = await execute(gateway, CREATE_APPOINTMENT, {"input": new})
+    assert "errors" not in body, body
+    return str(body["data"]["createAppointment"]["id"])
+
+
+def expanded(event: Any, start: datetime, end: datetime) -> list[tuple[datetime, datetime]]:
+    """The instants of each occurrence of a parsed VEVENT that shares time with the period."""
+    first, last = event.dtstart.value, event.dtend.value
+    all_day = not isinstance(first, datetime)
+    if all_day:
+        first = datetime.combine(first, datetime.min.time(), ZONE)
+        last = datetime.combine(last, datetime.min.time(), ZONE)
+    length = last - first
+    rules = event.getrruleset(addRDate=True)
+    if rules is None:
+        starts = [first]
+    elif all_day:
+        # vobject expands a date series as naive midnights: local dates, in the feed's zone.
+        local = [t.astimezone(ZONE).replace(tzinfo=None) for t in (start - length, end)]
+        starts = [s.replace(tzinfo=ZONE) for s in rules.between(*local, inc=True)]
+    else:
+        starts = list(rules.between(start - length, end, inc=True))
+    return [(s, s + length) for s in starts if s < end and s + length > start]
+
+
+async def test_appointments_feed_has_each_series_once_and_expands_as_calendar_view_does(
+    simulator_url: str, upstream: httpx.AsyncClient
+) -> None:
+    settings = settings_for(
+        simulator_url, feed_secret=SECRET, cache_ttl_seconds=0, feed_days_back=7,
+        feed_days_ahead=60, appointments_timezone="Europe/Amsterdam",
+    )  # fmt: skip
+    monday = next_monday().date()
+    async with gateway_client(settings) as gateway:
+        weekly = await appoint(
+            gateway, "Weekoverleg",
+            start=f"{monday}T09:00:00", end=f"{monday}T10:00:00",
+            recurrence={"type": "WEEKLY", "weekdays": ["MONDAY", "WEDNESDAY"],
+                        "terminationType": "COUNT", "count": 6},
+        )  # fmt: skip
+        daily = await appoint(
+            gateway, "Standup",
+            start=f"{monday}T08:45:00", end=f"{monday}T09:00:00",
+            recurrence={"type": "DAILY", "terminationType": "DATE",
+                        "terminationDate": f"{monday + timedelta(days=9)}T12:00:00"},
+        )  # fmt: skip
+        days_off = await appoint(
+            gateway, "Vrij",
+            start=f"{monday + timedelta(days=4)}T00:00:00",
+            end=f"{monday + timedelta(days=4)}T00:00:00", allDayStart=True, allDayEnd=True,
+            recurrence={"type": "WEEKLY", "terminationType": "COUNT", "count": 3},
+        )  # fmt: skip
+        once = await appoint(gateway, "Lunch", start=f"{monday}T12:00:00", end=f"{monday}T13:00:00")
+        path = await mint(gateway, APPOINTMENTS_FEED, id=HENK)
+        today = datetime.now(UTC).date()
+        start = datetime.combine(today - timedelta(days=7), datetime.min.time(), UTC)
+        end = datetime.combine(today + timedelta(days=61), datetime.min.time(), UTC)
+        view = await execute(
+            gateway, VIEW, {"id": HENK, "from": start.isoformat(), "to": end.isoformat()}
+        )
+        found = await events(gateway, path)
+
+    expected = sorted(
+        (o["appointment"]["id"], datetime.fromisoformat(o["start"]),
+         datetime.fromisoformat(o["end"]))
+        for o in view["data"]["calendarView"]
+    )  # fmt: skip
+    by_oid = {e.uid.value.removeprefix("appointment-").split("@")[0]: e for e in found}
+    assert len(by_oid) == len(found), "each appointment once"
+    for series in (weekly, daily, days_off):
+        assert "rrule" in by_oid[series].contents, "a series is one VEVENT with its RRULE"
+    assert "rrule" not in by_oid[once].contents
+    # Zoned, so 09:00 stays 09:00 across a change of daylight saving time.
+    weekly_start = by_oid[weekly].dtstart.value
+    assert (weekly_start.hour, weekly_start.minute) == (9, 0)
+    assert weekly_start.utcoffset() == ZONE.utcoffset(weekly_start.replace(tzinfo=None))
+    occurrences = sorted(
+        (oid, s.astimezone(UTC), e.astimezone(UTC))
+        for oid, event in by_oid.items()
+        for s, e in expanded(event, start, end)
+    )
+    assert occurrences == expected
+    assert sum(1 for o in expected if o[0] == weekly) == 6

@@ -46,6 +46,13 @@ class FeedMutation:
         return await _link(info, FeedScope(FeedKind.BOOKINGS, (company, resource_id)))
 
     @strawberry.mutation(
+        description="A link to the iCalendar feed of a Xelion calendar's appointments: a series"
+        " once, with its RRULE, in APPOINTMENTS_TIMEZONE."
+    )
+    async def create_appointments_feed(self, info: Info, calendar_id: strawberry.ID) -> FeedLink:
+        return await _link(info, FeedScope(FeedKind.APPOINTMENTS, (calendar_id,)))
+
+    @strawberry.mutation(
         description="A link to the iCalendar feed of a business calendar's holidays,"
         " each date a day event. Fails NOT_FOUND for an unknown calendar."
     )

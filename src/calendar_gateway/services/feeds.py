@@ -12,13 +12,13 @@ import binascii
 import hashlib
 import hmac
 from dataclasses import dataclass
-from datetime import date, timedelta
+from datetime import date, timedelta, tzinfo
 from enum import Enum
 
 import orjson
 
 from calendar_gateway.services import vcalendar
-from calendar_gateway.services.appointments import AppointmentService
+from calendar_gateway.services.appointments import AppointmentService, require_oid
 from calendar_gateway.services.bookings import BookingService
 from calendar_gateway.services.calendars import CalendarService
 from calendar_gateway.services.errors import InvalidInputError
@@ -33,6 +33,7 @@ _CONTEXT = b"calendar-gateway feed v1\x00"
 
 class FeedKind(Enum):
     BOOKINGS = "bookings"
+    APPOINTMENTS = "appointments"
     HOLIDAYS = "holidays"
 
 
@@ -42,10 +43,11 @@ class FeedScope:
 
     kind: FeedKind
     ids: tuple[str, ...]
-    """Bookings: (company, resource id); holidays: (tenant id, package id, calendar id)."""
+    """Bookings: (company, resource id); appointments: (calendar id,); holidays: (tenant id,
+    package id, calendar id)."""
 
 
-_ARITY = {FeedKind.BOOKINGS: 2, FeedKind.HOLIDAYS: 3}
+_ARITY = {FeedKind.BOOKINGS: 2, FeedKind.APPOINTMENTS: 1, FeedKind.HOLIDAYS: 3}
 
 
 class InvalidFeedTokenError(Exception):
@@ -134,6 +136,7 @@ class FeedService:
         calendars: CalendarService,
         bookings: BookingService,
         appointments: AppointmentService,
+        appointments_zone: tzinfo,
     ) -> None:
         self._signer = signer
         self.window = window
@@ -142,6 +145,7 @@ class FeedService:
         self._calendars = calendars
         self._bookings = bookings
         self._appointments = appointments
+        self._zone = appointments_zone
 
     async def mint(self, scope: FeedScope) -> str:
         """A token for ``scope``, once its ids are known to name something."""
@@ -149,6 +153,8 @@ class FeedService:
         for value in scope.ids:
             if not value.strip() or len(value) > MAX_ID_LENGTH:
                 raise InvalidInputError("id", f"ids are 1 to {MAX_ID_LENGTH} characters")
+        if scope.kind is FeedKind.APPOINTMENTS:
+            require_oid(scope.ids[0], "calendarId")
         if scope.kind is FeedKind.HOLIDAYS:
             # An external id is accepted: the link names the calendar by its own id.
             calendar = await self._calendars.get(CalendarRef(*scope.ids))
@@ -169,6 +175,12 @@ class FeedService:
             reply = await self._bookings.in_range(company, first, last)
             mine = [b for b in reply.value if b.resource.id == resource_id]
             return vcalendar.bookings(mine, f"{company} {resource_id}", today)
+        if scope.kind is FeedKind.APPOINTMENTS:
+            (calendar_id,) = scope.ids
+            listing = await self._appointments.listing(calendar_id, first, last)
+            return vcalendar.appointments(
+                listing.appointments, listing.series, calendar_id, self._zone, today
+            )
         calendar = await self._calendars.get(CalendarRef(*scope.ids))
         return vcalendar.holidays(calendar, first, last, today)
 

@@ -9,12 +9,14 @@ so the same data on the same day gives the same bytes (and ETag).
 from __future__ import annotations
 
 import hashlib
-from collections.abc import Iterable
-from datetime import UTC, date, datetime, time, timedelta
+from collections.abc import Iterable, Mapping
+from datetime import UTC, date, datetime, time, timedelta, tzinfo
 
-from icalendar import Calendar, Event
+from dateutil import rrule
+from icalendar import Calendar, Event, vRecur
 
-from calendar_gateway.services import worktime
+from calendar_gateway.services import occurrences, worktime
+from calendar_gateway.upstreams.appointment_model import Appointment, AppointmentSummary, Recurrence
 from calendar_gateway.upstreams.bookings import Booking
 from calendar_gateway.upstreams.calendars import BusinessCalendar, ExceptionType
 
@@ -37,6 +39,31 @@ def bookings(found: Iterable[Booking], name: str, today: date) -> bytes:
             event.add("dtend", booking.end)
         event.add("description", _booking_description(booking))
         calendar.add_component(event)
+    return _bytes(calendar)
+
+
+def appointments(
+    listed: Iterable[AppointmentSummary],
+    series: Mapping[str, Appointment],
+    name: str,
+    zone: tzinfo,
+    today: date,
+) -> bytes:
+    """Each appointment once: a series (read in full, in ``series``) with its RRULE, in
+    ``zone`` so that its wall-clock time holds across daylight saving changes."""
+    calendar = _calendar(f"Appointments {name}")
+    # By oid: all-day starts are naive, timed ones aware; only the order must be stable.
+    for summary in sorted(listed, key=lambda a: a.oid):
+        event = _event(f"appointment-{summary.oid}", summary.subject, today)
+        full = series.get(summary.oid)
+        if full is not None and full.recurrence is not None:
+            if not _add_series(event, full, full.recurrence, zone):
+                continue
+        else:
+            _add_side(event, "dtstart", summary.start, summary.all_start_day, 0)
+            _add_side(event, "dtend", summary.end, summary.all_end_day, 1)
+        calendar.add_component(event)
+    calendar.add_missing_timezones()
     return _bytes(calendar)
 
 
@@ -90,6 +117,51 @@ def _booking_description(booking: Booking) -> str:
 def _bytes(calendar: Calendar) -> bytes:
     body: bytes = calendar.to_ical()
     return body
+
+
+def _add_side(event: Event, name: str, value: datetime, all_day: bool, days_after: int) -> None:
+    # Xelion's all-day side is a naive local date (its end at 23:59:59): a DATE, the end
+    # exclusive as RFC 5545 3.6.1 has it.
+    if all_day:
+        event.add(name, value.date() + timedelta(days=days_after))
+    else:
+        event.add(name, value.astimezone(UTC))
+
+
+def _add_series(event: Event, series: Appointment, recurrence: Recurrence, zone: tzinfo) -> bool:
+    """DTSTART, DTEND and RRULE of a series; False when its rule has no occurrence at all."""
+    wall_start, wall_end = _wall(series.start, zone), _wall(series.end, zone)
+    rule = occurrences.to_rule(recurrence, wall_start, zone)
+    # The rule's first occurrence, not the stored start: RFC 5545 counts DTSTART as an
+    # occurrence even where the rule would not fall, dateutil (our calendarView) does not.
+    first = next(iter(rule), None)
+    if first is None:
+        return False
+    if series.all_start_day:
+        days = (wall_end.date() - wall_start.date()).days + 1
+        event.add("dtstart", first.date())
+        event.add("dtend", first.date() + timedelta(days=days))
+    else:
+        event.add("dtstart", first.replace(tzinfo=zone, fold=0))
+        event.add("dtend", (first + (wall_end - wall_start)).replace(tzinfo=zone, fold=0))
+    event.add("rrule", _recur(rule, zone, series.all_start_day))
+    return True
+
+
+def _recur(rule: rrule.rrule, zone: tzinfo, all_day: bool) -> vRecur:
+    # dateutil writes RFC 5545's RRULE value; its UNTIL is local wall time, which RFC 5545
+    # 3.3.10 wants as a DATE beside a DATE start, and in UTC beside a zoned one.
+    line = next(part for part in str(rule).splitlines() if part.startswith("RRULE:"))
+    recur: vRecur = vRecur.from_ical(line.removeprefix("RRULE:"))
+    for until in recur.pop("UNTIL", []):
+        local = until.replace(tzinfo=zone, fold=0).astimezone(UTC)
+        recur["UNTIL"] = [until.date() if all_day else local]
+    return recur
+
+
+def _wall(value: datetime, zone: tzinfo) -> datetime:
+    """Naive local time: an aware ``value`` in ``zone``; a naive one (all-day) as it is."""
+    return value if value.tzinfo is None else value.astimezone(zone).replace(tzinfo=None)
 
 
 def _digest(text: str) -> str:
