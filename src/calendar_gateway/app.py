@@ -16,7 +16,7 @@ from starlette.exceptions import HTTPException
 from starlette.middleware import Middleware
 from starlette.requests import Request
 from starlette.responses import HTMLResponse, Response
-from starlette.routing import Route
+from starlette.routing import Route, WebSocketRoute
 from starlette.websockets import WebSocket
 from strawberry.http import GraphQLRequestData
 from strawberry.http.base import BaseRequestProtocol
@@ -27,7 +27,6 @@ from calendar_gateway.access_log import AccessLog
 from calendar_gateway.correlation import RequestIdMiddleware
 from calendar_gateway.gateway import start_gateway
 from calendar_gateway.graphql.context import Context
-from calendar_gateway.graphql.http import GraphQLOverHTTP
 from calendar_gateway.graphql.persisted_queries import PersistedQueries, PersistedQueryError
 from calendar_gateway.graphql.schema import create_schema
 from calendar_gateway.graphql.snapshot import (
@@ -35,6 +34,7 @@ from calendar_gateway.graphql.snapshot import (
     BookingSnapshot,
     CalendarSnapshot,
 )
+from calendar_gateway.graphql.websocket import GraphQLOverWebSocket
 from calendar_gateway.protection import Protection
 from calendar_gateway.protection.rejection import http_error, internal_error
 from calendar_gateway.services.container import Services
@@ -44,20 +44,21 @@ from calendar_gateway.shutdown import Shutdown
 from calendar_gateway.upstreams.transport import Transport
 
 
-class GraphQLEndpoint(GraphQLOverHTTP):
+class GraphQLEndpoint(GraphQLOverWebSocket):
     """The GraphQL endpoint, with our context, persisted queries and GraphiQL."""
 
     def __init__(self, settings: Settings) -> None:
         super().__init__(create_schema(settings), get_cache_control=settings.get_cache_control)
         self.settings = settings
+        self.configure_websocket(settings)
         self.services: Services | None = None
         self.persisted_queries: PersistedQueries | None = None
 
     async def get_context(
         self, request: Request | WebSocket, response: Response | WebSocket
     ) -> Context:
-        if self.services is None or not isinstance(request, Request):
-            raise RuntimeError("GraphQL over HTTP only, once the lifespan has started")
+        if self.services is None:
+            raise RuntimeError("GraphQL only once the lifespan has started")
         # Set in the request's own task, which runs the operation after this returns.
         caching.read_through.set(wants_fresh_reads(request.headers.get("cache-control")))
         return Context(
@@ -153,6 +154,7 @@ def create_app(settings: Settings) -> Starlette:
     return Starlette(
         routes=[
             Route("/graphql", endpoint, methods=["GET", "POST"]),
+            WebSocketRoute("/graphql", endpoint),
             Route("/healthz", health.healthz),
             Route(
                 "/readyz",

@@ -166,6 +166,17 @@ class Settings(BaseSettings):
     feed_days_ahead: int = Field(default=180, ge=1, le=731)
     feed_base_url: str | None = None
     """The gateway's public root for feed links; unset: the root the minting request came to."""
+    # Live data: subscriptions.
+    subscription_poll_seconds: float = Field(default=15.0, gt=0)
+    """How often a watched thing is read from its vendor for changes made elsewhere."""
+    subscription_keepalive_seconds: float = Field(default=12.0, gt=0)
+    """How often a WebSocket gets a graphql-transport-ws ping."""
+    subscriptions_per_connection: int = Field(default=10, ge=1)
+    subscriptions_per_client: int = Field(default=50, ge=1)
+    """Per replica: open subscriptions of one client (API key or JWT subject) on all its
+    connections."""
+    subscription_queue_size: int = Field(default=100, ge=1)
+    """Events waiting for one subscriber; a subscriber further behind is cut off."""
 
     host: str = "127.0.0.1"
     port: int = 8000

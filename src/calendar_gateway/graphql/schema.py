@@ -25,6 +25,7 @@ from calendar_gateway.graphql.incremental import with_coded_errors
 from calendar_gateway.graphql.limits import limits
 from calendar_gateway.graphql.observability import OperationObserver
 from calendar_gateway.graphql.scalars import SCALARS
+from calendar_gateway.graphql.subscriptions import Subscription
 from calendar_gateway.graphql.warnings import UpstreamWarnings
 from calendar_gateway.services.errors import InvalidInputError
 from calendar_gateway.settings import Settings
@@ -93,6 +94,7 @@ def create_schema(settings: Settings | None = None) -> strawberry.Schema:
     return Schema(
         query=Query,
         mutation=Mutation,
+        subscription=Subscription,
         # The newest version that both composition libraries in tests/e2e understand.
         federation_version="2.9",
         extensions=[

@@ -9,6 +9,7 @@ from calendar_gateway.services.availability import AvailabilityService
 from calendar_gateway.services.bookings import BookingService
 from calendar_gateway.services.calendars import CalendarService
 from calendar_gateway.services.feeds import FeedService
+from calendar_gateway.services.live import LiveData
 
 
 @dataclass(frozen=True)
@@ -20,6 +21,7 @@ class Services:
     appointments: AppointmentService
     availability: AvailabilityService
     feeds: FeedService
+    live: LiveData
 
     @classmethod
     def of(
@@ -29,7 +31,8 @@ class Services:
         appointments: AppointmentService,
         *,
         feeds: FeedService,
+        live: LiveData,
     ) -> Services:
         """The three vendors' services, and availability over them."""
         availability = AvailabilityService(calendars, bookings, appointments)
-        return cls(calendars, bookings, appointments, availability, feeds)
+        return cls(calendars, bookings, appointments, availability, feeds, live)

@@ -1,0 +1,142 @@
+"""GraphQL over WebSocket (graphql-transport-ws) at /graphql: who connects, and who keeps up.
+
+- A connection authenticates once, in ``connection_init``'s payload, with the key or JWT a
+  query sends (``{"Authorization": "Bearer <key>"}``), or in the upgrade request's header.
+  Without a valid one it is closed with 4403, as the protocol has it.
+- The server pings every SUBSCRIPTION_KEEPALIVE_SECONDS. A client that has not answered the
+  last ping by the next one is not reading what it is sent: the connection is closed with
+  SLOW_CONSUMER_CLOSE_CODE, so its messages stop piling up in the server's buffers.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+from collections.abc import Mapping
+from datetime import timedelta
+from typing import Any
+
+from starlette.authentication import AuthenticationError
+from starlette.requests import HTTPConnection
+from starlette.websockets import WebSocketDisconnect
+from strawberry.asgi import ASGIWebSocketAdapter
+from strawberry.exceptions import ConnectionRejectionError
+from strawberry.http.exceptions import WebSocketDisconnected
+from strawberry.http.websocket_origin import normalize_allowed_origins
+from strawberry.subscriptions import GRAPHQL_TRANSPORT_WS_PROTOCOL
+from strawberry.subscriptions.protocols.graphql_transport_ws.handlers import (
+    BaseGraphQLTransportWSHandler,
+)
+from strawberry.subscriptions.protocols.graphql_transport_ws.types import PongMessage
+from strawberry.types.unset import UNSET, UnsetType
+
+from calendar_gateway.graphql.context import Context
+from calendar_gateway.graphql.http import GraphQLOverHTTP
+from calendar_gateway.protection.auth import ApiKeyBackend, JwtBackend, backend_for
+from calendar_gateway.protection.auth import client_identity as address_of
+from calendar_gateway.settings import Settings
+
+log = logging.getLogger(__name__)
+
+SLOW_CONSUMER_CLOSE_CODE = 4008
+SLOW_CONSUMER_REASON = "Slow consumer: the last ping went unanswered"
+_ACK: UnsetType = UNSET
+"""connection_ack without a payload."""
+INIT_WAIT = timedelta(seconds=10)
+"""How long a new connection may take to send connection_init."""
+
+
+class KeepAliveHandler(BaseGraphQLTransportWSHandler[Context, None]):
+    """Strawberry's graphql-transport-ws handler, with pings from the server."""
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self._answered = True
+
+    async def handle(self) -> None:
+        interval = getattr(self.view, "keepalive_seconds", None)
+        pinging = asyncio.create_task(self._ping(interval)) if interval else None
+        try:
+            await super().handle()
+        finally:
+            if pinging is not None:
+                pinging.cancel()
+                with contextlib.suppress(asyncio.CancelledError):
+                    await pinging
+
+    async def handle_pong(self, message: PongMessage) -> None:
+        self._answered = True
+
+    async def _ping(self, interval: float) -> None:
+        while True:
+            await asyncio.sleep(interval)
+            if not self._answered:
+                log.info("closing a WebSocket whose client stopped reading")
+                await self._close_slow_consumer(interval)
+                return
+            self._answered = False
+            try:
+                await asyncio.wait_for(self.send_message({"type": "ping"}), interval)
+            except TimeoutError:
+                await self._close_slow_consumer(interval)
+                return
+
+    async def _close_slow_consumer(self, interval: float) -> None:
+        # A client that reads nothing may not read the close frame either: bounded.
+        with contextlib.suppress(Exception):
+            close = self.websocket.close(SLOW_CONSUMER_CLOSE_CODE, SLOW_CONSUMER_REASON)
+            await asyncio.wait_for(close, interval)
+
+
+class TextFrames(ASGIWebSocketAdapter):
+    """graphql-transport-ws messages go in text frames; the view encodes JSON as bytes."""
+
+    async def send_json(self, message: Mapping[str, object]) -> None:
+        try:
+            await self.ws.send_text(self.view.encode_json_string(message))
+        except WebSocketDisconnect as error:
+            raise WebSocketDisconnected from error
+
+
+class GraphQLOverWebSocket(GraphQLOverHTTP):
+    """The GraphQL view, also over graphql-transport-ws: authenticated, with keep-alive."""
+
+    graphql_transport_ws_handler_class = KeepAliveHandler
+    websocket_adapter_class = TextFrames  # type: ignore[assignment]  # Strawberry's own says so
+    keepalive_seconds: float | None = None
+    _backend: ApiKeyBackend | JwtBackend | None = None
+
+    def configure_websocket(self, settings: Settings) -> None:
+        self.protocols = (GRAPHQL_TRANSPORT_WS_PROTOCOL,)
+        self.connection_init_wait_timeout = INIT_WAIT
+        # Counted per connection and per client by the subscriptions themselves, with a code.
+        self.max_subscriptions_per_connection = None
+        self.keepalive_seconds = settings.subscription_keepalive_seconds
+        # Browsers send Origin on a handshake: the pages that may call over HTTP may connect.
+        self.allowed_origins = normalize_allowed_origins(settings.cors_origins)
+        backend = backend_for(settings)
+        self._backend = backend if isinstance(backend, ApiKeyBackend | JwtBackend) else None
+
+    async def on_ws_connect(self, context: Context) -> UnsetType | dict[str, object] | None:
+        if self._backend is None:
+            context.client = address_of(context.request.scope)
+            return _ACK
+        token = _token(context.connection_params, context.request)
+        if token is None:
+            raise ConnectionRejectionError({"code": "UNAUTHENTICATED"})
+        try:
+            _, client = self._backend.identify(token, context.request)
+        except AuthenticationError as error:
+            log.info("WebSocket authentication refused: %s", error)
+            raise ConnectionRejectionError({"code": "UNAUTHENTICATED"}) from None
+        context.client = client.identity
+        return _ACK
+
+
+def _token(params: dict[str, object] | None, conn: HTTPConnection) -> str | None:
+    """The bearer token of connection_init's payload, else of the upgrade request."""
+    given = (params or {}).get("Authorization", (params or {}).get("authorization"))
+    header = given if isinstance(given, str) else conn.headers.get("authorization", "")
+    scheme, _, token = header.partition(" ")
+    return token.strip() or None if scheme.lower() == "bearer" else None
