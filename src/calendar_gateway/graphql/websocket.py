@@ -14,25 +14,35 @@ import asyncio
 import contextlib
 import logging
 from collections.abc import Mapping
+from dataclasses import replace
 from datetime import timedelta
 from typing import Any
 
+from cross_web import AsyncHTTPRequestAdapter
+from graphql import GraphQLError, parse
 from starlette.authentication import AuthenticationError
-from starlette.requests import HTTPConnection
+from starlette.requests import HTTPConnection, Request
+from starlette.responses import Response
 from starlette.websockets import WebSocketDisconnect
 from strawberry.asgi import ASGIWebSocketAdapter
 from strawberry.exceptions import ConnectionRejectionError
+from strawberry.http import GraphQLRequestData
 from strawberry.http.exceptions import WebSocketDisconnected
 from strawberry.http.websocket_origin import normalize_allowed_origins
-from strawberry.subscriptions import GRAPHQL_TRANSPORT_WS_PROTOCOL
+from strawberry.subscriptions import (
+    GRAPHQL_TRANSPORT_WS_PROTOCOL,
+    MULTIPART_SUBSCRIPTION_PROTOCOL,
+)
 from strawberry.subscriptions.protocols.graphql_transport_ws.handlers import (
     BaseGraphQLTransportWSHandler,
 )
 from strawberry.subscriptions.protocols.graphql_transport_ws.types import PongMessage
+from strawberry.types.graphql import OperationType
 from strawberry.types.unset import UNSET, UnsetType
+from strawberry.utils.operation import get_operation_type
 
 from calendar_gateway.graphql.context import Context
-from calendar_gateway.graphql.http import GraphQLOverHTTP
+from calendar_gateway.graphql.http import GraphQLOverHTTP, bad_request
 from calendar_gateway.protection.auth import ApiKeyBackend, JwtBackend, backend_for
 from calendar_gateway.protection.auth import client_identity as address_of
 from calendar_gateway.settings import Settings
@@ -108,7 +118,8 @@ class GraphQLOverWebSocket(GraphQLOverHTTP):
     _backend: ApiKeyBackend | JwtBackend | None = None
 
     def configure_websocket(self, settings: Settings) -> None:
-        self.protocols = (GRAPHQL_TRANSPORT_WS_PROTOCOL,)
+        # graphql-transport-ws, and Apollo's multipart HTTP subscriptions.
+        self.protocols = (GRAPHQL_TRANSPORT_WS_PROTOCOL, MULTIPART_SUBSCRIPTION_PROTOCOL)
         self.connection_init_wait_timeout = INIT_WAIT
         # Counted per connection and per client by the subscriptions themselves, with a code.
         self.max_subscriptions_per_connection = None
@@ -117,6 +128,34 @@ class GraphQLOverWebSocket(GraphQLOverHTTP):
         self.allowed_origins = normalize_allowed_origins(settings.cors_origins)
         backend = backend_for(settings)
         self._backend = backend if isinstance(backend, ApiKeyBackend | JwtBackend) else None
+
+    async def parse_http_body(
+        self, request: AsyncHTTPRequestAdapter
+    ) -> GraphQLRequestData | list[GraphQLRequestData]:
+        data = await super().parse_http_body(request)
+        transport = self._get_stream_transport_from_headers(request.headers)
+        if transport is None or isinstance(data, list):
+            return data
+        # The strict parse above reads the body only: the Accept header picks the transport.
+        return replace(data, protocol=transport.protocol)
+
+    async def execute_operation(  # noqa: PLR0917 - Strawberry's signature
+        self,
+        request: Request,
+        request_adapter: AsyncHTTPRequestAdapter,
+        request_data: GraphQLRequestData | list[GraphQLRequestData],
+        context: Context,
+        root_value: None,
+        sub_response: Response,
+    ) -> Any:
+        if _plain_subscription(request_data):
+            raise bad_request(
+                "A subscription runs over graphql-transport-ws (a WebSocket to /graphql) or"
+                ' multipart HTTP (Accept: multipart/mixed;subscriptionSpec="1.0").'
+            )
+        return await super().execute_operation(
+            request, request_adapter, request_data, context, root_value, sub_response
+        )
 
     async def on_ws_connect(self, context: Context) -> UnsetType | dict[str, object] | None:
         if self._backend is None:
@@ -132,6 +171,21 @@ class GraphQLOverWebSocket(GraphQLOverHTTP):
             raise ConnectionRejectionError({"code": "UNAUTHENTICATED"}) from None
         context.client = client.identity
         return _ACK
+
+
+def _plain_subscription(data: GraphQLRequestData | list[GraphQLRequestData]) -> bool:
+    """A subscription asked for without a transport that can stream its events."""
+    for one in data if isinstance(data, list) else [data]:
+        # The text is looked at first, so most requests are not parsed twice.
+        if one.protocol != "http" or "subscription" not in (one.query or ""):
+            continue
+        try:
+            kind = get_operation_type(parse(one.query or ""), one.operation_name)
+        except (GraphQLError, RuntimeError):
+            continue  # refused, with its code, where it is parsed to run
+        if kind is OperationType.SUBSCRIPTION:
+            return True
+    return False
 
 
 def _token(params: dict[str, object] | None, conn: HTTPConnection) -> str | None:

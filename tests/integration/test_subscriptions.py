@@ -1,0 +1,213 @@
+"""Subscriptions over real servers, with a raw graphql-transport-ws client (websockets): the
+limits, the keep-alive, pollers across replicas, and multipart HTTP subscriptions."""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import json
+from collections.abc import AsyncIterator
+from typing import Any
+
+import httpx
+import pytest
+from websockets.asyncio.client import ClientConnection, connect
+from websockets.exceptions import ConnectionClosed
+
+from calendar_gateway.app import create_app
+from tests.conftest import settings_for
+from tests.integration.test_calendars import DADS
+from tests.servers import serve
+
+KEY = "live-key"
+CALENDAR = f'subscription {{ businessCalendarChanged(id: "{DADS}") {{ kind id }} }}'
+APPOINTMENTS = 'subscription { appointmentsChanged(calendarId: "1557367") { kind id } }'
+RENAME = f'mutation {{ updateBusinessCalendar(id: "{DADS}", input: {{name: "Renamed"}}) {{ id }} }}'
+
+
+@contextlib.asynccontextmanager
+async def gateway(simulator_url: str, **overrides: Any) -> AsyncIterator[str]:
+    settings = settings_for(simulator_url, auth_mode="api-key", api_keys=KEY, **overrides)
+    async with serve(create_app(settings)) as url:
+        yield url
+
+
+@contextlib.asynccontextmanager
+async def socket(url: str, key: str = KEY) -> AsyncIterator[ClientConnection]:
+    """A graphql-transport-ws connection, acknowledged."""
+    ws_url = url.replace("http://", "ws://") + "/graphql"
+    async with connect(ws_url, subprotocols=["graphql-transport-ws"]) as ws:  # type: ignore[list-item]
+        await ws.send(
+            json.dumps({"type": "connection_init", "payload": {"Authorization": f"Bearer {key}"}})
+        )
+        assert json.loads(await ws.recv()) == {"type": "connection_ack"}
+        yield ws
+
+
+async def subscribe(ws: ClientConnection, operation_id: str, query: str) -> None:
+    message = {"id": operation_id, "type": "subscribe", "payload": {"query": query}}
+    await ws.send(json.dumps(message))
+
+
+async def message(ws: ClientConnection, kind: str = "next") -> dict[str, Any]:
+    """The next message of ``kind``, answering the server's pings on the way."""
+    async with asyncio.timeout(5):
+        while True:
+            received = json.loads(await ws.recv())
+            if received["type"] == "ping":
+                await ws.send(json.dumps({"type": "pong"}))
+            elif received["type"] == kind:
+                return dict(received)
+
+
+async def read_until_closed(ws: ClientConnection) -> None:
+    async with asyncio.timeout(5):
+        while True:
+            await ws.recv()
+
+
+async def grs_body_reads(upstream: httpx.AsyncClient) -> int:
+    stats = (await upstream.get("/grs/v1/_admin/stats")).json()["requests"]
+    return int(stats.get("queryBusinessCalendarBody", 0))
+
+
+async def test_an_own_write_reaches_the_subscriber_with_what_changed(
+    simulator_url: str, upstream: httpx.AsyncClient
+) -> None:
+    async with gateway(simulator_url) as url, socket(url) as ws:
+        await subscribe(ws, "1", CALENDAR)
+        await asyncio.sleep(0.2)  # the server takes the subscription in its own time
+        async with httpx.AsyncClient(
+            base_url=url, headers={"authorization": f"Bearer {KEY}"}
+        ) as client:
+            written = await client.post("/graphql", json={"query": RENAME})
+            assert "errors" not in written.json()
+        event = await message(ws)
+
+    assert event["payload"] == {
+        "data": {"businessCalendarChanged": {"kind": "UPDATED", "id": DADS}}
+    }
+
+
+async def test_subscriptions_beyond_the_connection_s_limit_fail_with_a_code(
+    simulator_url: str, upstream: httpx.AsyncClient
+) -> None:
+    async with gateway(simulator_url, subscriptions_per_connection=2) as url, socket(url) as ws:
+        for operation_id in ("1", "2", "3"):
+            await subscribe(ws, operation_id, APPOINTMENTS)
+        refused = await message(ws)
+
+    assert refused["id"] == "3"
+    [error] = refused["payload"]["errors"]
+    assert error["extensions"]["code"] == "TOO_MANY_SUBSCRIPTIONS"
+
+
+async def test_a_client_s_subscriptions_are_limited_across_its_connections(
+    simulator_url: str, upstream: httpx.AsyncClient
+) -> None:
+    async with (
+        gateway(simulator_url, subscriptions_per_client=1) as url,
+        socket(url) as first,
+        socket(url) as second,
+    ):
+        await subscribe(first, "1", APPOINTMENTS)
+        await asyncio.sleep(0.2)
+        await subscribe(second, "1", APPOINTMENTS)
+        refused = await message(second)
+
+    assert refused["payload"]["errors"][0]["extensions"]["code"] == "TOO_MANY_SUBSCRIPTIONS"
+
+
+async def test_a_client_that_leaves_a_ping_unanswered_is_closed_as_a_slow_consumer(
+    simulator_url: str, upstream: httpx.AsyncClient
+) -> None:
+    async with gateway(simulator_url, subscription_keepalive_seconds=0.2) as url, socket(url) as ws:
+        assert json.loads(await ws.recv()) == {"type": "ping"}
+        # Not answered: the next round closes the connection.
+        with pytest.raises(ConnectionClosed) as closed:
+            await read_until_closed(ws)
+
+    assert closed.value.rcvd is not None
+    assert closed.value.rcvd.code == 4008
+
+
+async def test_a_wrong_key_in_connection_init_is_refused(
+    simulator_url: str, upstream: httpx.AsyncClient
+) -> None:
+    async with gateway(simulator_url) as url:
+        with pytest.raises((ConnectionClosed, AssertionError)):
+            async with socket(url, key="wrong") as ws:
+                await ws.recv()
+
+
+async def test_three_replicas_poll_a_watched_calendar_once_and_stop_when_nobody_watches(
+    simulator_url: str, upstream: httpx.AsyncClient, redis_url: str, redis_prefix: str
+) -> None:
+    poll = 0.25
+    shared = {
+        "redis_url": redis_url,
+        "redis_key_prefix": redis_prefix,
+        "subscription_poll_seconds": poll,
+    }
+    async with (
+        gateway(simulator_url, **shared) as one,
+        gateway(simulator_url, **shared) as two,
+        gateway(simulator_url, **shared) as three,
+    ):
+        async with socket(one) as a, socket(two) as b, socket(three) as c:
+            for ws in (a, b, c):
+                await subscribe(ws, "1", CALENDAR)
+            await asyncio.sleep(0.5)  # each subscription has read the calendar once
+            before = await grs_body_reads(upstream)
+            await asyncio.sleep(10 * poll)
+            polled = await grs_body_reads(upstream) - before
+        await asyncio.sleep(2 * poll)  # the last subscriber is gone
+        idle_before = await grs_body_reads(upstream)
+        await asyncio.sleep(4 * poll)
+        idle = await grs_body_reads(upstream) - idle_before
+
+    # One poller: about 10 polls; three would make about 30.
+    assert 5 <= polled <= 14
+    assert idle == 0
+
+
+async def test_a_multipart_http_subscription_gets_the_event(
+    simulator_url: str, upstream: httpx.AsyncClient
+) -> None:
+    headers = {"authorization": f"Bearer {KEY}"}
+    accept = {**headers, "accept": 'multipart/mixed;subscriptionSpec="1.0",application/json'}
+    async with (
+        gateway(simulator_url) as url,
+        httpx.AsyncClient(base_url=url, headers=headers, timeout=10) as client,
+        client.stream("POST", "/graphql", json={"query": CALENDAR}, headers=accept) as response,
+    ):
+        assert response.headers["content-type"].startswith("multipart/mixed")
+        await asyncio.sleep(0.3)
+        assert "errors" not in (await client.post("/graphql", json={"query": RENAME})).json()
+        received = ""
+        async with asyncio.timeout(5):
+            async for chunk in response.aiter_text():
+                received += chunk
+                if "businessCalendarChanged" in received:
+                    break
+
+    part = received[received.index('{"payload"') :].split("\r\n")[0]
+    assert json.loads(part)["payload"]["data"]["businessCalendarChanged"] == {
+        "kind": "UPDATED",
+        "id": DADS,
+    }
+
+
+async def test_a_subscription_over_plain_http_is_refused_with_how_to_send_it(
+    simulator_url: str, upstream: httpx.AsyncClient
+) -> None:
+    async with (
+        gateway(simulator_url) as url,
+        httpx.AsyncClient(base_url=url, headers={"authorization": f"Bearer {KEY}"}) as client,
+    ):
+        response = await client.post("/graphql", json={"query": APPOINTMENTS})
+
+    assert response.status_code == 400
+    [error] = response.json()["errors"]
+    assert error["extensions"]["code"] == "BAD_REQUEST"
+    assert "graphql-transport-ws" in error["message"]
