@@ -97,6 +97,8 @@ def _serve(args: argparse.Namespace) -> None:
             access_log=False,
             # After the drain (shutdown.py): the time requests in flight have to finish.
             timeout_graceful_shutdown=settings.shutdown_timeout_seconds,
+            # A WebSocket message is held whole, as a request body is: the same bound.
+            ws_max_size=settings.max_body_bytes,
         )
 
 

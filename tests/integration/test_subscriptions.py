@@ -211,3 +211,14 @@ async def test_a_subscription_over_plain_http_is_refused_with_how_to_send_it(
     [error] = response.json()["errors"]
     assert error["extensions"]["code"] == "BAD_REQUEST"
     assert "graphql-transport-ws" in error["message"]
+
+
+async def test_a_query_over_the_websocket_is_refused_for_http_where_rate_limits_count_it(
+    simulator_url: str, upstream: httpx.AsyncClient
+) -> None:
+    async with gateway(simulator_url) as url, socket(url) as ws:
+        await subscribe(ws, "1", "{ businessCalendars { id } }")
+        refused = await message(ws, "error")
+
+    assert refused["id"] == "1"
+    assert refused["payload"][0]["extensions"]["code"] == "BAD_REQUEST"

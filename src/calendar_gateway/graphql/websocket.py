@@ -36,7 +36,11 @@ from strawberry.subscriptions import (
 from strawberry.subscriptions.protocols.graphql_transport_ws.handlers import (
     BaseGraphQLTransportWSHandler,
 )
-from strawberry.subscriptions.protocols.graphql_transport_ws.types import PongMessage
+from strawberry.subscriptions.protocols.graphql_transport_ws.types import (
+    ErrorMessage,
+    PongMessage,
+    SubscribeMessage,
+)
 from strawberry.types.graphql import OperationType
 from strawberry.types.unset import UNSET, UnsetType
 from strawberry.utils.operation import get_operation_type
@@ -51,6 +55,7 @@ log = logging.getLogger(__name__)
 
 SLOW_CONSUMER_CLOSE_CODE = 4008
 SLOW_CONSUMER_REASON = "Slow consumer: the last ping went unanswered"
+OVER_HTTP = "Only subscriptions run over WebSocket: send queries and mutations over HTTP."
 _ACK: UnsetType = UNSET
 """connection_ack without a payload."""
 INIT_WAIT = timedelta(seconds=10)
@@ -77,6 +82,16 @@ class KeepAliveHandler(BaseGraphQLTransportWSHandler[Context, None]):
 
     async def handle_pong(self, message: PongMessage) -> None:
         self._answered = True
+
+    async def handle_subscribe(self, message: SubscribeMessage) -> None:
+        # Queries and mutations go over HTTP, where rate limits count them.
+        payload = message.get("payload")
+        if self.connection_acknowledged and isinstance(payload, dict):
+            kind = _operation_type(payload.get("query"), payload.get("operationName"))
+            if kind in (OperationType.QUERY, OperationType.MUTATION):
+                await self.send_message(_refusal(message["id"], OVER_HTTP))
+                return
+        await super().handle_subscribe(message)
 
     async def _ping(self, interval: float) -> None:
         while True:
@@ -175,17 +190,28 @@ class GraphQLOverWebSocket(GraphQLOverHTTP):
 
 def _plain_subscription(data: GraphQLRequestData | list[GraphQLRequestData]) -> bool:
     """A subscription asked for without a transport that can stream its events."""
-    for one in data if isinstance(data, list) else [data]:
-        # The text is looked at first, so most requests are not parsed twice.
-        if one.protocol != "http" or "subscription" not in (one.query or ""):
-            continue
-        try:
-            kind = get_operation_type(parse(one.query or ""), one.operation_name)
-        except (GraphQLError, RuntimeError):
-            continue  # refused, with its code, where it is parsed to run
-        if kind is OperationType.SUBSCRIPTION:
-            return True
-    return False
+    # The text is looked at first, so most requests are not parsed twice.
+    return any(
+        one.protocol == "http"
+        and "subscription" in (one.query or "")
+        and _operation_type(one.query, one.operation_name) is OperationType.SUBSCRIPTION
+        for one in (data if isinstance(data, list) else [data])
+    )
+
+
+def _operation_type(query: object, operation_name: object) -> OperationType | None:
+    """None when the document does not say: it is refused, coded, where it is run."""
+    if not isinstance(query, str) or not isinstance(operation_name, str | None):
+        return None
+    try:
+        return get_operation_type(parse(query), operation_name)
+    except (GraphQLError, RuntimeError):
+        return None
+
+
+def _refusal(operation_id: str, message: str) -> ErrorMessage:
+    error = GraphQLError(message, extensions={"code": "BAD_REQUEST"})
+    return {"id": operation_id, "type": "error", "payload": [error.formatted]}
 
 
 def _token(params: dict[str, object] | None, conn: HTTPConnection) -> str | None:
