@@ -96,3 +96,24 @@ async def test_a_connection_without_a_valid_key_is_refused(
 
     assert result["closed"] == 4403
     assert all("payload" not in e for e in result["events"])
+
+
+async def test_apollo_client_gets_the_event_of_its_own_mutation(
+    node: Node, simulator_url: str, upstream: httpx.AsyncClient
+) -> None:
+    async with serve_gateway_process(keyed_env(simulator_url)) as gateway:
+        result = await node.run(
+            "apollo_subscription.mjs", {"url": f"{gateway.url}/graphql", "key": KEY}
+        )
+
+    assert result["written"]["updateBusinessCalendar"]["id"] == DADS
+    assert result["event"]["businessCalendarChanged"] == {
+        "__typename": "BusinessCalendarChange",
+        "kind": "UPDATED",
+        "id": DADS,
+        "businessCalendar": {
+            "__typename": "BusinessCalendar",
+            "id": DADS,
+            "name": "Renamed by Apollo",
+        },
+    }
