@@ -13,8 +13,11 @@ import httpx
 import pytest
 import vobject
 
+from calendar_gateway.settings import ENV_PREFIX
 from tests.client import error_codes, execute
 from tests.conftest import gateway_client, settings_for
+from tests.integration.test_replicas import replica_env
+from tests.servers import serve_gateway_process
 
 SECRET = "feed-secret-for-tests-0123456789abcdef"
 DADS = "dcc4a39b-3442-4408-a907-b85c44663681"
@@ -292,3 +295,22 @@ async def test_appointments_feed_has_each_series_once_and_expands_as_calendar_vi
     )
     assert occurrences == expected
     assert sum(1 for o in expected if o[0] == weekly) == 6
+
+
+async def test_a_feed_token_never_reaches_the_log(
+    simulator_url: str, upstream: httpx.AsyncClient
+) -> None:
+    env = replica_env(simulator_url, feed_secret=SECRET)
+    env[f"{ENV_PREFIX}FEED_SECRET"] = SECRET  # a dump of the settings masks it
+    async with (
+        serve_gateway_process(env) as process,
+        httpx.AsyncClient(base_url=process.url) as gateway,
+    ):
+        path = await mint(gateway, HOLIDAYS_FEED, id=DADS)
+        assert (await gateway.get(path)).status_code == 200
+        assert (await gateway.get(path + "x")).status_code == 404
+    token = path.removeprefix("/feeds/").removesuffix(".ics")
+
+    logged = b"".join(process.stderr).decode()
+    assert "/feeds/" in logged  # the access lines are there
+    assert token.split(".")[1] not in logged

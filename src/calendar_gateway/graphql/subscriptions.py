@@ -162,8 +162,6 @@ async def _changes(info: Info, watch: Callable[[], Awaitable[Watch]]) -> AsyncGe
                     change = await subscriber.next()
                     context.renew_reads()
                     yield change
-    except GeneratorExit:
-        raise
     except Exception as error:
         # Raised out of a subscription's generator, an error reaches the client without
         # the contract's path; it is coded here instead.

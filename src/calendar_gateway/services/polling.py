@@ -229,6 +229,9 @@ class Pollers:
                     await self._poll(watch)
             except (UpstreamError, RedisError, OSError) as error:
                 log.warning("poll of %s failed: %s", watch.key, error)
+            except Exception:
+                # Its subscribers still hear the gateway's own writes: keep polling.
+                log.exception("poll of %s failed unexpectedly", watch.key)
             await asyncio.sleep(self._interval)
 
     async def _poll(self, watch: Watch) -> None:
