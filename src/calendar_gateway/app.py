@@ -9,6 +9,7 @@ from functools import cached_property
 
 import orjson
 from cross_web import AsyncHTTPRequestAdapter
+from graphql.execution import ExperimentalIncrementalExecutionResults
 from prometheus_client import CONTENT_TYPE_LATEST, generate_latest
 from redis.asyncio import Redis
 from starlette.applications import Starlette
@@ -90,8 +91,14 @@ class GraphQLEndpoint(GraphQLOverWebSocket):
         result = await super().execute_single(
             request, request_adapter, sub_response, context, root_value, request_data
         )
-        # Errors without a path came before execution: the document did not pass.
-        if all(error.path is not None for error in result.errors or ()):
+        # Errors without a path came before execution: the document did not pass. With @defer
+        # the result is incremental, and its first part has them.
+        first = (
+            result.initial_result
+            if isinstance(result, ExperimentalIncrementalExecutionResults)
+            else result
+        )
+        if all(error.path is not None for error in first.errors or ()):
             await self.persisted_queries.keep(request_data)
         return result
 

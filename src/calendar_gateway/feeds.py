@@ -15,6 +15,7 @@ from starlette.responses import PlainTextResponse, Response
 
 from calendar_gateway.services.errors import InvalidInputError
 from calendar_gateway.services.feeds import (
+    PATH,
     FeedsDisabledError,
     FeedService,
     InvalidFeedTokenError,
@@ -23,14 +24,9 @@ from calendar_gateway.upstreams.errors import NotFoundError, UpstreamError
 
 log = logging.getLogger(__name__)
 
-PATH = "/feeds/{token}.ics"
 MEDIA_TYPE = "text/calendar; charset=utf-8"
 # Calendar apps poll on their own schedule; ask them to revalidate, which the ETag makes cheap.
 _CACHE_CONTROL = "private, no-cache"
-
-
-def feed_url(base_url: str, token: str) -> str:
-    return f"{base_url.rstrip('/')}{PATH.format(token=token)}"
 
 
 def feed_endpoint(
@@ -70,3 +66,6 @@ def _matches(if_none_match: str | None, etag: str) -> bool:
         return False
     tags = {tag.strip().removeprefix("W/") for tag in if_none_match.split(",")}
     return "*" in tags or etag in tags
+
+
+__all__ = ["MEDIA_TYPE", "PATH", "feed_endpoint"]

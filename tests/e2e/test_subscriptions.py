@@ -13,7 +13,7 @@ from tests.integration.test_calendars import DADS, PACKAGE, grs_as
 from tests.integration.test_replicas import replica_env
 from tests.servers import serve_gateway_process
 
-KEY = "frontend-key"
+KEY = "frontend-key-0123456789abcdef0123456789ab"
 POLL_SECONDS = 1.0
 APPOINTMENTS = """subscription($id: ID!) {
   appointmentsChanged(calendarId: $id) { kind id appointment { subject } }

@@ -211,7 +211,7 @@ ZONE = ZoneInfo("Europe/Amsterdam")
 
 
 async def appoint(gateway: httpx.AsyncClient, subject: str, **fields: Any) -> str:
-    new = {"subject": subject, "calendars": [HENK], "timeZone": "Europe/Amsterdam", **fields}
+    new = {"subject": subject, "calendars": [HENK], **fields}
     body = await execute(gateway, CREATE_APPOINTMENT, {"input": new})
     assert "errors" not in body, body
     return str(body["data"]["createAppointment"]["id"])
@@ -245,26 +245,31 @@ async def test_appointments_feed_has_each_series_once_and_expands_as_calendar_vi
         feed_days_ahead=60, appointments_timezone="Europe/Amsterdam",
     )  # fmt: skip
     monday = next_monday().date()
+
+    def at(day: date, hour: int, minute: int = 0) -> str:
+        return (
+            datetime.combine(day, datetime.min.time(), ZONE)
+            .replace(hour=hour, minute=minute)
+            .isoformat()
+        )
+
     async with gateway_client(settings) as gateway:
         weekly = await appoint(
-            gateway, "Weekoverleg",
-            start=f"{monday}T09:00:00", end=f"{monday}T10:00:00",
+            gateway, "Weekoverleg", start=at(monday, 9), end=at(monday, 10),
             recurrence={"type": "WEEKLY", "weekdays": ["MONDAY", "WEDNESDAY"],
                         "terminationType": "COUNT", "count": 6},
         )  # fmt: skip
         daily = await appoint(
-            gateway, "Standup",
-            start=f"{monday}T08:45:00", end=f"{monday}T09:00:00",
+            gateway, "Standup", start=at(monday, 8, 45), end=at(monday, 9),
             recurrence={"type": "DAILY", "terminationType": "DATE",
-                        "terminationDate": f"{monday + timedelta(days=9)}T12:00:00"},
+                        "terminationDate": at(monday + timedelta(days=9), 12)},
         )  # fmt: skip
+        friday = (monday + timedelta(days=4)).isoformat()
         days_off = await appoint(
-            gateway, "Vrij",
-            start=f"{monday + timedelta(days=4)}T00:00:00",
-            end=f"{monday + timedelta(days=4)}T00:00:00", allDayStart=True, allDayEnd=True,
+            gateway, "Vrij", startDate=friday, endDate=friday,
             recurrence={"type": "WEEKLY", "terminationType": "COUNT", "count": 3},
         )  # fmt: skip
-        once = await appoint(gateway, "Lunch", start=f"{monday}T12:00:00", end=f"{monday}T13:00:00")
+        once = await appoint(gateway, "Lunch", start=at(monday, 12), end=at(monday, 13))
         path = await mint(gateway, APPOINTMENTS_FEED, id=HENK)
         today = datetime.now(UTC).date()
         start = datetime.combine(today - timedelta(days=7), datetime.min.time(), UTC)

@@ -19,7 +19,7 @@ from tests.conftest import settings_for
 from tests.integration.test_calendars import DADS
 from tests.servers import serve
 
-KEY = "live-key"
+KEY = "live-key-0123456789abcdef0123456789abcdef"
 CALENDAR = f'subscription {{ businessCalendarChanged(id: "{DADS}") {{ kind id }} }}'
 APPOINTMENTS = 'subscription { appointmentsChanged(calendarId: "1557367") { kind id } }'
 RENAME = f'mutation {{ updateBusinessCalendar(id: "{DADS}", input: {{name: "Renamed"}}) {{ id }} }}'

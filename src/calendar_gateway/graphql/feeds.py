@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import strawberry
 
-from calendar_gateway.feeds import feed_url
 from calendar_gateway.graphql.calendars import PackageArg, TenantArg
 from calendar_gateway.graphql.context import Info
 from calendar_gateway.services.feeds import FeedKind, FeedScope
@@ -25,9 +24,8 @@ class FeedLink:
 async def _link(info: Info, scope: FeedScope) -> FeedLink:
     feeds = info.context.services.feeds
     token = await feeds.mint(scope)
-    base_url = feeds.base_url or str(info.context.request.base_url)
     return FeedLink(
-        url=feed_url(base_url, token),
+        url=feeds.url(token, str(info.context.request.base_url)),
         kind=scope.kind,
         days_back=feeds.window.days_back,
         days_ahead=feeds.window.days_ahead,

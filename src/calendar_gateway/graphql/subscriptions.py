@@ -20,11 +20,10 @@ from calendar_gateway.graphql.calendars import BusinessCalendar, FromArg, Packag
 from calendar_gateway.graphql.context import Info
 from calendar_gateway.graphql.errors import INTERNAL_MESSAGE, extensions_for
 from calendar_gateway.protection.auth import client_identity
+from calendar_gateway.services.calendars import CalendarRef
 from calendar_gateway.services.events import Change, ChangeKind, SlowConsumerError
 from calendar_gateway.services.live import TooManySubscriptionsError
 from calendar_gateway.services.polling import Watch
-from calendar_gateway.upstreams.calendars import CalendarRef
-from calendar_gateway.upstreams.errors import NotFoundError
 
 log = logging.getLogger(__name__)
 
@@ -40,11 +39,8 @@ class AppointmentChange:
     async def appointment(self, info: Info) -> Appointment | None:
         if self.kind is ChangeKind.DELETED:
             return None
-        try:
-            found = await info.context.services.appointments.get(str(self.id))
-        except NotFoundError:
-            return None
-        return Appointment.from_domain(found)
+        found = await info.context.services.live.appointment_now(str(self.id))
+        return None if found is None else Appointment.from_domain(found)
 
 
 @strawberry.type(description="A booking of the watched Synergist resource changed.")
@@ -56,12 +52,8 @@ class BookingChange:
     async def booking(self, info: Info) -> Booking | None:
         if self.kind is ChangeKind.DELETED:
             return None
-        [found] = await info.context.services.bookings.get_many([str(self.id)])
-        if isinstance(found, NotFoundError):
-            return None
-        if isinstance(found, BaseException):
-            raise found
-        return Booking.from_domain(found.value)
+        found = await info.context.services.live.booking_now(str(self.id))
+        return None if found is None else Booking.from_domain(found)
 
 
 @strawberry.type(description="The watched business calendar changed.")
@@ -76,11 +68,8 @@ class BusinessCalendarChange:
         if self.kind is ChangeKind.DELETED:
             return None
         ref = CalendarRef(self.tenant_id, self.package_id, self.id)
-        try:
-            found = await info.context.services.calendars.get(ref)
-        except NotFoundError:
-            return None
-        return BusinessCalendar.from_domain(found, ref)
+        found = await info.context.services.live.calendar_now(ref)
+        return None if found is None else BusinessCalendar.from_domain(found, ref)
 
 
 @strawberry.type

@@ -24,6 +24,8 @@ from calendar_gateway.services.calendars import CalendarService
 from calendar_gateway.services.errors import InvalidInputError
 from calendar_gateway.upstreams.calendars import CalendarRef
 
+PATH = "/feeds/{token}.ics"
+"""Where the gateway serves a feed (app.py routes it to feeds.py)."""
 MAX_TOKEN_LENGTH = 1024
 """Longer tokens are refused unread: a scope's ids are short."""
 MAX_ID_LENGTH = 200
@@ -160,6 +162,11 @@ class FeedService:
             calendar = await self._calendars.get(CalendarRef(*scope.ids))
             scope = FeedScope(scope.kind, (*scope.ids[:2], calendar.id))
         return signer.token(scope)
+
+    def url(self, token: str, request_base_url: str) -> str:
+        """The link to the feed ``token`` opens: under FEED_BASE_URL, else the request's root."""
+        base = (self.base_url or request_base_url).rstrip("/")
+        return base + PATH.format(token=token)
 
     async def render(self, token: str, today: date) -> Feed:
         """The feed ``token`` opens, for the window around ``today``."""

@@ -24,7 +24,9 @@ from calendar_gateway.services.publishing import (
     bookings_topic,
     calendar_topic,
 )
-from calendar_gateway.upstreams.calendars import CalendarRef
+from calendar_gateway.upstreams.appointment_model import Appointment
+from calendar_gateway.upstreams.bookings import Booking
+from calendar_gateway.upstreams.calendars import BusinessCalendar, CalendarRef
 from calendar_gateway.upstreams.errors import NotFoundError
 
 MAX_BOOKING_DAYS = 366
@@ -98,6 +100,27 @@ class LiveData:
         with self.hub.subscribe(watch.topic) as subscriber:
             async with self.pollers.watching(watch):
                 yield subscriber
+
+    async def appointment_now(self, oid: str) -> Appointment | None:
+        """The appointment as it is now; None once deleted."""
+        try:
+            return await self._appointments.get(oid)
+        except NotFoundError:
+            return None
+
+    async def booking_now(self, booking_id: str) -> Booking | None:
+        [found] = await self._bookings.get_many([booking_id])
+        if isinstance(found, NotFoundError):
+            return None
+        if isinstance(found, BaseException):
+            raise found
+        return found.value
+
+    async def calendar_now(self, ref: CalendarRef) -> BusinessCalendar | None:
+        try:
+            return await self._calendars.get(ref)
+        except NotFoundError:
+            return None
 
     def appointments(self, calendar_id: str) -> Watch:
         """A Xelion calendar's appointments within the feed window around today."""
