@@ -6,6 +6,7 @@ import argparse
 import asyncio
 import contextlib
 import os
+import secrets
 import signal
 import socket
 import sys
@@ -192,6 +193,8 @@ def demo_settings(upstream: str, port: int) -> Settings:
         introspection=True,
         graphiql=True,
         rate_limit_requests=0,
+        # Feed links work in the demo; they die with it, as its data does.
+        feed_secret=secrets.token_urlsafe(32),  # type: ignore[arg-type]
         host=LOOPBACK,
         port=port,
     )

@@ -184,9 +184,10 @@ async def test_a_new_secret_revokes_every_link(
 
 
 async def test_minting_without_a_feed_secret_fails_feeds_disabled(
-    gateway: httpx.AsyncClient,
+    simulator_url: str, upstream: httpx.AsyncClient
 ) -> None:
-    body = await execute(gateway, HOLIDAYS_FEED, {"id": DADS})
+    async with gateway_client(settings_for(simulator_url, feed_secret=None)) as gateway:
+        body = await execute(gateway, HOLIDAYS_FEED, {"id": DADS})
 
     assert error_codes(body) == ["FEEDS_DISABLED"]
 

@@ -7,6 +7,7 @@ import asyncio
 import contextlib
 import json
 from collections.abc import AsyncIterator
+from datetime import UTC, date, datetime, timedelta
 from typing import Any
 
 import httpx
@@ -222,3 +223,39 @@ async def test_a_query_over_the_websocket_is_refused_for_http_where_rate_limits_
 
     assert refused["id"] == "1"
     assert refused["payload"][0]["extensions"]["code"] == "BAD_REQUEST"
+
+
+async def test_bookings_changed_hears_the_resource_s_bookings_within_its_dates_only(
+    simulator_url: str, upstream: httpx.AsyncClient
+) -> None:
+    today = datetime.now(UTC).date()
+    monday = today + timedelta(days=7 - today.weekday())
+    watched = (
+        'subscription { bookingsChanged(company: "1", resourceId: "198",'
+        f' from: "{monday}", to: "{monday + timedelta(days=4)}") {{ kind id'
+        " booking { resource { id } start } } }"
+    )
+    async with gateway(simulator_url) as url, socket(url) as ws:
+        await subscribe(ws, "1", watched)
+        await asyncio.sleep(0.2)
+        async with httpx.AsyncClient(
+            base_url=url, headers={"authorization": f"Bearer {KEY}"}
+        ) as client:
+            for day in (monday + timedelta(days=28), monday + timedelta(days=1)):  # out, then in
+                booked = await client.post("/graphql", json={"query": book(day)})
+                assert "errors" not in booked.json(), booked.json()
+        event = await message(ws)
+
+    change = event["payload"]["data"]["bookingsChanged"]
+    assert change["kind"] == "CREATED"
+    assert change["booking"] == {
+        "resource": {"id": "198"},
+        "start": f"{monday + timedelta(days=1)}T09:00:00",
+    }
+
+
+def book(day: date) -> str:
+    return (
+        'mutation { createBooking(input: {timeSummaryId: "1014302", resourceId: "198",'
+        f' start: "{day}T09:00:00", end: "{day}T11:00:00"}}) {{ bookings {{ id }} }} }}'
+    )
