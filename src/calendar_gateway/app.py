@@ -135,6 +135,8 @@ def create_app(settings: Settings) -> Starlette:
     registry = metrics.registry_for(upstreams, settings.prometheus_multiproc_dir)
     protection = Protection(settings)
     reclaimer = memory.Reclaimer()
+    # A WebSocket's refused credentials count as a request's do.
+    endpoint.auth_failures = protection.failures
 
     @contextlib.asynccontextmanager
     async def lifespan(app: Starlette) -> AsyncIterator[None]:

@@ -283,3 +283,25 @@ async def test_a_websocket_authenticates_with_the_jwt_a_query_would_send(
 
     assert refused.value.rcvd is not None
     assert refused.value.rcvd.code == 4403
+
+
+async def test_wrong_keys_over_websockets_count_toward_the_address_s_failure_limit(
+    simulator_url: str, upstream: httpx.AsyncClient
+) -> None:
+    async with gateway(simulator_url, auth_failure_limit=2) as url:
+        for _ in range(2):
+            with pytest.raises(ConnectionClosed):
+                async with socket(url, key="wrong"):
+                    pass
+        # Past the limit even the right key is refused, or guessing would go on.
+        with pytest.raises(ConnectionClosed) as refused:
+            async with socket(url):
+                pass
+        async with httpx.AsyncClient(
+            base_url=url, headers={"authorization": f"Bearer {KEY}"}
+        ) as client:
+            over_http = await client.post("/graphql", json={"query": "{ __typename }"})
+
+    assert refused.value.rcvd is not None
+    assert refused.value.rcvd.code == 4403
+    assert over_http.status_code == 429

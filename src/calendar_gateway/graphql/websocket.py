@@ -47,8 +47,15 @@ from strawberry.utils.operation import get_operation_type
 
 from calendar_gateway.graphql.context import Context
 from calendar_gateway.graphql.http import GraphQLOverHTTP, bad_request
-from calendar_gateway.protection.auth import ApiKeyBackend, JwtBackend, backend_for
-from calendar_gateway.protection.auth import client_identity as address_of
+from calendar_gateway.protection.auth import (
+    ApiKeyBackend,
+    JwtBackend,
+    MissingCredentialsError,
+    backend_for,
+    client_address,
+    client_identity,
+)
+from calendar_gateway.protection.throttling import Windows
 from calendar_gateway.settings import Settings
 
 log = logging.getLogger(__name__)
@@ -130,6 +137,8 @@ class GraphQLOverWebSocket(GraphQLOverHTTP):
     graphql_transport_ws_handler_class = KeepAliveHandler
     websocket_adapter_class = TextFrames  # type: ignore[assignment]  # Strawberry's own says so
     keepalive_seconds: float | None = None
+    auth_failures: Windows | None = None
+    """AUTH_FAILURE_LIMIT's windows: set by the app, shared with HTTP authentication."""
     _backend: ApiKeyBackend | JwtBackend | None = None
 
     def configure_websocket(self, settings: Settings) -> None:
@@ -174,15 +183,20 @@ class GraphQLOverWebSocket(GraphQLOverHTTP):
 
     async def on_ws_connect(self, context: Context) -> UnsetType | dict[str, object] | None:
         if self._backend is None:
-            context.client = address_of(context.request.scope)
+            context.client = client_identity(context.request.scope)
             return _ACK
-        token = _token(context.connection_params, context.request)
-        if token is None:
-            raise ConnectionRejectionError({"code": "UNAUTHENTICATED"})
+        address = client_address(context.request.scope)
+        if self.auth_failures is not None and await self.auth_failures.blocked(address):
+            raise ConnectionRejectionError({"code": "RATE_LIMITED"})
         try:
+            token = _token(context.connection_params, context.request)
+            if token is None:
+                raise MissingCredentialsError("no bearer token in connection_init")
             _, client = self._backend.identify(token, context.request)
         except AuthenticationError as error:
             log.info("WebSocket authentication refused: %s", error)
+            if self.auth_failures is not None:
+                await self.auth_failures.hit(address)
             raise ConnectionRejectionError({"code": "UNAUTHENTICATED"}) from None
         context.client = client.identity
         return _ACK
