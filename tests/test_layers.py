@@ -31,7 +31,9 @@ SHARED = {
     "tracing",
 }
 # Modules that wire the layers together; they may import any of them.
-WIRING = {"__init__", "__main__", "app", "cli", "gateway", "graphiql", "health", "shutdown"}
+WIRING = {
+    "__init__", "__main__", "app", "cli", "feeds", "gateway", "graphiql", "health", "shutdown",
+}  # fmt: skip
 ALLOWED = {
     "graphql": {"graphql", "services", "shared"},
     "services": {"services", "upstreams", "shared"},

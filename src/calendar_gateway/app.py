@@ -9,6 +9,7 @@ from functools import cached_property
 
 import orjson
 from cross_web import AsyncHTTPRequestAdapter
+from graphql.execution import ExperimentalIncrementalExecutionResults
 from prometheus_client import CONTENT_TYPE_LATEST, generate_latest
 from redis.asyncio import Redis
 from starlette.applications import Starlette
@@ -16,18 +17,17 @@ from starlette.exceptions import HTTPException
 from starlette.middleware import Middleware
 from starlette.requests import Request
 from starlette.responses import HTMLResponse, Response
-from starlette.routing import Route
+from starlette.routing import Route, WebSocketRoute
 from starlette.websockets import WebSocket
 from strawberry.http import GraphQLRequestData
 from strawberry.http.base import BaseRequestProtocol
 from strawberry.types import ExecutionResult
 
-from calendar_gateway import caching, graphiql, health, logs, memory, metrics, tracing
+from calendar_gateway import caching, feeds, graphiql, health, logs, memory, metrics, tracing
 from calendar_gateway.access_log import AccessLog
 from calendar_gateway.correlation import RequestIdMiddleware
 from calendar_gateway.gateway import start_gateway
 from calendar_gateway.graphql.context import Context
-from calendar_gateway.graphql.http import GraphQLOverHTTP
 from calendar_gateway.graphql.persisted_queries import PersistedQueries, PersistedQueryError
 from calendar_gateway.graphql.schema import create_schema
 from calendar_gateway.graphql.snapshot import (
@@ -35,28 +35,31 @@ from calendar_gateway.graphql.snapshot import (
     BookingSnapshot,
     CalendarSnapshot,
 )
+from calendar_gateway.graphql.websocket import GraphQLOverWebSocket
 from calendar_gateway.protection import Protection
 from calendar_gateway.protection.rejection import http_error, internal_error
 from calendar_gateway.services.container import Services
+from calendar_gateway.services.feeds import FeedService
 from calendar_gateway.settings import Settings
 from calendar_gateway.shutdown import Shutdown
 from calendar_gateway.upstreams.transport import Transport
 
 
-class GraphQLEndpoint(GraphQLOverHTTP):
+class GraphQLEndpoint(GraphQLOverWebSocket):
     """The GraphQL endpoint, with our context, persisted queries and GraphiQL."""
 
     def __init__(self, settings: Settings) -> None:
         super().__init__(create_schema(settings), get_cache_control=settings.get_cache_control)
         self.settings = settings
+        self.configure_websocket(settings)
         self.services: Services | None = None
         self.persisted_queries: PersistedQueries | None = None
 
     async def get_context(
         self, request: Request | WebSocket, response: Response | WebSocket
     ) -> Context:
-        if self.services is None or not isinstance(request, Request):
-            raise RuntimeError("GraphQL over HTTP only, once the lifespan has started")
+        if self.services is None:
+            raise RuntimeError("GraphQL only once the lifespan has started")
         # Set in the request's own task, which runs the operation after this returns.
         caching.read_through.set(wants_fresh_reads(request.headers.get("cache-control")))
         return Context(
@@ -88,8 +91,14 @@ class GraphQLEndpoint(GraphQLOverHTTP):
         result = await super().execute_single(
             request, request_adapter, sub_response, context, root_value, request_data
         )
-        # Errors without a path came before execution: the document did not pass.
-        if all(error.path is not None for error in result.errors or ()):
+        # Errors without a path came before execution: the document did not pass. With @defer
+        # the result is incremental, and its first part has them.
+        first = (
+            result.initial_result
+            if isinstance(result, ExperimentalIncrementalExecutionResults)
+            else result
+        )
+        if all(error.path is not None for error in first.errors or ()):
             await self.persisted_queries.keep(request_data)
         return result
 
@@ -126,6 +135,8 @@ def create_app(settings: Settings) -> Starlette:
     registry = metrics.registry_for(upstreams, settings.prometheus_multiproc_dir)
     protection = Protection(settings)
     reclaimer = memory.Reclaimer()
+    # A WebSocket's refused credentials count as a request's do.
+    endpoint.auth_failures = protection.failures
 
     @contextlib.asynccontextmanager
     async def lifespan(app: Starlette) -> AsyncIterator[None]:
@@ -152,12 +163,14 @@ def create_app(settings: Settings) -> Starlette:
     return Starlette(
         routes=[
             Route("/graphql", endpoint, methods=["GET", "POST"]),
+            WebSocketRoute("/graphql", endpoint),
             Route("/healthz", health.healthz),
             Route(
                 "/readyz",
                 health.readyz(readiness, lifecycle, settings.readiness_requires_upstreams),
             ),
             Route("/metrics", metrics_endpoint),
+            Route(feeds.PATH, feeds.feed_endpoint(lambda: _feeds(endpoint)), methods=["GET"]),
             *(graphiql.routes() if settings.graphiql else []),
         ],
         middleware=[
@@ -180,6 +193,10 @@ def _redis_probe(url: str | None, stack: contextlib.AsyncExitStack) -> Redis | N
     redis = Redis.from_url(url, socket_timeout=health.REDIS_PROBE_SECONDS)
     stack.push_async_callback(redis.aclose)
     return redis
+
+
+def _feeds(endpoint: GraphQLEndpoint) -> FeedService | None:
+    return None if endpoint.services is None else endpoint.services.feeds
 
 
 def create_app_from_env() -> Starlette:

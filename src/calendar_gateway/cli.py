@@ -6,6 +6,7 @@ import argparse
 import asyncio
 import contextlib
 import os
+import secrets
 import signal
 import socket
 import sys
@@ -97,6 +98,8 @@ def _serve(args: argparse.Namespace) -> None:
             access_log=False,
             # After the drain (shutdown.py): the time requests in flight have to finish.
             timeout_graceful_shutdown=settings.shutdown_timeout_seconds,
+            # A WebSocket message is held whole, as a request body is: the same bound.
+            ws_max_size=settings.max_body_bytes,
         )
 
 
@@ -190,6 +193,8 @@ def demo_settings(upstream: str, port: int) -> Settings:
         introspection=True,
         graphiql=True,
         rate_limit_requests=0,
+        # Feed links work in the demo; they die with it, as its data does.
+        feed_secret=secrets.token_urlsafe(32),  # type: ignore[arg-type]
         host=LOOPBACK,
         port=port,
     )

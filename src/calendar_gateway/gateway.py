@@ -28,6 +28,15 @@ from calendar_gateway.services.appointments import AppointmentService
 from calendar_gateway.services.bookings import BookingService
 from calendar_gateway.services.calendars import CalendarService, EditBudget
 from calendar_gateway.services.container import Services
+from calendar_gateway.services.events import EventHub, RedisChannel
+from calendar_gateway.services.feeds import FeedService, FeedSigner, FeedWindow
+from calendar_gateway.services.live import Admission, LiveData, SubscriptionLimits
+from calendar_gateway.services.polling import LocalPollStore, Pollers, PollStore, RedisPollStore
+from calendar_gateway.services.publishing import (
+    PublishingAppointmentService,
+    PublishingBookingService,
+    PublishingCalendarService,
+)
 from calendar_gateway.services.sweeper import LockSweeper
 from calendar_gateway.settings import Settings
 from calendar_gateway.timezones import resolve_zone
@@ -62,10 +71,18 @@ def start_gateway(settings: Settings, stack: contextlib.AsyncExitStack) -> Gatew
     }
     for transport in transports.values():
         stack.push_async_callback(transport.aclose)
+    hub = EventHub(settings.subscription_queue_size)
+    calendars = _calendars(settings, transports["calendars"], store, stack, hub)
+    bookings = _bookings(settings, transports["bookings"], store, hub)
+    appointments = _appointments(settings, transports["appointments"], store, stack, hub)
     services = Services.of(
-        calendars=_calendars(settings, transports["calendars"], store, stack),
-        bookings=_bookings(settings, transports["bookings"], store),
-        appointments=_appointments(settings, transports["appointments"], store, stack),
+        calendars=calendars,
+        bookings=bookings,
+        appointments=appointments,
+        feeds=_feeds(settings, calendars, bookings, appointments),
+        live=_live(
+            settings, stack, hub, calendars=calendars, bookings=bookings, appointments=appointments
+        ),
     )
     persisted_queries = PersistedQueries(
         # In memory, this process's own bounded copy is the store.
@@ -122,12 +139,16 @@ def _read_cache(store: BaseCache, settings: Settings, upstream: str, user: str) 
 
 
 def _calendars(
-    settings: Settings, transport: Transport, store: BaseCache, stack: contextlib.AsyncExitStack
+    settings: Settings,
+    transport: Transport,
+    store: BaseCache,
+    stack: contextlib.AsyncExitStack,
+    hub: EventHub,
 ) -> CalendarService:
     password = settings.calendars_password.get_secret_value()
     client = CalendarsClient(transport, settings.calendars_user, password)
     mutex, holders = _edit_locks(settings, stack)
-    service = CalendarService(
+    service = PublishingCalendarService(
         client,
         _read_cache(store, settings, "calendars", settings.calendars_user),
         mutex,
@@ -135,6 +156,7 @@ def _calendars(
         settings.calendars_package,
         holders=holders,
         budget=EditBudget(settings.edit_timeout_seconds, _call_timeout(settings, "calendars")),
+        events=hub,
     )
     # Pushed after the transport's close, so it runs first: an edit whose client went
     # away still finishes, and unlocks, before the connections close.
@@ -149,14 +171,7 @@ def _calendars(
 def _edit_locks(settings: Settings, stack: contextlib.AsyncExitStack) -> tuple[Mutex, LockHolders]:
     if settings.redis_url is None:
         return LocalMutex(), LocalLockHolders()
-    # A Redis that stops answering fails an edit in seconds, not at the OS's TCP timeout.
-    redis = Redis.from_url(
-        settings.redis_url,
-        socket_timeout=REDIS_TIMEOUT_SECONDS,
-        socket_connect_timeout=REDIS_TIMEOUT_SECONDS,
-        health_check_interval=REDIS_TIMEOUT_SECONDS,
-    )
-    stack.push_async_callback(redis.aclose)
+    redis = _redis_with_timeouts(settings.redis_url, stack)
     # Gateways in front of different GRS servers may share one Redis.
     prefix = f"{settings.redis_key_prefix}:{settings.calendars_url}"
     secret = f"{settings.calendars_user}:{settings.calendars_password.get_secret_value()}"
@@ -166,7 +181,9 @@ def _edit_locks(settings: Settings, stack: contextlib.AsyncExitStack) -> tuple[M
     )
 
 
-def _bookings(settings: Settings, transport: Transport, store: BaseCache) -> BookingService:
+def _bookings(
+    settings: Settings, transport: Transport, store: BaseCache, hub: EventHub
+) -> BookingService:
     client = BookingsClient(
         transport,
         settings.bookings_user,
@@ -174,11 +191,16 @@ def _bookings(settings: Settings, transport: Transport, store: BaseCache) -> Boo
         settings.bookings_version,
         not_found_codes=settings.bookings_not_found_codes,
     )
-    return BookingService(client, _read_cache(store, settings, "bookings", settings.bookings_user))
+    cache = _read_cache(store, settings, "bookings", settings.bookings_user)
+    return PublishingBookingService(client, cache, events=hub)
 
 
 def _appointments(
-    settings: Settings, transport: Transport, store: BaseCache, stack: contextlib.AsyncExitStack
+    settings: Settings,
+    transport: Transport,
+    store: BaseCache,
+    stack: contextlib.AsyncExitStack,
+    hub: EventHub,
 ) -> AppointmentService:
     credentials = XelionCredentials(
         settings.appointments_user,
@@ -191,12 +213,82 @@ def _appointments(
     client = AppointmentsClient(session, retry=_retry_policy(settings))
     # Pushed after the transport's close, so it runs first: log out while it is open.
     stack.push_async_callback(client.aclose)
-    return AppointmentService(
+    return PublishingAppointmentService(
         client,
         _read_cache(store, settings, "appointments", settings.appointments_user),
         resolve_zone(settings.appointments_timezone),
         settings.max_occurrences,
+        events=hub,
     )
+
+
+def _feeds(
+    settings: Settings,
+    calendars: CalendarService,
+    bookings: BookingService,
+    appointments: AppointmentService,
+) -> FeedService:
+    secret = settings.feed_secret
+    return FeedService(
+        None if secret is None else FeedSigner(secret.get_secret_value().encode()),
+        FeedWindow(settings.feed_days_back, settings.feed_days_ahead),
+        settings.feed_base_url,
+        calendars=calendars,
+        bookings=bookings,
+        appointments=appointments,
+        appointments_zone=resolve_zone(settings.appointments_timezone),
+    )
+
+
+def _live(
+    settings: Settings,
+    stack: contextlib.AsyncExitStack,
+    hub: EventHub,
+    *,
+    calendars: CalendarService,
+    bookings: BookingService,
+    appointments: AppointmentService,
+) -> LiveData:
+    interval = settings.subscription_poll_seconds
+    store: PollStore = LocalPollStore()
+    if settings.redis_url is not None:
+        # Its own connections: a subscribed one waits for messages without a read timeout.
+        redis = Redis.from_url(settings.redis_url, health_check_interval=REDIS_TIMEOUT_SECONDS)
+        stack.push_async_callback(redis.aclose)
+        hub.channel = RedisChannel(hub, redis, f"{settings.redis_key_prefix}:changes")
+        stack.push_async_callback(hub.channel.aclose)
+        store = RedisPollStore(
+            _redis_with_timeouts(settings.redis_url, stack),
+            settings.redis_key_prefix,
+            # Outlasts a poll's wait and its reading: the holder renews it each time round.
+            lease_seconds=3 * interval + settings.upstream_timeout_seconds,
+        )
+    pollers = Pollers(hub, store, interval)
+    stack.push_async_callback(pollers.aclose)
+    limits = SubscriptionLimits(
+        settings.subscriptions_per_connection, settings.subscriptions_per_client
+    )
+    return LiveData(
+        hub,
+        pollers,
+        Admission(limits),
+        FeedWindow(settings.feed_days_back, settings.feed_days_ahead),
+        calendars=calendars,
+        bookings=bookings,
+        appointments=appointments,
+    )
+
+
+def _redis_with_timeouts(url: str, stack: contextlib.AsyncExitStack) -> Redis:
+    # A Redis that stops answering fails a call in seconds, not at the OS's TCP timeout.
+    redis = Redis.from_url(
+        url,
+        socket_timeout=REDIS_TIMEOUT_SECONDS,
+        socket_connect_timeout=REDIS_TIMEOUT_SECONDS,
+        health_check_interval=REDIS_TIMEOUT_SECONDS,
+    )
+    stack.push_async_callback(redis.aclose)
+    return redis
 
 
 def _own_user_space(configured: str) -> str:

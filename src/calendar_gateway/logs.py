@@ -28,6 +28,9 @@ _CREDENTIALS = re.compile(
     r"(?i)([\"']?(?:authorization|password|sha512password|apitoken|renewaltoken|authentication)"
     r"[\"']?\s*[:=]\s*[\"']?)(?:(?:basic|bearer|xelion)\s+)?[^\"'&\s,;}]+"
 )
+# A feed link's token is its credential (calendar apps send no headers): access logs keep
+# the path without it.
+_FEED_LINK = re.compile(r"(/feeds/)[^/\s\"'?]+(\.ics)")
 # The attributes every LogRecord has; anything else was passed as ``extra`` and is logged,
 # except uvicorn's copy of its message with terminal colour codes.
 _STANDARD = frozenset(vars(logging.LogRecord("", 0, "", 0, "", None, None))) | {
@@ -55,6 +58,7 @@ class Redactor:
     def __call__(self, text: str) -> str:
         if self._secrets is not None:
             text = self._secrets.sub(REDACTED, text)
+        text = _FEED_LINK.sub(lambda m: m.group(1) + REDACTED + m.group(2), text)
         return _CREDENTIALS.sub(lambda m: m.group(1) + REDACTED, text)
 
 
@@ -127,5 +131,6 @@ def _secrets_of(settings: Settings) -> list[str]:
         settings.appointments_password,
         *settings.api_keys,
         *([settings.jwt_secret] if settings.jwt_secret else []),
+        *([settings.feed_secret] if settings.feed_secret else []),
     ]
     return [secret.get_secret_value() for secret in secrets]

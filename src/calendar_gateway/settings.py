@@ -159,6 +159,25 @@ class Settings(BaseSettings):
     """Failed authentications one address may make per window; 0 turns the limit off."""
     auth_failure_window_seconds: float = Field(default=300.0, gt=0)
 
+    # Live data: iCalendar feeds.
+    feed_secret: SecretStr | None = None
+    """Signs feed links, at least 32 bytes; a new secret revokes every link; unset: no feeds."""
+    feed_days_back: int = Field(default=30, ge=0, le=366)
+    feed_days_ahead: int = Field(default=180, ge=1, le=731)
+    feed_base_url: str | None = None
+    """The gateway's public root for feed links; unset: the root the minting request came to."""
+    # Live data: subscriptions.
+    subscription_poll_seconds: float = Field(default=15.0, gt=0)
+    """How often a watched thing is read from its vendor for changes made elsewhere."""
+    subscription_keepalive_seconds: float = Field(default=12.0, gt=0)
+    """How often a WebSocket gets a graphql-transport-ws ping."""
+    subscriptions_per_connection: int = Field(default=10, ge=1)
+    subscriptions_per_client: int = Field(default=50, ge=1)
+    """Per replica: open subscriptions of one client (API key or JWT subject) on all its
+    connections."""
+    subscription_queue_size: int = Field(default=100, ge=1)
+    """Events waiting for one subscriber; a subscriber further behind is cut off."""
+
     host: str = "127.0.0.1"
     port: int = 8000
 
@@ -205,10 +224,10 @@ class Settings(BaseSettings):
             )
         return budget
 
-    @field_validator("jwt_secret")
+    @field_validator("jwt_secret", "feed_secret")
     @classmethod
     def _secret_as_long_as_the_hash(cls, secret: SecretStr | None) -> SecretStr | None:
-        # RFC 7518 3.2: an HS256 key must be at least as long as the hash output.
+        # RFC 7518 3.2: an HMAC-SHA256 key (JWT or feed links) at least as long as the hash.
         if secret is not None and len(secret.get_secret_value().encode()) < 32:
             raise PydanticCustomError("too_short", "must be at least 32 bytes long")
         return secret

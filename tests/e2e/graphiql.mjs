@@ -1,14 +1,15 @@
 // Opens GraphiQL in Debian's headless Chromium, runs a query the way a person would, and
 // takes a screenshot. Every host but loopback is unreachable, so the page must not need any.
-// stdin: {"url", "query", "headers", "expect", "screenshot", "deadProxy", "chromium"}
+// stdin: {"url", "query", "headers", "expect", "screenshot", "deadProxy", "chromium", "trigger"}
+// (trigger, optional: {url, body} of a GraphQL POST made once the query runs, for a
+// subscription to see)
 // stdout: {"response": text shown, "requests": [url, ...], "failed": [url, ...], "console": [...],
 //          "title": the page's, "storage": the page's localStorage as JSON}
 import { chromium } from "playwright-core";
 import { text } from "node:stream/consumers";
 
-const { url, query, headers, expect, screenshot, deadProxy, chromium: executablePath } = JSON.parse(
-  await text(process.stdin),
-);
+const { url, query, headers, expect, screenshot, deadProxy, chromium: executablePath, trigger } =
+  JSON.parse(await text(process.stdin));
 
 const browser = await chromium.launch({
   executablePath,
@@ -49,6 +50,16 @@ try {
   await page.keyboard.press("Control+A");
   await page.keyboard.insertText(headers);
   await page.locator(".graphiql-execute-button").click();
+  if (trigger) {
+    // The subscription is taken in the server's own time after GraphiQL's socket opens.
+    await page.waitForTimeout(1000);
+    const answer = await fetch(trigger.url, {
+      method: "POST",
+      headers: { "content-type": "application/json" },
+      body: JSON.stringify(trigger.body),
+    });
+    if (!answer.ok) throw new Error(`trigger: ${answer.status} ${await answer.text()}`);
+  }
 
   const response = page.locator(".graphiql-response .CodeMirror-code");
   await response.getByText(expect).first().waitFor({ timeout: 15000 });

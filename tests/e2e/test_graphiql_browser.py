@@ -99,3 +99,37 @@ def test_graphiql_keeps_no_header_in_the_browser(browser_session: dict[str, Any]
     storage = browser_session["storage"]
     assert "graphiql:query" in storage  # GraphiQL did store its state, without the headers
     assert HEADER_VALUE not in storage, storage
+
+
+SUBSCRIPTION = """subscription {
+  appointmentsChanged(calendarId: "1557367") {
+    kind
+    appointment { subject }
+  }
+}"""
+CREATE = """mutation { createAppointment(input: {subject: "Seen in GraphiQL",
+  calendars: ["1557367"], start: "2026-12-08T10:00:00Z", end: "2026-12-08T11:00:00Z"}) { id } }"""
+
+
+async def test_graphiql_runs_a_subscription_and_shows_its_event(
+    node: Node, chromium: Path, dead_proxy: str, shared_gateway_url: str,
+    upstream: httpx.AsyncClient,
+) -> None:  # fmt: skip
+    if not all(map(graphiql.is_installed, graphiql.ASSETS)):
+        unavailable("GraphiQL's npm files are not installed (run `make graphiql`)")
+    session = await node.run(
+        "graphiql.mjs",
+        {
+            "url": shared_gateway_url,
+            "query": SUBSCRIPTION,
+            "headers": "{}",
+            "expect": "Seen in GraphiQL",
+            "screenshot": str(SCREENSHOT.with_name("graphiql-subscription.png")),
+            "deadProxy": dead_proxy,
+            "chromium": str(chromium),
+            "trigger": {"url": f"{shared_gateway_url}/graphql", "body": {"query": CREATE}},
+        },
+    )
+
+    assert '"kind": "CREATED"' in session["response"]
+    assert session["console"] == []

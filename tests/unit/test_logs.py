@@ -64,6 +64,12 @@ def test_authorization_values_are_redacted() -> None:
     assert "ZGVtbzpkZW1v" not in Redactor()(text)
 
 
+def test_a_feed_link_s_token_is_redacted_from_access_lines() -> None:
+    line = '127.0.0.1:5 - "GET /feeds/WyJob2xpZGF5cyJd.q7Zx-_1.ics HTTP/1.1" 200'
+
+    assert Redactor()(line) == '127.0.0.1:5 - "GET /feeds/[redacted].ics HTTP/1.1" 200'
+
+
 def test_credential_fields_in_json_and_forms_are_redacted() -> None:
     text = '{"apiToken": "tok-1"} password=pw-2&user=u {"renewalToken":"tok-3"}'
     redacted = Redactor()(text)

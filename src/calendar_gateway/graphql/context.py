@@ -8,6 +8,7 @@ import strawberry
 from graphql.error import GraphQLError
 from starlette.requests import Request
 from starlette.responses import Response
+from starlette.websockets import WebSocket
 from strawberry.dataloader import DataLoader
 
 from calendar_gateway.graphql.snapshot import (
@@ -23,9 +24,9 @@ from calendar_gateway.services.warned import Warned
 
 @dataclass
 class Context:
-    """One per GraphQL request."""
+    """One per GraphQL request, or per WebSocket connection."""
 
-    request: Request
+    request: Request | WebSocket
     response: Response | None
     services: Services
     calendars: CalendarSnapshot
@@ -38,6 +39,18 @@ class Context:
     """Upstream warnings for ``extensions.warnings`` (Synergist's warningmessage)."""
     failures: list[GraphQLError] = field(default_factory=list)
     """Errors the answer carries whatever was selected (graphql/failures.py)."""
+    connection_params: dict[str, object] | None = None
+    """WebSocket: connection_init's payload, which carries the client's credentials."""
+    client: str | None = None
+    """WebSocket: the client that connection_init authenticated."""
+    open_subscriptions: dict[str, int] = field(default_factory=dict)
+    """The connection's count of open subscriptions (services/live.py)."""
+
+    def renew_reads(self) -> None:
+        """Reads as a new request's: for each event of a long-lived WebSocket context."""
+        self.calendars = CalendarSnapshot(self.services.calendars)
+        self.bookings = BookingSnapshot(self.services.bookings)
+        self.appointments = AppointmentSnapshot(self.services.appointments)
 
     @property
     def booking_loader(self) -> DataLoader[str, Warned[Booking]]:

@@ -25,6 +25,7 @@ from calendar_gateway.services.errors import (
     EditTimeoutError,
     InvalidInputError,
 )
+from calendar_gateway.services.feeds import FeedsDisabledError
 from calendar_gateway.upstreams.errors import (
     BadRequestError,
     CalendarLockedError,
@@ -53,6 +54,8 @@ def extensions_for(error: Exception) -> dict[str, Any] | None:
         return {"code": "EDIT_TIMEOUT"}
     if isinstance(error, EditStoreUnavailableError):
         return {"code": "EDIT_UNAVAILABLE"}
+    if isinstance(error, FeedsDisabledError):
+        return {"code": "FEEDS_DISABLED"}
     if isinstance(error, UpstreamError):
         code = _upstream_code(error)
         return {"code": code, "upstream": error.upstream, **_details(error), **_named(error)}

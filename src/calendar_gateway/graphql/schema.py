@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from functools import cached_property
+from typing import Any
 
 import strawberry
 from graphql.error import GraphQLError
@@ -19,9 +20,12 @@ from calendar_gateway.graphql.context import Info
 from calendar_gateway.graphql.errors import apply_contract
 from calendar_gateway.graphql.executor import Executor
 from calendar_gateway.graphql.failures import ReportedFailures
+from calendar_gateway.graphql.feeds import FeedMutation
+from calendar_gateway.graphql.incremental import with_coded_errors
 from calendar_gateway.graphql.limits import limits
 from calendar_gateway.graphql.observability import OperationObserver
 from calendar_gateway.graphql.scalars import SCALARS
+from calendar_gateway.graphql.subscriptions import Subscription
 from calendar_gateway.graphql.warnings import UpstreamWarnings
 from calendar_gateway.services.errors import InvalidInputError
 from calendar_gateway.settings import Settings
@@ -33,7 +37,7 @@ class Query(CalendarQuery, BookingQuery, AppointmentQuery, AvailabilityQuery):
 
 
 @strawberry.type
-class Mutation(CalendarMutation, BookingMutation, AppointmentMutation):
+class Mutation(CalendarMutation, BookingMutation, AppointmentMutation, FeedMutation):
     pass
 
 
@@ -46,6 +50,10 @@ class Schema(strawberry.federation.Schema):
         # Instead of Strawberry's logging of every error: the contract codes them, and logs
         # only the unexpected; an upstream saying no is not a stack trace.
         apply_contract(errors)
+
+    async def _execute_operation(self, *args: Any, **kwargs: Any) -> Any:
+        # Every transport (HTTP multipart, WebSocket) runs operations through this one.
+        return with_coded_errors(await super()._execute_operation(*args, **kwargs))
 
     def entities_resolver(
         self, info: Info, representations: list[FederationAny]
@@ -86,6 +94,7 @@ def create_schema(settings: Settings | None = None) -> strawberry.Schema:
     return Schema(
         query=Query,
         mutation=Mutation,
+        subscription=Subscription,
         # The newest version that both composition libraries in tests/e2e understand.
         federation_version="2.9",
         extensions=[
@@ -97,6 +106,8 @@ def create_schema(settings: Settings | None = None) -> strawberry.Schema:
         execution_context_class=Executor,
         config=StrawberryConfig(
             scalar_map=SCALARS,
+            # @defer and @stream, answered as multipart/mixed (graphql-core's incremental delivery).
+            enable_experimental_incremental_execution=True,
             batching_config=(
                 {"max_operations": settings.max_batch_operations} if settings else None
             ),

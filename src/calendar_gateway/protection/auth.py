@@ -107,7 +107,11 @@ class ApiKeyBackend(AuthenticationBackend):
     async def authenticate(self, conn: HTTPConnection) -> tuple[AuthCredentials, BaseUser] | None:
         if not is_operation(conn.scope):
             return None
-        digest = _digest(_bearer_token(conn, "<API key>"))
+        return self.identify(_bearer_token(conn, "<API key>"), conn)
+
+    def identify(self, key: str, conn: HTTPConnection) -> tuple[AuthCredentials, Client]:
+        """The client ``key`` names; also for WebSocket connections (connection_init)."""
+        digest = _digest(key)
         # Digests have one length, and every key is compared: the time taken tells
         # neither how much of a key was right nor which key matched.
         matched = False
@@ -178,7 +182,11 @@ class JwtBackend(AuthenticationBackend):
     async def authenticate(self, conn: HTTPConnection) -> tuple[AuthCredentials, BaseUser] | None:
         if not is_operation(conn.scope):
             return None
-        claims = self._verified_claims(_bearer_token(conn, "<JWT>"))
+        return self.identify(_bearer_token(conn, "<JWT>"), conn)
+
+    def identify(self, token: str, conn: HTTPConnection) -> tuple[AuthCredentials, Client]:
+        """The client ``token`` names; also for WebSocket connections (connection_init)."""
+        claims = self._verified_claims(token)
         subject = claims.get("sub")
         identity = f"sub:{subject}" if isinstance(subject, str) else client_identity(conn.scope)
         return AuthCredentials(["graphql"]), Client(identity)

@@ -8,6 +8,8 @@ from calendar_gateway.services.appointments import AppointmentService
 from calendar_gateway.services.availability import AvailabilityService
 from calendar_gateway.services.bookings import BookingService
 from calendar_gateway.services.calendars import CalendarService
+from calendar_gateway.services.feeds import FeedService
+from calendar_gateway.services.live import LiveData
 
 
 @dataclass(frozen=True)
@@ -18,11 +20,19 @@ class Services:
     bookings: BookingService
     appointments: AppointmentService
     availability: AvailabilityService
+    feeds: FeedService
+    live: LiveData
 
     @classmethod
     def of(
-        cls, calendars: CalendarService, bookings: BookingService, appointments: AppointmentService
+        cls,
+        calendars: CalendarService,
+        bookings: BookingService,
+        appointments: AppointmentService,
+        *,
+        feeds: FeedService,
+        live: LiveData,
     ) -> Services:
         """The three vendors' services, and availability over them."""
         availability = AvailabilityService(calendars, bookings, appointments)
-        return cls(calendars, bookings, appointments, availability)
+        return cls(calendars, bookings, appointments, availability, feeds, live)
