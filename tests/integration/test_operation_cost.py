@@ -56,9 +56,12 @@ async def test_chained_fragments_are_answered_at_once_and_healthz_meanwhile(
     gateway: httpx.AsyncClient, fragments: int
 ) -> None:
     body = await healthz_while(gateway, execute(gateway, chain(fragments)))
-    assert body.get("data") == {"__typename": "Query"} or error_codes(body) == [
-        "GRAPHQL_VALIDATION_FAILED"
-    ]
+    # 200 fragments make graphql-core abort its validation after 100 errors; on a busy machine
+    # the CPU budget may stop it first. Either is a coded refusal, and never a stall.
+    assert body.get("data") == {"__typename": "Query"} or error_codes(body) in (
+        ["GRAPHQL_VALIDATION_FAILED"],
+        ["OPERATION_TOO_COMPLEX"],
+    )
 
 
 async def test_a_document_past_the_cpu_budget_is_operation_too_complex(
