@@ -81,3 +81,33 @@ async def test_a_representation_without_its_key_fields_is_bad_user_input(
     representations = [{"__typename": "Booking"}, {"__typename": "Appointment", "id": 7}]
     body = await execute(gateway, ANY_ENTITY, {"representations": representations})
     assert error_codes(body) == ["BAD_USER_INPUT"]
+
+
+async def test_more_references_than_a_list_of_ids_may_hold_are_refused(
+    gateway: httpx.AsyncClient,
+) -> None:
+    # Each reference is one upstream read: the list is capped like ids (MAX_IDS_PER_LIST).
+    references = [calendar_key(DADS)] * 101
+    body = await execute(gateway, CALENDARS, {"representations": references})
+    assert "data" not in body or body["data"] is None
+    assert error_codes(body) == ["BAD_USER_INPUT"]
+    assert body["errors"][0]["extensions"]["field"] == "representations"
+
+
+async def test_an_oversized_id_in_a_reference_is_refused_before_any_upstream_call(
+    gateway: httpx.AsyncClient,
+) -> None:
+    body = await execute(gateway, CALENDARS, {"representations": [calendar_key("x" * 900_000)]})
+    assert error_codes(body) == ["BAD_USER_INPUT"]
+    assert body["errors"][0]["extensions"]["field"] == "representations[0].id"
+
+
+async def test_an_oversized_id_in_a_reference_written_in_the_query_is_refused(
+    gateway: httpx.AsyncClient,
+) -> None:
+    query = (
+        '{ _entities(representations: [{__typename: "BusinessCalendar", tenantId: "default", '
+        f'packageId: "default", id: "{"x" * 20_000}"}}]) {{ ... on BusinessCalendar {{ id }} }} }}'
+    )
+    body = await execute(gateway, query)
+    assert error_codes(body) == ["BAD_USER_INPUT"]

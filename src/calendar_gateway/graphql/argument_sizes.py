@@ -45,11 +45,13 @@ class ArgumentSizes:
 
     def list_problem(self, list_type: GraphQLType | None, count: int) -> str | None:
         nullable = list_type.of_type if isinstance(list_type, GraphQLNonNull) else list_type
-        if not isinstance(nullable, GraphQLList) or get_named_type(nullable) is not GraphQLID:
+        if not isinstance(nullable, GraphQLList) or count <= self.max_ids:
             return None
-        if count <= self.max_ids:
-            return None
-        return f"{count} ids in one list; at most {self.max_ids} are allowed."
+        if get_named_type(nullable) is GraphQLID:
+            return f"{count} ids in one list; at most {self.max_ids} are allowed."
+        if _is_reference(nullable):
+            return f"{count} entity references in one list; at most {self.max_ids} are allowed."
+        return None
 
     def string_problem(self, type_: GraphQLType | None, value: str) -> str | None:
         is_id = type_ is not None and get_named_type(type_) is GraphQLID
@@ -81,8 +83,18 @@ class ArgumentSizes:
             for name, field in nullable.fields.items():
                 if name in value:
                     yield from self.variable_problems(field.type, value[name], f"{path}.{name}")
+        elif isinstance(value, dict) and _is_reference(nullable):
+            # A reference's members are the entity's key: ids, bound like any other id.
+            for key, member in value.items():
+                if isinstance(member, str) and (problem := self.string_problem(GraphQLID, member)):
+                    yield f"{path}.{key}", problem
         elif isinstance(value, str) and (problem := self.string_problem(nullable, value)):
             yield path, problem
+
+
+def _is_reference(type_: GraphQLType) -> bool:
+    """Federation's ``_Any``: an entity reference, which ``_entities`` reads upstream."""
+    return get_named_type(type_).name == "_Any"
 
 
 def too_large(problems: list[tuple[str, str]]) -> GraphQLError:
