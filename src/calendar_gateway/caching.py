@@ -316,7 +316,16 @@ class ReadCache:
         if self._down_until:
             self._down_until = 0.0
             log.warning("cache store answers again", extra={"code": "CACHE_RECOVERED"})
+            await self._drop_idle_connections()
         return answer
+
+    async def _drop_idle_connections(self) -> None:
+        # This answer came on a fresh connection; the idle ones in the pool may date from
+        # before the outage (a restarted Redis closed them): the next calls open new ones.
+        client = getattr(self._store, "client", None)
+        if isinstance(client, Redis):
+            with contextlib.suppress(*STORE_ERRORS):
+                await client.connection_pool.disconnect(inuse_connections=False)
 
     def _note_outage(self, operation: str, error: BaseException) -> None:
         metrics.CACHE_STORE_ERRORS.labels(self._name, operation).inc()
