@@ -69,13 +69,30 @@ LEASE = 1.0
 """EDIT_LEASE_SECONDS of the crash test: the README's bound on a dead replica's locks."""
 
 
-async def test_a_replica_killed_mid_edit_leaves_its_calendars_editable_within_one_lease(
-    simulator_url: str, upstream: httpx.AsyncClient, redis_url: str, redis_prefix: str
-) -> None:
-    env = replica_env(
+def crash_env(simulator_url: str, redis_url: str, redis_prefix: str) -> dict[str, str]:
+    """Replicas sharing Redis, with a short lease so a dead holder's locks expire quickly."""
+    return replica_env(
         simulator_url, redis_url=redis_url, redis_key_prefix=redis_prefix,
         edit_lease_seconds=LEASE, upstream_timeout_seconds=10,
     )  # fmt: skip
+
+
+async def edits_stalled_at(
+    client: httpx.AsyncClient, url: str, upstream: httpx.AsyncClient
+) -> list[asyncio.Task[dict[str, object]]]:
+    """Edits of both calendars through ``url``, once both hold their GRS locks."""
+    stalled = [
+        asyncio.create_task(execute_at(client, url, {"id": c, "exception": holiday("Lost")}))
+        for c in (DADS, ANOTHER)
+    ]
+    await until_locked(upstream, DADS, ANOTHER)
+    return stalled
+
+
+async def test_a_replica_killed_mid_edit_leaves_its_calendars_editable_within_one_lease(
+    simulator_url: str, upstream: httpx.AsyncClient, redis_url: str, redis_prefix: str
+) -> None:
+    env = crash_env(simulator_url, redis_url, redis_prefix)
     # The doomed replica's writes stall in GRS: it dies holding both calendars' locks.
     await inject(upstream, method="PUT", path="businesscalendarbody", delay=30, times=None)
     async with (
@@ -83,12 +100,7 @@ async def test_a_replica_killed_mid_edit_leaves_its_calendars_editable_within_on
         serve_gateway_process(env) as survivor,
         httpx.AsyncClient(timeout=30) as client,
     ):
-        stalled = [
-            asyncio.create_task(execute_at(client, doomed.url, {"id": calendar,
-                                                                "exception": holiday("Lost")}))
-            for calendar in (DADS, ANOTHER)
-        ]  # fmt: skip
-        await until_locked(upstream, DADS, ANOTHER)
+        stalled = await edits_stalled_at(client, doomed.url, upstream)
         os.kill(doomed.pid, signal.SIGKILL)
         killed = time.monotonic()
         await asyncio.gather(*stalled, return_exceptions=True)  # cut off by the kill
@@ -123,10 +135,7 @@ query { businessCalendars { id locked lockOwner } }"""
 async def test_a_replica_killed_mid_edit_has_its_locks_given_back_with_no_further_edit(
     simulator_url: str, upstream: httpx.AsyncClient, redis_url: str, redis_prefix: str
 ) -> None:
-    env = replica_env(
-        simulator_url, redis_url=redis_url, redis_key_prefix=redis_prefix,
-        edit_lease_seconds=LEASE, upstream_timeout_seconds=10,
-    )  # fmt: skip
+    env = crash_env(simulator_url, redis_url, redis_prefix)
     # Stalled long enough to die holding both locks, short enough for the simulator to stop.
     await inject(upstream, method="PUT", path="businesscalendarbody", delay=10, times=None)
     async with (
@@ -134,12 +143,7 @@ async def test_a_replica_killed_mid_edit_has_its_locks_given_back_with_no_furthe
         serve_gateway_process(env) as survivor,
         httpx.AsyncClient(timeout=30) as client,
     ):
-        stalled = [
-            asyncio.create_task(execute_at(client, doomed.url, {"id": calendar,
-                                                                "exception": holiday("Lost")}))
-            for calendar in (DADS, ANOTHER)
-        ]  # fmt: skip
-        await until_locked(upstream, DADS, ANOTHER)
+        stalled = await edits_stalled_at(client, doomed.url, upstream)
         # Read through the survivor while locked: its cached list must not outlive the lock.
         assert await locks_read_at(client, survivor.url) == {DADS: True, ANOTHER: True}
         os.kill(doomed.pid, signal.SIGKILL)
