@@ -55,6 +55,10 @@ def summarise(collapsed: str, top: int = 15) -> Profile:
         if not stack:
             continue
         frames = [_describe(frame) for frame in stack.split(";")]
+        if _EVENT_LOOP not in (name for name, _ in frames):
+            # Another thread: the thread pool's workers wait for work most of the time, and
+            # py-spy does not always see such a wait as idle (once, 68% of a run's samples).
+            continue
         function, package = frames[-1]
         functions[function] += int(count)
         packages[package] += int(count)
@@ -71,10 +75,9 @@ def summarise(collapsed: str, top: int = 15) -> Profile:
 def _below_event_loop(frames: list[tuple[str, str]]) -> int:
     """Where a sample's own frames start: past the process's, down to the event loop's.
 
-    Those are in every sample that reaches the loop, and say nothing of where time goes.
+    Those are in every sample, and say nothing of where time goes.
     """
-    names = [name for name, _ in frames]
-    return names.index(_EVENT_LOOP) + 1 if _EVENT_LOOP in names else 0
+    return [name for name, _ in frames].index(_EVENT_LOOP) + 1
 
 
 def _describe(frame: str) -> tuple[str, str]:

@@ -415,8 +415,10 @@ def _profile(results: Results) -> str:
         return ""
     return (
         "## Profiles of the gateway at full load\n\n"
-        f"py-spy, sampling the gateway worker during a {results.connections}-connection "
-        "run of each scenario. Self time says where the CPU was when sampled; inclusive "
+        f"py-spy, sampling the gateway worker's event loop thread during a "
+        f"{results.connections}-connection run of each scenario (its thread pool's samples "
+        "left out: its workers wait for work, and py-spy does not always count that as idle). "
+        "Self time says where the CPU was when sampled; inclusive "
         "time, what it was inside of (a frame's callees included; the process's own frames, "
         "down to the event loop's, left out).\n\n"
         + "\n\n".join(

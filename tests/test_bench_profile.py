@@ -58,3 +58,9 @@ def test_the_report_has_a_profile_per_scenario_and_each_workers_share() -> None:
     assert (
         "| (g) gateway, --workers 2: ids inline, a new text per request | 64 | 1000 | 500 |" in text
     )
+
+
+def test_samples_of_other_threads_are_left_out() -> None:
+    idle_worker = "_bootstrap (threading.py:1);_worker (concurrent/futures/thread.py:81) 96"
+    profile = summarise(f"{COLLAPSED}\n{idle_worker}")
+    assert dict(profile.packages) == {"calendar_gateway": 0.75, "strawberry": 0.25}
