@@ -36,8 +36,11 @@ def request_headers(scope: Scope) -> Mapping[bytes, bytes]:
     """
     headers: Mapping[bytes, bytes] | None = scope.get(HEADERS)
     if headers is None:
+        raw = scope["headers"]
+        if not isinstance(raw, list):  # any iterable, says ASGI: read once, kept for the app
+            raw = scope["headers"] = list(raw)
         # Reversed, so that the first of a repeated header is written last and stays.
-        headers = scope[HEADERS] = dict(reversed(scope["headers"]))
+        headers = scope[HEADERS] = dict(reversed(raw))
     return headers
 
 

@@ -17,7 +17,7 @@ from starlette.types import Message, Receive, Scope, Send
 from calendar_gateway import correlation, memory, metrics
 from calendar_gateway.app import ROUTES
 from calendar_gateway.cli import demo_settings
-from calendar_gateway.http_pipeline import HttpPipeline
+from calendar_gateway.http_pipeline import HttpPipeline, request_headers
 from calendar_gateway.protection import Protection
 from calendar_gateway.settings import Settings
 from tests.client import KEY_ONE, KEY_UNKNOWN
@@ -282,3 +282,10 @@ async def test_a_websocket_passes_through_unauthenticated() -> None:
     await layer(scope, None, None)  # type: ignore[arg-type] # never called
     assert reached == [scope]
     assert not scope["user"].is_authenticated
+
+
+def test_headers_given_as_any_iterable_are_read_once_and_kept() -> None:
+    scope: Scope = {"headers": iter([JSON, (b"x-request-id", b"it")])}
+    assert request_headers(scope) == {b"content-type": b"application/json", b"x-request-id": b"it"}
+    assert scope["headers"] == [JSON, (b"x-request-id", b"it")]
+    assert request_headers(scope) is request_headers(scope)
