@@ -32,7 +32,8 @@ SHARED = {
 }
 # Modules that wire the layers together; they may import any of them.
 WIRING = {
-    "__init__", "__main__", "app", "cli", "feeds", "gateway", "graphiql", "health", "shutdown",
+    "__init__", "__main__", "app", "cli", "feeds", "gateway", "graphiql", "health",
+    "http_pipeline", "shutdown",
 }  # fmt: skip
 ALLOWED = {
     "graphql": {"graphql", "services", "shared"},

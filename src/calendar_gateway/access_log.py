@@ -7,10 +7,9 @@ string, without the duration, and with the query string as sent, secrets include
 from __future__ import annotations
 
 import logging
-import time
 from urllib.parse import parse_qsl, urlencode
 
-from starlette.types import ASGIApp, Message, Receive, Scope, Send
+from starlette.types import Scope
 
 from calendar_gateway.logs import REDACTED
 
@@ -24,33 +23,12 @@ QUIET_PATHS = frozenset({"/healthz", "/readyz", "/metrics"})
 MAX_PATH_CHARACTERS = 512
 
 
-class AccessLog:
-    """ASGI middleware: logs each HTTP request once its answer is sent (or has failed)."""
-
-    def __init__(self, app: ASGIApp) -> None:
-        self.app = app
-
-    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
-        if scope["type"] != "http":
-            await self.app(scope, receive, send)
-            return
-        status = 500  # what the client gets when the app raises before answering
-
-        async def send_observed(message: Message) -> None:
-            nonlocal status
-            if message["type"] == "http.response.start":
-                status = message["status"]
-            await send(message)
-
-        started = time.perf_counter()
-        try:
-            await self.app(scope, receive, send_observed)
-        finally:
-            _log(scope, status, time.perf_counter() - started)
-
-
-def _log(scope: Scope, status: int, elapsed: float) -> None:
+def record(scope: Scope, status: int, elapsed: float) -> None:
+    """Logs a request once its answer is sent (or has failed), ``elapsed`` seconds after it came."""
     level = logging.DEBUG if scope["path"] in QUIET_PATHS and status < 500 else logging.INFO
+    # Probes and scrapes are usually below the level logged: their line is not even built.
+    if not log.isEnabledFor(level):
+        return
     path = loggable_path(scope["path"], scope["query_string"].decode("latin-1"))
     client = scope.get("client")
     log.log(

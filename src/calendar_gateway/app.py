@@ -24,8 +24,6 @@ from strawberry.http.base import BaseRequestProtocol
 from strawberry.types import ExecutionResult
 
 from calendar_gateway import caching, feeds, graphiql, health, logs, memory, metrics, tracing
-from calendar_gateway.access_log import AccessLog
-from calendar_gateway.correlation import RequestIdMiddleware
 from calendar_gateway.gateway import start_gateway
 from calendar_gateway.graphql.context import Context
 from calendar_gateway.graphql.persisted_queries import PersistedQueries, PersistedQueryError
@@ -36,6 +34,7 @@ from calendar_gateway.graphql.snapshot import (
     CalendarSnapshot,
 )
 from calendar_gateway.graphql.websocket import GraphQLOverWebSocket
+from calendar_gateway.http_pipeline import HttpPipeline
 from calendar_gateway.protection import Protection
 from calendar_gateway.protection.rejection import http_error, internal_error
 from calendar_gateway.services.container import Services
@@ -174,11 +173,7 @@ def create_app(settings: Settings) -> Starlette:
             *(graphiql.routes() if settings.graphiql else []),
         ],
         middleware=[
-            Middleware(metrics.HttpMetrics, routes=ROUTES),
-            Middleware(RequestIdMiddleware),
-            Middleware(AccessLog),
-            Middleware(memory.ReclaimAfterLargeRequests, reclaimer=reclaimer),
-            *protection.middleware,
+            Middleware(HttpPipeline, routes=ROUTES, reclaimer=reclaimer, protection=protection),
         ],
         # Every refusal, even of a path or a method no route takes, is a coded GraphQL error.
         exception_handlers={HTTPException: http_error, Exception: internal_error},

@@ -22,8 +22,6 @@ import logging
 import os
 from collections.abc import AsyncIterator
 
-from starlette.types import ASGIApp, Message, Receive, Scope, Send
-
 log = logging.getLogger(__name__)
 
 # From glibc's <malloc.h>.
@@ -75,31 +73,6 @@ class Reclaimer:
             # Start-up objects are frozen (app.py): this walks only what requests left.
             found = gc.collect()
             log.info("collected %d unreachable objects after large requests", found)
-
-
-class ReclaimAfterLargeRequests:
-    """ASGI middleware: tells the Reclaimer how large each request's body was."""
-
-    def __init__(self, app: ASGIApp, reclaimer: Reclaimer) -> None:
-        self.app = app
-        self.reclaimer = reclaimer
-
-    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
-        if scope["type"] != "http":
-            await self.app(scope, receive, send)
-            return
-        received = 0
-
-        async def counting() -> Message:
-            nonlocal received
-            message = await receive()
-            received += len(message.get("body", b""))
-            return message
-
-        try:
-            await self.app(scope, counting, send)
-        finally:
-            self.reclaimer.note(received)
 
 
 @contextlib.asynccontextmanager

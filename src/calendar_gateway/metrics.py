@@ -13,7 +13,6 @@ from __future__ import annotations
 
 import functools
 import re
-import time
 from collections.abc import Iterator, Mapping
 from enum import Enum
 from pathlib import Path
@@ -33,7 +32,7 @@ from prometheus_client import (
 )
 from prometheus_client.core import GaugeMetricFamily, Metric
 from prometheus_client.registry import Collector
-from starlette.types import ASGIApp, Message, Receive, Scope, Send
+from starlette.types import Scope
 
 NAMESPACE = "calendar_gateway"
 MULTIPROCESS_DIR = "PROMETHEUS_MULTIPROC_DIR"
@@ -252,41 +251,32 @@ def registry_for(
     return registry
 
 
-class HttpMetrics:
-    """ASGI middleware: requests counted by method, route and status, timed, and in flight."""
+class HttpRequests:
+    """HTTP requests counted by method, route and status, timed, and in flight."""
 
-    def __init__(self, app: ASGIApp, routes: frozenset[str]) -> None:
-        self.app = app
+    def __init__(self, routes: frozenset[str]) -> None:
         self._routes = routes
 
-    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
-        if scope["type"] != "http":
-            await self.app(scope, receive, send)
-            return
-        method, route = self._labels(scope)
-        status = "500"  # what the client gets when the app raises before answering
-
-        async def send_observed(message: Message) -> None:
-            nonlocal status
-            if message["type"] == "http.response.start":
-                status = str(message["status"])
-            await send(message)
-
-        started = time.perf_counter()
-        HTTP_IN_FLIGHT.inc()
-        try:
-            await self.app(scope, receive, send_observed)
-        finally:
-            HTTP_IN_FLIGHT.dec()
-            _http_duration(method, route).observe(time.perf_counter() - started)
-            _http_requests(method, route, status).inc()
-
-    def _labels(self, scope: Scope) -> tuple[str, str]:
+    def labels(self, scope: Scope) -> tuple[str, str]:
+        """A request's method and route, as its series name them."""
         # Bounded label values: a client picks the method and path, not the series.
         method = scope["method"] if scope["method"] in _METHODS else "other"
         path: str = scope["path"]
-        route = next((r for r in self._routes if path == r or path.startswith(r + "/")), "other")
+        if path in self._routes:
+            return method, path
+        route = next((r for r in self._routes if path.startswith(r + "/")), "other")
         return method, route
+
+    def started(self) -> None:
+        """A request has come in."""
+        HTTP_IN_FLIGHT.inc()
+
+    def finished(self, labels: tuple[str, str], status: int, elapsed: float) -> None:
+        """A request is answered with ``status`` (500 if the app raised before answering)."""
+        HTTP_IN_FLIGHT.dec()
+        method, route = labels
+        _http_duration(method, route).observe(elapsed)
+        _http_requests(method, route, status).inc()
 
 
 _METHODS = frozenset({"GET", "POST", "HEAD", "OPTIONS", "PUT", "PATCH", "DELETE"})
@@ -300,5 +290,5 @@ def _http_duration(method: str, route: str) -> Histogram:
 
 
 @functools.cache
-def _http_requests(method: str, route: str, status: str) -> Counter:
-    return HTTP_REQUESTS.labels(method, route, status)
+def _http_requests(method: str, route: str, status: int) -> Counter:
+    return HTTP_REQUESTS.labels(method, route, str(status))

@@ -8,27 +8,33 @@ in ``graphql/limits.py``.
 
 from __future__ import annotations
 
+from collections.abc import Mapping
+
 from redis.asyncio import Redis
-from starlette.middleware import Middleware
-from starlette.middleware.authentication import AuthenticationMiddleware
+from starlette.authentication import AuthCredentials, AuthenticationError, UnauthenticatedUser
 from starlette.middleware.cors import CORSMiddleware
+from starlette.requests import HTTPConnection
+from starlette.responses import Response
+from starlette.types import ASGIApp, Scope
 
 from calendar_gateway.correlation import REQUEST_ID_HEADER
-from calendar_gateway.protection.auth import backend_for, unauthenticated
-from calendar_gateway.protection.auth_failures import AuthFailureLimitMiddleware
-from calendar_gateway.protection.body_size import BodySizeLimitMiddleware
-from calendar_gateway.protection.csrf import PREFLIGHT_HEADERS, CsrfPreventionMiddleware
-from calendar_gateway.protection.throttling import (
-    MemoryWindows,
-    RateLimitMiddleware,
-    RedisWindows,
-    Windows,
+from calendar_gateway.protection import csrf
+from calendar_gateway.protection.auth import (
+    ApiKeyBackend,
+    JwtBackend,
+    backend_for,
+    client_address,
+    unauthenticated,
 )
+from calendar_gateway.protection.auth_failures import AuthFailureLimit
+from calendar_gateway.protection.body_size import BodySizeLimit
+from calendar_gateway.protection.operations import is_operation
+from calendar_gateway.protection.throttling import MemoryWindows, RateLimit, RedisWindows, Windows
 from calendar_gateway.settings import Settings
 
 
 class Protection:
-    """The middleware, in the order a request meets it, and the rate limit's store."""
+    """The guards, in the order a request meets them, and the rate limits' stores."""
 
     def __init__(self, settings: Settings) -> None:
         self.windows = _windows_for(
@@ -37,15 +43,69 @@ class Protection:
         self.failures = _windows_for(
             settings, settings.auth_failure_limit, settings.auth_failure_window_seconds, "auth"
         )
-        # CORS first, so that every refusal below still reaches a permitted page readably.
-        self.middleware = [
-            *_cors(settings),
-            Middleware(BodySizeLimitMiddleware, max_bytes=settings.max_body_bytes),
-            Middleware(CsrfPreventionMiddleware),
-            *_authentication(settings, self.failures),
-            # After authentication: a client is counted by who it is, not where it is.
-            *([Middleware(RateLimitMiddleware, windows=self.windows)] if self.windows else []),
-        ]
+        self.body_size = BodySizeLimit(settings.max_body_bytes)
+        self._settings = settings
+        self._backend = backend_for(settings)
+        # Only with authentication: an address past its failures is not let guess again.
+        self._failures = (
+            AuthFailureLimit(self.failures)
+            if self.failures is not None and self._backend is not None
+            else None
+        )
+        self._rate_limit = RateLimit(self.windows) if self.windows is not None else None
+
+    def cors(self, app: ASGIApp) -> ASGIApp:
+        """``app`` behind the CORS allow-list, if there is one.
+
+        CORS before every other guard, so that their refusals still reach a permitted page
+        readably.
+        """
+        return _cors(self._settings, app)
+
+    async def refusal(self, scope: Scope, headers: Mapping[bytes, bytes]) -> Response | None:
+        """The answer that refuses an HTTP request before it runs, or None to let it in.
+
+        ``headers`` are the request's by lower-case name. A body larger than it declared is
+        refused as it is read: ``BodySizeLimit.check`` raises ``BodyTooLargeError``.
+        """
+        if self.body_size.declared_over(headers):
+            return self.body_size.refusal()
+        operation = is_operation(scope, headers)
+        if operation and not csrf.forces_preflight(headers):
+            return csrf.refusal()
+        if self._backend is not None:
+            if not operation:
+                self.mark_anonymous(scope)
+            elif refused := await self._authenticate(self._backend, scope, headers):
+                return refused
+        # After authentication: a client is counted by who it is, not where it is.
+        if operation and self._rate_limit is not None:
+            return await self._rate_limit.refusal(scope)
+        return None
+
+    def mark_anonymous(self, scope: Scope) -> None:
+        """A request or connection whose credentials HTTP authentication does not look at.
+
+        Its scope says so as Starlette's authentication would (``request.user``): WebSocket
+        clients authenticate in ``connection_init`` instead.
+        """
+        if self._backend is not None:
+            scope["auth"], scope["user"] = AuthCredentials(), UnauthenticatedUser()
+
+    async def _authenticate(
+        self, backend: ApiKeyBackend | JwtBackend, scope: Scope, headers: Mapping[bytes, bytes]
+    ) -> Response | None:
+        address = client_address(scope)
+        if self._failures is not None and (refused := await self._failures.refusal(address)):
+            return refused
+        try:
+            credentials = backend.authenticate(headers.get(b"authorization"), HTTPConnection(scope))
+        except AuthenticationError as error:
+            if self._failures is not None:
+                await self._failures.count(address)
+            return unauthenticated(error)
+        scope["auth"], scope["user"] = credentials
+        return None
 
     async def aclose(self) -> None:
         for windows in (self.windows, self.failures):
@@ -53,32 +113,19 @@ class Protection:
                 await windows.aclose()
 
 
-def _cors(settings: Settings) -> list[Middleware]:
+def _cors(settings: Settings, app: ASGIApp) -> ASGIApp:
     # Without an allow-list browsers keep to their same-origin policy: nothing to add.
     if not settings.cors_origins and not settings.cors_origin_regex:
-        return []
-    return [
-        Middleware(
-            CORSMiddleware,
-            allow_origins=settings.cors_origins,
-            allow_origin_regex=settings.cors_origin_regex,
-            allow_methods=["GET", "POST"],
-            allow_headers=["Authorization", "Content-Type", REQUEST_ID_HEADER, *PREFLIGHT_HEADERS],
-            expose_headers=["Retry-After", REQUEST_ID_HEADER],
-            max_age=600,
-        )
-    ]
-
-
-def _authentication(settings: Settings, failures: Windows | None) -> list[Middleware]:
-    backend = backend_for(settings)
-    if backend is None:
-        return []
-    return [
-        # Before authentication: an address past its failures is not let guess again.
-        *([Middleware(AuthFailureLimitMiddleware, windows=failures)] if failures else []),
-        Middleware(AuthenticationMiddleware, backend=backend, on_error=unauthenticated),
-    ]
+        return app
+    return CORSMiddleware(
+        app,
+        allow_origins=settings.cors_origins,
+        allow_origin_regex=settings.cors_origin_regex,
+        allow_methods=["GET", "POST"],
+        allow_headers=["Authorization", "Content-Type", REQUEST_ID_HEADER, *csrf.PREFLIGHT_HEADERS],
+        expose_headers=["Retry-After", REQUEST_ID_HEADER],
+        max_age=600,
+    )
 
 
 def _windows_for(settings: Settings, limit: int, window: float, kind: str) -> Windows | None:

@@ -10,17 +10,11 @@ from pathlib import Path
 from typing import Any
 
 import jwt
-from starlette.authentication import (
-    AuthCredentials,
-    AuthenticationBackend,
-    AuthenticationError,
-    BaseUser,
-)
+from starlette.authentication import AuthCredentials, AuthenticationError, BaseUser
 from starlette.requests import HTTPConnection
 from starlette.responses import Response
 from starlette.types import Scope
 
-from calendar_gateway.protection.operations import is_operation
 from calendar_gateway.protection.rejection import rejection
 from calendar_gateway.settings import Settings
 
@@ -74,13 +68,14 @@ class InvalidCredentialsError(AuthenticationError):
     challenge = f'{_CHALLENGE}, error="invalid_token"'
 
 
-def unauthenticated(conn: HTTPConnection, error: AuthenticationError) -> Response:
+def unauthenticated(error: AuthenticationError) -> Response:
+    """The 401 that answers refused credentials, with the challenge that says why."""
     challenge = getattr(error, "challenge", _CHALLENGE)
     log.info("authentication refused: %s", error)
     return rejection(401, "UNAUTHENTICATED", str(error), headers={"WWW-Authenticate": challenge})
 
 
-def backend_for(settings: Settings) -> AuthenticationBackend | None:
+def backend_for(settings: Settings) -> ApiKeyBackend | JwtBackend | None:
     """The configured way to check clients; None when ``AUTH_MODE`` is ``none``."""
     if settings.auth_mode == "api-key":
         return ApiKeyBackend([key.get_secret_value() for key in settings.api_keys])
@@ -91,8 +86,9 @@ def backend_for(settings: Settings) -> AuthenticationBackend | None:
     return None
 
 
-def _bearer_token(conn: HTTPConnection, kind: str) -> str:
-    scheme, _, token = conn.headers.get("authorization", "").partition(" ")
+def _bearer_token(authorization: bytes | None, kind: str) -> str:
+    # Read as Starlette reads headers (latin-1), so that lower() and strip() judge as before.
+    scheme, _, token = (authorization or b"").decode("latin-1").partition(" ")
     if scheme.lower() != "bearer" or not token.strip():
         raise MissingCredentialsError(
             f"Authentication required: send Authorization: Bearer {kind}."
@@ -100,14 +96,15 @@ def _bearer_token(conn: HTTPConnection, kind: str) -> str:
     return token.strip()
 
 
-class ApiKeyBackend(AuthenticationBackend):
+class ApiKeyBackend:
     def __init__(self, keys: Sequence[str]) -> None:
         self._digests = [_digest(key) for key in keys]
 
-    async def authenticate(self, conn: HTTPConnection) -> tuple[AuthCredentials, BaseUser] | None:
-        if not is_operation(conn.scope):
-            return None
-        return self.identify(_bearer_token(conn, "<API key>"), conn)
+    def authenticate(
+        self, authorization: bytes | None, conn: HTTPConnection
+    ) -> tuple[AuthCredentials, Client]:
+        """The client an operation's Authorization header names; raises AuthenticationError."""
+        return self.identify(_bearer_token(authorization, "<API key>"), conn)
 
     def identify(self, key: str, conn: HTTPConnection) -> tuple[AuthCredentials, Client]:
         """The client ``key`` names; also for WebSocket connections (connection_init)."""
@@ -171,7 +168,7 @@ def _verifier_for(settings: Settings) -> SharedSecret | PublishedKeys:
     return SharedSecret(settings.jwt_secret.get_secret_value())
 
 
-class JwtBackend(AuthenticationBackend):
+class JwtBackend:
     def __init__(
         self, keys: SharedSecret | PublishedKeys, *, audience: str | None, issuer: str | None
     ) -> None:
@@ -179,10 +176,11 @@ class JwtBackend(AuthenticationBackend):
         self._audience = audience
         self._issuer = issuer
 
-    async def authenticate(self, conn: HTTPConnection) -> tuple[AuthCredentials, BaseUser] | None:
-        if not is_operation(conn.scope):
-            return None
-        return self.identify(_bearer_token(conn, "<JWT>"), conn)
+    def authenticate(
+        self, authorization: bytes | None, conn: HTTPConnection
+    ) -> tuple[AuthCredentials, Client]:
+        """The client an operation's Authorization header names; raises AuthenticationError."""
+        return self.identify(_bearer_token(authorization, "<JWT>"), conn)
 
     def identify(self, token: str, conn: HTTPConnection) -> tuple[AuthCredentials, Client]:
         """The client ``token`` names; also for WebSocket connections (connection_init)."""

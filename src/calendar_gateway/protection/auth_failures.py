@@ -7,34 +7,24 @@ otherwise the guessing would go on, and a right guess would still be let in.
 
 from __future__ import annotations
 
-from starlette.types import ASGIApp, Message, Receive, Scope, Send
+from starlette.responses import Response
 
-from calendar_gateway.protection.auth import client_address
-from calendar_gateway.protection.operations import is_operation
 from calendar_gateway.protection.throttling import Windows, rate_limit_rejection
 
 
-class AuthFailureLimitMiddleware:
-    """Counts the 401s of the authentication behind it; answers 429 past the limit."""
+class AuthFailureLimit:
+    """Counts an address's refused credentials; answers 429 to it past the limit."""
 
-    def __init__(self, app: ASGIApp, windows: Windows) -> None:
-        self.app = app
+    def __init__(self, windows: Windows) -> None:
         self.windows = windows
 
-    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
-        if not is_operation(scope):
-            await self.app(scope, receive, send)
-            return
-        address = client_address(scope)
+    async def refusal(self, address: str) -> Response | None:
+        """The 429 for an address past its failures, before its credentials are looked at."""
         wait = await self.windows.blocked(address)
-        if wait is not None:
-            reason = "Too many failed authentications from this address"
-            await rate_limit_rejection(wait, reason)(scope, receive, send)
-            return
+        if wait is None:
+            return None
+        return rate_limit_rejection(wait, "Too many failed authentications from this address")
 
-        async def counting_send(message: Message) -> None:
-            if message["type"] == "http.response.start" and message["status"] == 401:
-                await self.windows.hit(address)
-            await send(message)
-
-        await self.app(scope, receive, counting_send)
+    async def count(self, address: str) -> None:
+        """The address's credentials have just been refused."""
+        await self.windows.hit(address)

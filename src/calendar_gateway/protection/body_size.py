@@ -2,48 +2,33 @@
 
 from __future__ import annotations
 
-from starlette.datastructures import Headers
-from starlette.types import ASGIApp, Message, Receive, Scope, Send
+from collections.abc import Mapping
+
+from starlette.responses import Response
 
 from calendar_gateway.protection.rejection import rejection
 
 
-class _BodyTooLargeError(Exception):
-    pass
+class BodyTooLargeError(Exception):
+    """Raised from ``receive`` once a body has come past the limit."""
 
 
-class BodySizeLimitMiddleware:
+class BodySizeLimit:
     """Answers 413 to a body over ``max_bytes``: declared, or counted as it arrives."""
 
-    def __init__(self, app: ASGIApp, max_bytes: int) -> None:
-        self.app = app
+    def __init__(self, max_bytes: int) -> None:
         self.max_bytes = max_bytes
 
-    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
-        if scope["type"] != "http":
-            await self.app(scope, receive, send)
-            return
-        declared = Headers(scope=scope).get("content-length", "")
-        if declared.isdigit() and int(declared) > self.max_bytes:
-            await self._refuse(scope, receive, send)
-            return
-        # A chunked body declares no length: count it as the app reads it.
-        received = 0
+    def declared_over(self, headers: Mapping[bytes, bytes]) -> bool:
+        """Whether the request's Content-Length is over the limit (a chunked body has none)."""
+        declared = headers.get(b"content-length", b"")
+        return declared.isdigit() and int(declared) > self.max_bytes
 
-        async def counted_receive() -> Message:
-            nonlocal received
-            message = await receive()
-            received += len(message.get("body", b""))
-            if received > self.max_bytes:
-                raise _BodyTooLargeError
-            return message
+    def check(self, received: int) -> None:
+        """Raise ``BodyTooLargeError`` if the ``received`` bytes of a body are over the limit."""
+        if received > self.max_bytes:
+            raise BodyTooLargeError
 
-        try:
-            await self.app(scope, counted_receive, send)
-        except _BodyTooLargeError:
-            # Every route here reads the whole body before it answers, so nothing was sent.
-            await self._refuse(scope, receive, send)
-
-    async def _refuse(self, scope: Scope, receive: Receive, send: Send) -> None:
+    def refusal(self) -> Response:
         message = f"The request body is larger than {self.max_bytes} bytes."
-        await rejection(413, "PAYLOAD_TOO_LARGE", message)(scope, receive, send)
+        return rejection(413, "PAYLOAD_TOO_LARGE", message)

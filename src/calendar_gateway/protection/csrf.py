@@ -8,16 +8,17 @@ preflight, which the CORS allow-list answers.
 
 from __future__ import annotations
 
-from starlette.datastructures import Headers
-from starlette.types import ASGIApp, Receive, Scope, Send
+from collections.abc import Mapping
 
-from calendar_gateway.protection.operations import is_operation
+from starlette.responses import Response
+
 from calendar_gateway.protection.rejection import rejection
 
 SIMPLE_CONTENT_TYPES = frozenset(
     {"text/plain", "application/x-www-form-urlencoded", "multipart/form-data"}
 )
 PREFLIGHT_HEADERS = ("x-apollo-operation-name", "apollo-require-preflight")
+_PREFLIGHT_KEYS = tuple(name.encode("latin-1") for name in PREFLIGHT_HEADERS)
 
 MESSAGE = (
     "This request has been refused as a possible cross-site request forgery (CSRF). Send it"
@@ -27,21 +28,16 @@ MESSAGE = (
 )
 
 
-class CsrfPreventionMiddleware:
-    """Refuses operations that a browser could send cross-site without a preflight."""
-
-    def __init__(self, app: ASGIApp) -> None:
-        self.app = app
-
-    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
-        if is_operation(scope) and not _forces_preflight(Headers(scope=scope)):
-            await rejection(400, "BAD_REQUEST", MESSAGE)(scope, receive, send)
-            return
-        await self.app(scope, receive, send)
-
-
-def _forces_preflight(headers: Headers) -> bool:
-    media_type = headers.get("content-type", "").split(";", 1)[0].strip().lower()
+def forces_preflight(headers: Mapping[bytes, bytes]) -> bool:
+    """Whether a browser would have asked before sending a request with these headers."""
+    # Read as Starlette reads headers (latin-1), so that strip() and lower() judge as before.
+    content_type = headers.get(b"content-type", b"").decode("latin-1")
+    media_type = content_type.split(";", 1)[0].strip().lower()
     if media_type and media_type not in SIMPLE_CONTENT_TYPES:
         return True
-    return any(headers.get(name) for name in PREFLIGHT_HEADERS)
+    return any(headers.get(name) for name in _PREFLIGHT_KEYS)
+
+
+def refusal() -> Response:
+    """The answer to an operation that does not force a preflight."""
+    return rejection(400, "BAD_REQUEST", MESSAGE)

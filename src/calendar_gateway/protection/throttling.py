@@ -15,10 +15,9 @@ from typing import Protocol
 from redis.asyncio import Redis
 from redis.exceptions import RedisError
 from starlette.responses import Response
-from starlette.types import ASGIApp, Receive, Scope, Send
+from starlette.types import Scope
 
 from calendar_gateway.protection.auth import client_identity
-from calendar_gateway.protection.operations import is_operation
 from calendar_gateway.protection.rejection import rejection
 
 log = logging.getLogger(__name__)
@@ -121,22 +120,18 @@ class RedisWindows:
         await self._redis.aclose()
 
 
-class RateLimitMiddleware:
-    """Answers 429 with Retry-After to a client past its limit; counts only operations."""
+class RateLimit:
+    """Answers 429 with Retry-After to a client past its limit."""
 
-    def __init__(self, app: ASGIApp, windows: Windows) -> None:
-        self.app = app
+    def __init__(self, windows: Windows) -> None:
         self.windows = windows
 
-    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
-        if not is_operation(scope):
-            await self.app(scope, receive, send)
-            return
+    async def refusal(self, scope: Scope) -> Response | None:
+        """Counts an operation against its client: the 429 past the limit, else None."""
         wait = await self.windows.hit(client_identity(scope))
         if wait is None:
-            await self.app(scope, receive, send)
-            return
-        await rate_limit_rejection(wait, "Too many requests")(scope, receive, send)
+            return None
+        return rate_limit_rejection(wait, "Too many requests")
 
 
 def rate_limit_rejection(wait: float, reason: str) -> Response:
