@@ -15,7 +15,7 @@ import httpx
 from prometheus_client import Counter
 
 from calendar_gateway import correlation, metrics, tracing
-from calendar_gateway.upstreams.aiohttp_transport import AiohttpTransport
+from calendar_gateway.upstreams.aiohttp_transport import AiohttpTransport, Answer
 from calendar_gateway.upstreams.circuit import CircuitBreaker
 from calendar_gateway.upstreams.errors import UpstreamUnavailableError
 from calendar_gateway.upstreams.retry import (
@@ -225,7 +225,11 @@ class Transport:
         return self._kept_cookies(response)
 
     def _kept_cookies(self, response: httpx.Response) -> httpx.Response:
-        if "set-cookie" in response.headers:
+        if isinstance(response, Answer):
+            sets_cookies = response.sets_cookies
+        else:
+            sets_cookies = "set-cookie" in response.headers
+        if sets_cookies:
             self._client.cookies.extract_cookies(response)
         return response
 
