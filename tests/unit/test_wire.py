@@ -113,6 +113,16 @@ def test_a_form_is_encoded_as_urlencode_encodes_it(data: dict[str, str]) -> None
     assert wire.form(data) == urlencode(data, doseq=True)
 
 
+@given(st.dictionaries(FORM_TEXT, FORM_TEXT))
+def test_query_params_are_encoded_as_httpx_encodes_them(params: dict[str, str]) -> None:
+    assert wire.form(params) == str(httpx.QueryParams(params))
+
+
+@pytest.mark.parametrize("data", [{"a": 1}, {"a": True}, {"a": None}, {"a": ["1", "2"]}])
+def test_a_value_that_is_not_a_string_is_left_to_httpx(data: dict[str, Any]) -> None:
+    assert wire.form(data) is None
+
+
 @pytest.mark.parametrize(
     "text", ["", "aZ09_.-~", "a b", "a+b", "é", "x/y?z=1&w#", "\x00\x7f", "~~"]
 )

@@ -8,6 +8,7 @@ exception types, which this transport raises in place of aiohttp's.
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Callable
 
 import aiohttp
@@ -167,11 +168,15 @@ class AiohttpTransport(httpx.AsyncBaseTransport):
 
 
 def _timeout(timeouts: dict[str, float | None]) -> aiohttp.ClientTimeout:
-    return aiohttp.ClientTimeout(
-        connect=timeouts.get("pool"),
-        sock_connect=timeouts.get("connect"),
-        sock_read=timeouts.get("read"),
-    )
+    return _client_timeout(timeouts.get("pool"), timeouts.get("connect"), timeouts.get("read"))
+
+
+@functools.lru_cache(maxsize=64)
+def _client_timeout(
+    pool: float | None, connect: float | None, read: float | None
+) -> aiohttp.ClientTimeout:
+    # One per set of timeouts (they are few, and frozen): making one per call cost 2 us.
+    return aiohttp.ClientTimeout(connect=pool, sock_connect=connect, sock_read=read)
 
 
 def _timeout_error(exc: aiohttp.ServerTimeoutError) -> type[httpx.TimeoutException]:
