@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import gzip
 import json
+import re
 
 import httpx
 import pytest
@@ -101,3 +102,11 @@ def test_a_request_made_on_demand_names_the_call_and_the_error() -> None:
 def test_a_successful_answer_raises_nothing() -> None:
     answer = Answer.received(200, (), b"{}", REQUEST)
     assert answer.raise_for_status() is answer
+
+
+def test_an_answer_without_a_request_says_so_as_httpx_does() -> None:
+    ours, theirs = Answer.received(503, (), b"", None), httpx.Response(503)
+    with pytest.raises(RuntimeError) as expected:
+        theirs.raise_for_status()
+    with pytest.raises(RuntimeError, match=re.escape(str(expected.value))):
+        ours.raise_for_status()

@@ -83,8 +83,7 @@ class Answer(httpx.Response):
 
     @property
     def request(self) -> httpx.Request:
-        if self._request is None and self.make_request is not None:
-            self._request = self.make_request()
+        self._make_request()
         return super().request
 
     @request.setter
@@ -92,9 +91,13 @@ class Answer(httpx.Response):
         self._request = value
 
     def raise_for_status(self) -> Answer:
-        self.request  # noqa: B018 - made now if it is made on demand: httpx's reads _request
+        self._make_request()  # httpx's reads _request, not the property
         super().raise_for_status()
         return self
+
+    def _make_request(self) -> None:
+        if self._request is None and self.make_request is not None:
+            self._request = self.make_request()
 
 
 class AiohttpTransport(httpx.AsyncBaseTransport):
