@@ -63,14 +63,23 @@ def operation_span() -> Iterator[SpanRecord]:
         yield SpanRecord(span)
 
 
-@contextlib.contextmanager
 def upstream_span(
     upstream: str, method: str, path: str, headers: MutableMapping[str, str]
-) -> Iterator[SpanRecord]:
+) -> contextlib.AbstractContextManager[SpanRecord]:
     """A client span for one call to ``upstream``; puts its trace context in ``headers``."""
     if not _recording() or propagate is None:
-        yield SpanRecord(None)
-        return
+        # Shared: it holds nothing. A generator's context manager cost 3 us a call for it.
+        return _NOT_RECORDED
+    return _upstream_span(upstream, method, path, headers)
+
+
+_NOT_RECORDED = contextlib.nullcontext(SpanRecord(None))
+
+
+@contextlib.contextmanager
+def _upstream_span(
+    upstream: str, method: str, path: str, headers: MutableMapping[str, str]
+) -> Iterator[SpanRecord]:
     attributes = {
         "http.request.method": method,
         "url.path": path.split("?", maxsplit=1)[0],

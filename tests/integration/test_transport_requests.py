@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator
+import asyncio
+import contextlib
+import re
+from collections.abc import AsyncIterator, Iterator, MutableMapping
 from typing import Any
 
 import httpx
@@ -12,7 +15,8 @@ from starlette.requests import Request
 from starlette.responses import JSONResponse
 from starlette.routing import Route
 
-from calendar_gateway.upstreams.aiohttp_transport import AiohttpTransport
+from calendar_gateway import tracing
+from calendar_gateway.upstreams.aiohttp_transport import AiohttpTransport, Answer
 from calendar_gateway.upstreams.transport import Transport
 from tests.servers import serve
 
@@ -128,3 +132,79 @@ async def test_a_read_puts_on_the_wire_what_httpxs_client_would(
     ) as client:
         theirs = (await client.get(path.lstrip("/"), **call)).json()
     assert ours == theirs
+
+
+class Recorder:
+    """A loopback HTTP/1.1 server that keeps each request's bytes and answers ``200 {}``."""
+
+    def __init__(self) -> None:
+        self.requests: list[bytes] = []
+
+    async def serve(self, reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
+        with contextlib.suppress(asyncio.IncompleteReadError, ConnectionError):
+            while True:
+                head = await reader.readuntil(b"\r\n\r\n")
+                length = re.search(rb"(?im)^content-length:\s*(\d+)", head)
+                body = await reader.readexactly(int(length.group(1)) if length else 0)
+                self.requests.append(head + body)
+                writer.write(b"HTTP/1.1 200 OK\r\nContent-Length: 2\r\n\r\n{}")
+                await writer.drain()
+        writer.close()
+
+
+@pytest.fixture
+async def recorder() -> AsyncIterator[tuple[Recorder, str]]:
+    recorder = Recorder()
+    server = await asyncio.start_server(recorder.serve, "127.0.0.1", 0)
+    async with server:
+        yield recorder, f"http://127.0.0.1:{server.sockets[0].getsockname()[1]}/api"
+
+
+def traced_with(monkeypatch: pytest.MonkeyPatch, context: dict[str, str]) -> None:
+    """Every upstream span puts ``context`` in the headers, whatever tracer is installed."""
+
+    @contextlib.contextmanager
+    def span(*_: str, headers: MutableMapping[str, str]) -> Iterator[tracing.SpanRecord]:
+        headers.update(context)
+        yield tracing.SpanRecord(None)
+
+    monkeypatch.setattr(tracing, "upstream_span", lambda *named: span(headers=named[-1]))
+
+
+WIRE_CALLS: list[dict[str, Any]] = [
+    {"method": "GET", "url": "/appointments", "params": {"a": "1 2", "é": "ü/?&"}},
+    {"method": "GET", "url": "x", "headers": {"Accept": "application/json", "X-Y": "z"}},
+    {"method": "POST", "url": "/jsonapi/calendar.json", "data": {"user": "u", "pw": "p w&é"}},
+    {"method": "POST", "url": "/me/login", "json": {"userName": "ü", "n": [1, 2.5, None]}},
+    {"method": "PUT", "url": "/x", "json": {"a": 1}, "headers": {"Authorization": "xelion t"}},
+    {"method": "POST", "url": "/x/lock"},
+    {"method": "DELETE", "url": "/x/1"},
+    {"method": "post", "url": "/x", "data": {"a": "1"}, "headers": {"USER-AGENT": "me"}},
+]
+
+
+@pytest.mark.parametrize("context", [{}, {"traceparent": "00-ab-cd-01", "tracestate": "v=1"}])
+@pytest.mark.parametrize("call", WIRE_CALLS)
+async def test_the_lean_path_puts_the_same_bytes_on_the_wire_as_httpx_request(
+    recorder: tuple[Recorder, str],
+    monkeypatch: pytest.MonkeyPatch,
+    call: dict[str, Any],
+    context: dict[str, str],
+) -> None:
+    server, url = recorder
+    traced_with(monkeypatch, context)
+    transport = Transport("wire", url, timeout=5.0, max_concurrency=1)
+    try:
+        method, path = call["method"], call["url"]
+        kwargs = {k: v for k, v in call.items() if k not in {"method", "url"}}
+        lean = await transport.request(method, path, **kwargs)
+        monkeypatch.setattr(Transport, "_lean", lambda *_: None)
+        await transport.request(method, path, **kwargs)
+    finally:
+        await transport.aclose()
+    # The lean answer makes its request only when asked for it.
+    assert isinstance(lean, Answer)
+    assert lean.make_request is not None
+    ours, theirs = server.requests
+    assert ours == theirs
+    assert all(f"{name}: {value}\r\n".encode() in ours for name, value in context.items())

@@ -51,3 +51,28 @@ def test_configure_sends_spans_to_the_exporter_otel_traces_exporter_names() -> N
         timeout=60,
     )
     assert '"name": "query Exported"' in ran.stdout, ran.stderr
+
+
+UNRECORDED_UPSTREAM_CALL = """
+from calendar_gateway import tracing
+for exporter in ("unset", "none"):
+    if exporter == "none":
+        tracing.configure("none")
+    headers = {}
+    with tracing.upstream_span("bookings", "POST", "/x", headers) as span:
+        span.answered(503)
+        span.failed("no reason")
+    assert headers == {}, headers
+print("ok")
+"""
+
+
+def test_an_upstream_call_while_nothing_records_carries_no_trace_context() -> None:
+    ran = subprocess.run(
+        [sys.executable, "-c", UNRECORDED_UPSTREAM_CALL],
+        capture_output=True,
+        text=True,
+        check=False,
+        timeout=60,
+    )
+    assert (ran.returncode, ran.stdout.strip()) == (0, "ok"), ran.stderr

@@ -8,30 +8,96 @@ exception types, which this transport raises in place of aiohttp's.
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Callable
 
 import aiohttp
 import httpx
 
+RawHeaders = tuple[tuple[bytes, bytes], ...]
+# aiohttp speaks HTTP/1.1 only.
+_HTTP_1_1 = {"http_version": b"HTTP/1.1"}
+
 
 class Answer(httpx.Response):
-    """An ``httpx.Response`` whose request, when it was sent from its parts, is made on demand.
+    """An ``httpx.Response`` built cheaply from an answer read whole.
 
-    Building an ``httpx.Request`` (parsing its URL, copying its headers) cost about as much
-    as the rest of sending a read; nothing on the gateway's path reads it back.
+    ``httpx.Response.__init__`` (parsing the headers, reading the body through its decoder
+    and chunker) cost about as much as the rest of receiving a read; most callers read only
+    ``status_code`` and ``content``. So ``received`` sets the state that ``__init__`` would
+    leave, and ``headers`` and ``request`` are made on first access.
     """
 
     make_request: Callable[[], httpx.Request] | None = None
+    _raw_headers: RawHeaders | None = None
+    _headers: httpx.Headers | None = None
+
+    @classmethod
+    def received(
+        cls, status: int, raw_headers: RawHeaders, body: bytes, request: httpx.Request | None
+    ) -> Answer:
+        """The answer ``httpx.Response(status, headers=raw_headers, content=body)`` would be."""
+        if any(name.lower() == b"content-encoding" for name, _ in raw_headers):
+            # A compressed body goes through httpx's decoders, errors and all.
+            answer = cls(
+                status, headers=raw_headers, content=body, request=request, extensions=_HTTP_1_1
+            )
+        else:
+            answer = cls.__new__(cls)
+            answer.__dict__.update(
+                status_code=status,
+                _request=request,
+                next_request=None,
+                extensions=dict(_HTTP_1_1),
+                history=[],
+                is_closed=True,
+                is_stream_consumed=True,
+                default_encoding="utf-8",
+                stream=httpx.ByteStream(body),
+                _content=body,
+                _num_bytes_downloaded=0,
+            )
+        answer._raw_headers = raw_headers
+        return answer
+
+    @property
+    def headers(self) -> httpx.Headers:
+        if self._headers is None:
+            content = self._content
+            self._headers = httpx.Headers(self._raw_headers)
+            if content:
+                # What httpx.Response adds for a body given whole.
+                self._headers.setdefault("Content-Length", str(len(content)))
+        return self._headers
+
+    @headers.setter
+    def headers(self, value: httpx.Headers) -> None:
+        self._headers = value
+
+    @property
+    def sets_cookies(self) -> bool:
+        """Does the answer set a cookie? Asked of every answer, so without building ``headers``."""
+        if self._raw_headers is None:
+            return "set-cookie" in self.headers
+        return any(name.lower() == b"set-cookie" for name, _ in self._raw_headers)
 
     @property
     def request(self) -> httpx.Request:
-        if self._request is None and self.make_request is not None:
-            self._request = self.make_request()
+        self._make_request()
         return super().request
 
     @request.setter
     def request(self, value: httpx.Request) -> None:
         self._request = value
+
+    def raise_for_status(self) -> Answer:
+        self._make_request()  # httpx's reads _request, not the property
+        super().raise_for_status()
+        return self
+
+    def _make_request(self) -> None:
+        if self._request is None and self.make_request is not None:
+            self._request = self.make_request()
 
 
 class AiohttpTransport(httpx.AsyncBaseTransport):
@@ -86,13 +152,7 @@ class AiohttpTransport(httpx.AsyncBaseTransport):
         except aiohttp.ClientError as exc:
             # Dropped mid-answer, or an answer that is not HTTP.
             raise httpx.ReadError(str(exc) or type(exc).__name__, request=request) from exc
-        return Answer(
-            answer.status,
-            headers=answer.raw_headers,
-            content=body,
-            request=request,
-            extensions={"http_version": b"HTTP/1.1"},
-        )
+        return Answer.received(answer.status, answer.raw_headers, body, request)
 
     async def aclose(self) -> None:
         if self._session is not None:
@@ -111,11 +171,15 @@ class AiohttpTransport(httpx.AsyncBaseTransport):
 
 
 def _timeout(timeouts: dict[str, float | None]) -> aiohttp.ClientTimeout:
-    return aiohttp.ClientTimeout(
-        connect=timeouts.get("pool"),
-        sock_connect=timeouts.get("connect"),
-        sock_read=timeouts.get("read"),
-    )
+    return _client_timeout(timeouts.get("pool"), timeouts.get("connect"), timeouts.get("read"))
+
+
+@functools.lru_cache(maxsize=64)
+def _client_timeout(
+    pool: float | None, connect: float | None, read: float | None
+) -> aiohttp.ClientTimeout:
+    # One per set of timeouts (they are few, and frozen): making one per call cost 2 us.
+    return aiohttp.ClientTimeout(connect=pool, sock_connect=connect, sock_read=read)
 
 
 def _timeout_error(exc: aiohttp.ServerTimeoutError) -> type[httpx.TimeoutException]:

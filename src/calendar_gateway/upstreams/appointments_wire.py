@@ -33,7 +33,7 @@ from calendar_gateway.upstreams.appointment_model import (
 from calendar_gateway.upstreams.errors import BadRequestError
 from calendar_gateway.upstreams.json_object import JsonObject
 from calendar_gateway.upstreams.weekday import Weekday
-from calendar_gateway.upstreams.xelion_session import UPSTREAM, XELION_TIME
+from calendar_gateway.upstreams.xelion_session import UPSTREAM, XELION_TIME, parse_xelion_time
 
 E = TypeVar("E", bound=Enum)
 
@@ -230,7 +230,7 @@ def _parse_permissions(word: str) -> Permissions:
 
 def _parse_time(text: object, *, floating: bool) -> datetime:
     """A timed side is UTC; an all-day side is a local date, so it stays naive."""
-    parsed = datetime.strptime(str(text), XELION_TIME)
+    parsed = parse_xelion_time(str(text))
     return parsed if floating else parsed.replace(tzinfo=UTC)
 
 
