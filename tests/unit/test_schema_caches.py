@@ -107,7 +107,7 @@ async def test_a_short_text_is_parsed_on_the_loop_a_long_one_in_a_thread(
     for query in (short, long):
         assert (await schema.execute(query)).errors is None
     # The long text is of the short one's shape: validated once, by the first.
-    assert handed == ["_validate", "_parse"]
+    assert handed == ["_validate", "_read"]
 
 
 async def test_an_admitted_document_is_freed_without_the_collector() -> None:
