@@ -163,3 +163,27 @@ def test_an_admitted_document_of_a_known_shape_needs_no_new_validation() -> None
     for booking_id in ("1", "2"):
         assert cache.validate(BOOKING.replace("{id}", booking_id)) == []
     assert cache.full_validations == 1
+
+
+def test_the_shapes_kept_are_bounded_in_size() -> None:
+    rules: Rules = tuple(specified_rules)
+    booking, in_range = BOOKING.replace("{id}", "1"), RANGE.replace("{day}", "2020-01-01")
+    booking_size = _shape(booking).size()
+    cache = ShapeCache(max_size=booking_size)
+    assert cache.validate(SCHEMA, parse(booking), _shape(booking), rules) == []
+    assert cache.passes(_shape(BOOKING.replace("{id}", "2")), rules)
+    # A larger shape does not fit, and it evicts none to try.
+    assert _shape(in_range).size() > booking_size
+    assert cache.validate(SCHEMA, parse(in_range), _shape(in_range), rules) == []
+    assert not cache.passes(_shape(RANGE.replace("{day}", "2021-01-01")), rules)
+    assert cache.passes(_shape(BOOKING.replace("{id}", "3")), rules)
+
+
+def test_a_known_shape_makes_the_document_of_a_new_text() -> None:
+    cache = Counted()
+    assert cache.validate(BOOKING.replace("{id}", "1")) == []
+    text = "# 2\n" + BOOKING.replace("{id}", "22")
+    made = cache.cache.document(text, _shape(text), cache.rules)
+    assert made == parse(text)
+    too_long = BOOKING.replace("{id}", "123456789")  # over max_id_length: not vouched for
+    assert cache.cache.document(too_long, _shape(too_long), cache.rules) is None
