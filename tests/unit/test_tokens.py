@@ -2,11 +2,15 @@
 
 from __future__ import annotations
 
-from graphql import GraphQLSyntaxError, Lexer, Source, Token, TokenKind
+from graphql import GraphQLSyntaxError, Lexer, Source, Token, TokenKind, print_schema
 from hypothesis import example, given, settings
 from hypothesis import strategies as st
+from hypothesis_graphql import queries
 
+from calendar_gateway.graphql.schema import create_schema
 from calendar_gateway.graphql.tokens import Tokens, read
+from tests.conftest import settings_for
+from tests.integration.test_fuzz import SCALARS
 
 Stream = tuple[list[tuple[TokenKind, str | None, int, int]], int]
 """Tokens (kind, value, start, end) from SOF to EOF, and the number of comments."""
@@ -96,3 +100,14 @@ def test_block_strings_are_dedented_and_escapes_read() -> None:
         value for kind, value in zip(tokens.kinds, tokens.values, strict=True) if kind in literals
     ]
     assert values == ['x\n  y"""', "é\n"]
+
+
+SDL = print_schema(create_schema(settings_for("http://127.0.0.1:1", introspection=True))._schema)
+
+
+@settings(max_examples=200, deadline=None)
+@given(queries(SDL, custom_scalars=SCALARS))
+def test_the_gateways_queries_are_read_as_graphql_core_reads_them(query: str) -> None:
+    got = read(query, max_tokens=100_000)
+    assert got is not None
+    assert ours(got) == graphql_core(query)
