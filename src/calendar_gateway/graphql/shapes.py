@@ -122,6 +122,8 @@ class ShapeCache:
     ``document`` and ``passes`` are cheap (linear in the tokens) and run where the request
     does; a document they do not vouch for is validated in full, with
     ``TypeRecording.rule`` among the rules, and ``remember``-ed if that found nothing.
+    ``max_size`` bounds the shapes' total ``Shape.size``; a template takes about 250 bytes
+    a unit of it, so the default holds at most some 17 MB.
     """
 
     def __init__(

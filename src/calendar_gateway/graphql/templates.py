@@ -43,16 +43,19 @@ class _Part:
     def __init__(self, node: Node, index: dict[int, int]) -> None:
         self.type = type(node)
         self.fixed: dict[str, Any] = {}
-        self.single: list[tuple[str, _Part]] = []
-        self.lists: list[tuple[str, tuple[_Part, ...]]] = []
+        single: list[tuple[str, _Part]] = []
+        lists: list[tuple[str, tuple[_Part, ...]]] = []
         for field in dataclasses.fields(node):
             value = getattr(node, field.name)
             if isinstance(value, Node):
-                self.single.append((field.name, _Part(value, index)))
+                single.append((field.name, _Part(value, index)))
             elif isinstance(value, tuple) and value and isinstance(value[0], Node):
-                self.lists.append((field.name, tuple(_Part(item, index) for item in value)))
+                lists.append((field.name, tuple(_Part(item, index) for item in value)))
             elif field.name != "loc":
                 self.fixed[field.name] = value
+        # Tuples: a template of a large document is kept, at a few hundred bytes a node.
+        self.single = tuple(single)
+        self.lists = tuple(lists)
         loc = node.loc
         if loc is None:
             raise ValueError("a template needs a document parsed with locations")
