@@ -33,9 +33,10 @@ from calendar_gateway.graphql.shapes import Rules, Shape, ShapeCache, TypeRecord
 CODE = "OPERATION_TOO_COMPLEX"
 
 ON_LOOP_QUERY_CHARS = 2048
-"""A new query text up to this long is parsed on the event loop: parsing it takes well under
-a millisecond, less than handing it to a thread, which under load (threads and the loop
-taking turns) doubled its CPU cost. Longer texts are parsed in a thread."""
+"""A new query text up to this long is read on the event loop (its document made by its
+shape, or parsed): parsing it takes well under a millisecond, less than handing it to a
+thread, which under load (threads and the loop taking turns) doubled its CPU cost. Longer
+texts are parsed in a thread."""
 
 _deadline: ContextVar[tuple[float, float]] = ContextVar("admission_deadline")
 """The checking thread's CPU time at which its budget runs out, and the budget."""
@@ -155,14 +156,7 @@ class Admission(SchemaExtension):
         context = self.execution_context
         query = context.query
         if context.graphql_document is None and query:
-            checked = self.admission.documents.get(query)
-            if checked is None:
-                read, self._spent = (
-                    self._read(query, self._rules())
-                    if len(query) <= ON_LOOP_QUERY_CHARS
-                    else await asyncio.to_thread(self._read, query, None)
-                )
-                checked = read
+            checked = self.admission.documents.get(query) or await self._new(query)
             self._checked = checked
             context.graphql_document = checked.document
         yield
@@ -197,6 +191,14 @@ class Admission(SchemaExtension):
             checked.errors = errors
             self.admission.documents.keep(query, checked)
         return errors
+
+    async def _new(self, query: str) -> Checked:
+        """A new text's document: read on the loop if it is short, in a thread if not."""
+        if len(query) <= ON_LOOP_QUERY_CHARS:
+            checked, self._spent = self._read(query, self._rules())
+        else:
+            checked, self._spent = await asyncio.to_thread(self._read, query, None)
+        return checked
 
     def _rules(self) -> Rules:
         """The rules a document of this request is validated with."""
