@@ -8,7 +8,8 @@ from collections.abc import Callable
 from typing import Any
 
 import pytest
-from graphql import Token, parse
+from graphql import GraphQLFormattedError, Token, parse
+from strawberry import Schema
 
 from calendar_gateway.graphql import admission
 from calendar_gateway.graphql.admission import Checked, Documents
@@ -107,7 +108,7 @@ async def test_a_short_text_is_parsed_on_the_loop_a_long_one_in_a_thread(
     for query in (short, long):
         assert (await schema.execute(query)).errors is None
     # The long text is of the short one's shape: validated once, by the first.
-    assert handed == ["_validate", "_parse"]
+    assert handed == ["_validate", "_read"]
 
 
 async def test_an_admitted_document_is_freed_without_the_collector() -> None:
@@ -130,3 +131,67 @@ async def test_an_admitted_document_is_freed_without_the_collector() -> None:
     # Errors still point into the text.
     result = await schema.execute("query Freed {\n  nope }")
     assert [e.formatted["locations"] for e in result.errors or []] == [[{"line": 2, "column": 3}]]
+
+
+async def answers(schema: Schema, query: str) -> tuple[object, list[GraphQLFormattedError]]:
+    result = await schema.execute(query)
+    return result.data, [error.formatted for error in result.errors or []]
+
+
+async def test_a_new_text_of_a_known_shape_is_not_parsed_and_answers_alike(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    parses = counted(monkeypatch, "parse")
+    settings = settings_for("http://127.0.0.1:1")
+    schema = create_schema(settings)
+    await schema.execute('{ booking(id: "1") { id start } }')
+    # Another id, a comment and line breaks: the field's error (this schema has no
+    # context to resolve it with) at this text's line and column.
+    text = '# request 2\n{\n  booking(id: "22") {\n    id\n    start\n  }\n}'
+    data, errors = await answers(schema, text)
+    assert len(parses) == 1, "the second text was parsed"
+    assert [error.get("locations") for error in errors] == [[{"line": 3, "column": 3}]]
+    assert (data, errors) == await answers(create_schema(settings), text)
+
+
+async def test_a_bad_literal_of_a_known_shape_fails_where_it_stands() -> None:
+    settings = settings_for("http://127.0.0.1:1")
+    schema = create_schema(settings)
+    query = '{{ bookingsInRange(company: "3", from: "{}", to: "2030-01-01") {{ id }} }}'
+    await schema.execute(query.format("2020-01-01"))
+    bad = "# a comment\n\n" + query.format("the first of May")
+    data, errors = await answers(schema, bad)
+    assert [error.get("locations") for error in errors] == [[{"line": 3, "column": 39}]]
+    assert (data, errors) == await answers(create_schema(settings), bad)
+
+
+async def test_a_known_shape_over_the_token_limit_is_refused_per_text() -> None:
+    settings = settings_for("http://127.0.0.1:1", max_query_tokens=12)
+    schema = create_schema(settings)
+    query = '{ booking(id: "1") { id } }'  # 11 tokens
+    await schema.execute(query)
+    padded = f"# one\n# two\n{query}"  # the parser counts comments too
+    data, errors = await answers(schema, padded)
+    assert [error["message"] for error in errors] == [
+        "Syntax Error: Document contains more than 12 tokens. Parsing aborted."
+    ]
+    assert (data, errors) == await answers(create_schema(settings), padded)
+
+
+@pytest.mark.parametrize(
+    ("limit", "query"),
+    [
+        ({"max_query_depth": 1}, '{{ booking(id: "{}") {{ resource {{ id }} }} }}'),
+        ({"max_aliases": 1}, '{{ a: booking(id: "{}") {{ id }} b: booking(id: "9") {{ id }} }}'),
+    ],
+)
+async def test_each_text_of_a_refused_shape_is_refused_alike(
+    limit: dict[str, int], query: str
+) -> None:
+    settings = settings_for("http://127.0.0.1:1", **limit)
+    schema = create_schema(settings)
+    for number, booking_id in enumerate(("1", "22", "333")):
+        text = "#\n" * number + query.format(booking_id)
+        data, errors = await answers(schema, text)
+        assert errors, f"{text} was admitted"
+        assert (data, errors) == await answers(create_schema(settings), text)

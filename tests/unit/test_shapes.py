@@ -34,15 +34,21 @@ class Counted:
         self.full_validations = 0
 
     def validate(self, query: str) -> list[GraphQLError]:
-        document = parse(query)
-        if not self.cache.passes(document, self.rules):
+        shape = _shape(query)
+        if not self.cache.passes(shape, self.rules):
             self.full_validations += 1
-        return self.cache.validate(SCHEMA, document, self.rules)
+        return self.cache.validate(SCHEMA, parse(query), shape, self.rules)
 
     def full(self, query: str) -> list[GraphQLFormattedError]:
         """What graphql-core's validation alone says of the query."""
         errors = validate_document(SCHEMA, parse(query), self.rules)
         return [error.formatted for error in errors]
+
+
+def _shape(query: str) -> Shape:
+    shape = Shape.of(query, max_tokens=SETTINGS.max_query_tokens)
+    assert shape is not None
+    return shape
 
 
 def _messages(errors: list[GraphQLError]) -> list[GraphQLFormattedError]:
@@ -108,12 +114,12 @@ def test_equal_literals_are_part_of_the_shape() -> None:
     errors = cache.validate(differing)
     assert errors, "fields with differing arguments under one response key passed"
     assert _messages(errors) == cache.full(differing)
-    assert Shape(parse(same)).key != Shape(parse(differing)).key
+    assert _shape(same).key != _shape(differing).key
 
 
 def test_booleans_enums_and_nulls_stay_in_the_shape() -> None:
     def key(query: str) -> object:
-        return Shape(parse(query)).key
+        return _shape(query).key
 
     assert key('{ a(x: "1") }') == key('{ a(x: "2") }')
     assert key('{ a(x: "1") }') != key("{ a(x: 1) }")
@@ -126,15 +132,12 @@ def test_booleans_enums_and_nulls_stay_in_the_shape() -> None:
 def test_the_shapes_kept_are_bounded() -> None:
     cache = ShapeCache(max_shapes=1)
     rules: Rules = tuple(specified_rules)
-    booking, in_range = (
-        parse(BOOKING.replace("{id}", "1")),
-        parse(RANGE.replace("{day}", "2020-01-01")),
-    )
-    assert cache.validate(SCHEMA, booking, rules) == []
-    assert cache.passes(parse(BOOKING.replace("{id}", "2")), rules)
-    assert cache.validate(SCHEMA, in_range, rules) == []
+    booking, in_range = BOOKING.replace("{id}", "1"), RANGE.replace("{day}", "2020-01-01")
+    assert cache.validate(SCHEMA, parse(booking), _shape(booking), rules) == []
+    assert cache.passes(_shape(BOOKING.replace("{id}", "2")), rules)
+    assert cache.validate(SCHEMA, parse(in_range), _shape(in_range), rules) == []
     # The booking's shape made room for the range's.
-    assert not cache.passes(parse(BOOKING.replace("{id}", "3")), rules)
+    assert not cache.passes(_shape(BOOKING.replace("{id}", "3")), rules)
 
 
 def test_whitespace_and_comments_are_not_part_of_the_shape() -> None:
@@ -160,3 +163,27 @@ def test_an_admitted_document_of_a_known_shape_needs_no_new_validation() -> None
     for booking_id in ("1", "2"):
         assert cache.validate(BOOKING.replace("{id}", booking_id)) == []
     assert cache.full_validations == 1
+
+
+def test_the_shapes_kept_are_bounded_in_size() -> None:
+    rules: Rules = tuple(specified_rules)
+    booking, in_range = BOOKING.replace("{id}", "1"), RANGE.replace("{day}", "2020-01-01")
+    booking_size = _shape(booking).size()
+    cache = ShapeCache(max_size=booking_size)
+    assert cache.validate(SCHEMA, parse(booking), _shape(booking), rules) == []
+    assert cache.passes(_shape(BOOKING.replace("{id}", "2")), rules)
+    # A larger shape does not fit, and it evicts none to try.
+    assert _shape(in_range).size() > booking_size
+    assert cache.validate(SCHEMA, parse(in_range), _shape(in_range), rules) == []
+    assert not cache.passes(_shape(RANGE.replace("{day}", "2021-01-01")), rules)
+    assert cache.passes(_shape(BOOKING.replace("{id}", "3")), rules)
+
+
+def test_a_known_shape_makes_the_document_of_a_new_text() -> None:
+    cache = Counted()
+    assert cache.validate(BOOKING.replace("{id}", "1")) == []
+    text = "# 2\n" + BOOKING.replace("{id}", "22")
+    made = cache.cache.document(text, _shape(text), cache.rules)
+    assert made == parse(text)
+    too_long = BOOKING.replace("{id}", "123456789")  # over max_id_length: not vouched for
+    assert cache.cache.document(too_long, _shape(too_long), cache.rules) is None

@@ -6,7 +6,8 @@ work runs in a worker thread, where the event loop keeps answering /healthz, oth
 and SIGTERM; and once the thread has spent the budget in CPU time, validation stops with an
 ``OPERATION_TOO_COMPLEX`` error. A repeated query is parsed and validated once; a new query
 of a shape that validated cleanly before (``shapes.py``) has only its literals checked, on the
-loop, as a short text is parsed there (``ON_LOOP_QUERY_CHARS``).
+loop, as a short text is parsed there (``ON_LOOP_QUERY_CHARS``) - and a short one is not even
+parsed: its document is made from the tree of the shape's first document (``templates.py``).
 """
 
 from __future__ import annotations
@@ -27,14 +28,15 @@ from graphql.validation.validate import ValidationAbortedError
 from strawberry.extensions import SchemaExtension
 from strawberry.schema.schema import validate_document
 
-from calendar_gateway.graphql.shapes import ShapeCache, TypeRecording
+from calendar_gateway.graphql.shapes import Rules, Shape, ShapeCache, TypeRecording
 
 CODE = "OPERATION_TOO_COMPLEX"
 
 ON_LOOP_QUERY_CHARS = 2048
-"""A new query text up to this long is parsed on the event loop: parsing it takes well under
-a millisecond, less than handing it to a thread, which under load (threads and the loop
-taking turns) doubled its CPU cost. Longer texts are parsed in a thread."""
+"""A new query text up to this long is read on the event loop (its document made by its
+shape, or parsed): parsing it takes well under a millisecond, less than handing it to a
+thread, which under load (threads and the loop taking turns) doubled its CPU cost. Longer
+texts are parsed in a thread."""
 
 _deadline: ContextVar[tuple[float, float]] = ContextVar("admission_deadline")
 """The checking thread's CPU time at which its budget runs out, and the budget."""
@@ -99,10 +101,12 @@ def _unlink_backwards(document: DocumentNode) -> None:
 
 @dataclass
 class Checked:
-    """A document, with its validation errors once it has been validated."""
+    """A document, with its validation errors once it has been validated, and its text's
+    shape until then (None where the shape can only be told by parsing)."""
 
     document: DocumentNode
     errors: list[GraphQLError] | None = None
+    shape: Shape | None = None
 
 
 class Documents:
@@ -152,15 +156,9 @@ class Admission(SchemaExtension):
         context = self.execution_context
         query = context.query
         if context.graphql_document is None and query:
-            self._checked = self.admission.documents.get(query)
-            if self._checked is None:
-                document, self._spent = (
-                    self._parse(query)
-                    if len(query) <= ON_LOOP_QUERY_CHARS
-                    else await asyncio.to_thread(self._parse, query)
-                )
-                self._checked = Checked(document)
-            context.graphql_document = self._checked.document
+            checked = self.admission.documents.get(query) or await self._new(query)
+            self._checked = checked
+            context.graphql_document = checked.document
         yield
 
     async def on_validate(self) -> AsyncIterator[None]:
@@ -169,41 +167,60 @@ class Admission(SchemaExtension):
         if checked is not None and query:
             errors = checked.errors
             if errors is None:
-                errors = await self._validated(
-                    context.schema._schema, query, checked, context.validation_rules
-                )
+                errors = await self._validated(context.schema._schema, query, checked)
             context.pre_execution_errors = errors
         yield
 
     async def _validated(
-        self,
-        schema: GraphQLSchema,
-        query: str,
-        checked: Checked,
-        rules: Sequence[type[ASTValidationRule]],
+        self, schema: GraphQLSchema, query: str, checked: Checked
     ) -> list[GraphQLError]:
-        all_rules: tuple[type[ASTValidationRule], ...] = (*rules, *self.admission.rules)
-        shapes = self.admission.shapes
+        rules = self._rules()
+        shapes, shape = self.admission.shapes, checked.shape
         # A new text of a shape that passed before: its literals checked here, no thread.
-        if shapes.passes(checked.document, all_rules):
+        if shape is not None and shapes.passes(shape, rules):
             errors: list[GraphQLError] = []
         else:
             recording = TypeRecording()
-            checking: tuple[type[ASTValidationRule], ...] = (CpuBudget, *all_rules, recording.rule)
+            checking: Rules = (CpuBudget, *rules, recording.rule)
             errors = await asyncio.to_thread(self._validate, schema, checked.document, checking)
-            if not errors:
-                shapes.remember(checked.document, all_rules, recording)
+            if not errors and shape is not None:
+                shapes.remember(shape, rules, recording, checked.document)
+        checked.shape = None  # its tokens are not needed any more
         # Over budget once may be a busy machine rather than the document: not remembered.
         if not any(isinstance(error, BudgetExceededError) for error in errors):
             checked.errors = errors
             self.admission.documents.keep(query, checked)
         return errors
 
-    def _parse(self, query: str) -> tuple[DocumentNode, float]:
+    async def _new(self, query: str) -> Checked:
+        """A new text's document: read on the loop if it is short, in a thread if not."""
+        if len(query) <= ON_LOOP_QUERY_CHARS:
+            checked, self._spent = self._read(query, self._rules())
+        else:
+            checked, self._spent = await asyncio.to_thread(self._read, query, None)
+        return checked
+
+    def _rules(self) -> Rules:
+        """The rules a document of this request is validated with."""
+        return (*self.execution_context.validation_rules, *self.admission.rules)
+
+    def _read(self, query: str, rules: Rules | None) -> tuple[Checked, float]:
+        """The text's document and shape, and the CPU time reading them took.
+
+        With ``rules`` (on the loop: the shape cache is the loop's), a text of a shape that
+        passed them, its literals too, is admitted whole: its document made, not parsed.
+        """
         started = checking_time()
+        shape = Shape.of(query, self.admission.max_tokens)
+        if shape is not None and rules is not None:
+            made = self.admission.shapes.document(query, shape, rules)
+            if made is not None:
+                checked = Checked(made, errors=[])
+                self.admission.documents.keep(query, checked)
+                return checked, checking_time() - started
         document = parse(query, max_tokens=self.admission.max_tokens)
         _unlink_backwards(document)
-        return document, checking_time() - started
+        return Checked(document, shape=shape), checking_time() - started
 
     def _validate(
         self,

@@ -13,7 +13,14 @@ float token replaced by its kind and the index of its distinct value: literals t
 equal stay equal, which is all OverlappingFieldsCanBeMerged and the defer/stream label rule
 compare. Booleans, enums and nulls stay in the shape (directive conditions, Maybe and oneOf
 rules read them), as do list lengths and object fields. Limits on structure (depth, aliases,
-root fields) hold for every document of a shape alike; the token limit is the parser's, per text.
+root fields) hold for every document of a shape alike; the token limit is the parser's, per text
+(``tokens.read`` leaves a text over it to the parser).
+
+The shape is read from the text by ``tokens.py``, and a shape that passed keeps the tree of
+the document that passed (``templates.py``): the next text of that shape whose literals
+pass has its document made from that tree, without parsing. Shapes are bounded in number
+and in their total size (tokens and name characters): a hostile stream of large shapes
+evicts, it does not grow.
 """
 
 from __future__ import annotations
@@ -31,7 +38,6 @@ from graphql import (
     GraphQLSchema,
     IntValueNode,
     StringValueNode,
-    Token,
     TokenKind,
     ValidationRule,
     ValueNode,
@@ -39,55 +45,66 @@ from graphql import (
 from graphql.utilities.validate_input_value import validate_input_literal
 from strawberry.schema.schema import validate_document
 
+from calendar_gateway.graphql.templates import Template
+from calendar_gateway.graphql.tokens import Tokens, read
+
 Rules = tuple[type[ASTValidationRule], ...]
 LiteralCheck = Callable[[GraphQLInputType, ValueNode], bool]
 """A value rule's test of one literal at a position of that type: True when it passes."""
 
-_LITERALS = frozenset({TokenKind.STRING, TokenKind.BLOCK_STRING, TokenKind.INT, TokenKind.FLOAT})
 
-
-def _node(token: Token) -> ValueNode:
-    """The value node the parser made of a literal token (a literal's value is never None)."""
-    value = token.value or ""
-    if token.kind is TokenKind.INT:
+def _node(kind: TokenKind, value: str) -> ValueNode:
+    """The value node the parser makes of a literal token."""
+    if kind is TokenKind.INT:
         return IntValueNode(value=value)
-    if token.kind is TokenKind.FLOAT:
+    if kind is TokenKind.FLOAT:
         return FloatValueNode(value=value)
-    return StringValueNode(value=value, block=token.kind is TokenKind.BLOCK_STRING)
+    return StringValueNode(value=value, block=kind is TokenKind.BLOCK_STRING)
 
 
 class Shape:
-    """A document's shape key, and its literal tokens in order."""
+    """A text's shape key, and its tokens."""
 
-    __slots__ = ("key", "literals")
+    __slots__ = ("key", "tokens")
 
-    def __init__(self, document: DocumentNode) -> None:
-        if document.loc is None:
-            raise ValueError("a document parsed without locations has no shape")
-        parts: list[object] = []
+    def __init__(self, tokens: Tokens) -> None:
+        parts: list[object] = list(tokens.words)  # names and punctuators as written
         distinct: dict[tuple[TokenKind, str | None], int] = {}
-        literals: list[Token] = []
-        token: Token | None = document.loc.start_token
-        while token is not None:
-            kind = token.kind
-            if kind in _LITERALS:
-                parts.append((kind, distinct.setdefault((kind, token.value), len(distinct))))
-                literals.append(token)
-            elif kind is not TokenKind.COMMENT:
-                # A punctuator has no value; a name is its value.
-                parts.append(kind if token.value is None else token.value)
-            token = token.next
+        kinds, values = tokens.kinds, tokens.values
+        for index in tokens.literals:
+            literal = (kinds[index], values[index])
+            parts[index] = (parts[index], distinct.setdefault(literal, len(distinct)))
         self.key = tuple(parts)
-        self.literals = literals
+        self.tokens = tokens
+
+    @classmethod
+    def of(cls, text: str, max_tokens: int) -> Shape | None:
+        """The text's shape, or None where only graphql-core's parser can tell."""
+        tokens = read(text, max_tokens)
+        return None if tokens is None else cls(tokens)
+
+    def size(self) -> int:
+        """What keeping the shape costs: its tokens and the characters of its names."""
+        names = (
+            value
+            for kind, value in zip(self.tokens.kinds, self.tokens.values, strict=True)
+            if kind is TokenKind.NAME
+        )
+        return len(self.key) + sum(len(name or "") for name in names)
 
 
 class _Known:
-    """A shape that validated cleanly: the input type at each of its literals (or None)."""
+    """A shape that validated cleanly: the input type at each of its literals (or None),
+    and the tree of its document (None if one could not be made of it)."""
 
-    __slots__ = ("types",)
+    __slots__ = ("size", "template", "types")
 
-    def __init__(self, types: list[GraphQLInputType | None]) -> None:
+    def __init__(
+        self, types: list[GraphQLInputType | None], template: Template | None, size: int
+    ) -> None:
         self.types = types
+        self.template = template
+        self.size = size
 
 
 class TypeRecording:
@@ -102,56 +119,86 @@ class TypeRecording:
 class ShapeCache:
     """Shapes that validated cleanly, under the rules they passed, bounded (LRU).
 
-    ``passes`` is cheap (linear in the tokens) and runs where the request does; a document
-    it does not vouch for is validated in full, with ``TypeRecording.rule`` among the rules,
-    and ``remember``-ed if that found nothing.
+    ``document`` and ``passes`` are cheap (linear in the tokens) and run where the request
+    does; a document they do not vouch for is validated in full, with
+    ``TypeRecording.rule`` among the rules, and ``remember``-ed if that found nothing.
+    ``max_size`` bounds the shapes' total ``Shape.size``; a template takes about 250 bytes
+    a unit of it, so the default holds at most some 17 MB.
     """
 
-    def __init__(self, max_shapes: int = 256, literal_checks: Sequence[LiteralCheck] = ()) -> None:
+    def __init__(
+        self,
+        max_shapes: int = 256,
+        literal_checks: Sequence[LiteralCheck] = (),
+        max_size: int = 65_536,
+    ) -> None:
         self._shapes: OrderedDict[tuple[Rules, object], _Known] = OrderedDict()
         self._max_shapes = max_shapes
+        self._max_size = max_size
+        self._size = 0
         self._literal_checks = tuple(literal_checks)
 
-    def passes(self, document: DocumentNode, rules: Rules) -> bool:
-        """Whether full validation with ``rules`` would find nothing, known without it."""
-        if document.loc is None:
-            return False
-        shape = Shape(document)
-        key = (rules, shape.key)
-        known = self._shapes.get(key)
-        if known is None or not self._literals_pass(known, shape.literals):
-            return False
-        self._shapes.move_to_end(key)
-        return True
+    def document(self, text: str, shape: Shape, rules: Rules) -> DocumentNode | None:
+        """The text's document, made without parsing, if it would pass validation with
+        ``rules``; None if only parsing and validating it can tell."""
+        known = self._passing(shape, rules)
+        if known is None or known.template is None:
+            return None
+        return known.template.make(text, shape.tokens)
 
-    def remember(self, document: DocumentNode, rules: Rules, recording: TypeRecording) -> None:
+    def passes(self, shape: Shape, rules: Rules) -> bool:
+        """Whether full validation with ``rules`` would find nothing, known without it."""
+        return self._passing(shape, rules) is not None
+
+    def remember(
+        self, shape: Shape, rules: Rules, recording: TypeRecording, document: DocumentNode
+    ) -> None:
         """Note the shape of a document that full validation with ``rules`` passed."""
-        if document.loc is None:
+        size = shape.size()
+        if size > self._max_size:
             return
-        shape = Shape(document)
-        known = _Known([recording.types.get(token.start) for token in shape.literals])
-        self._shapes[rules, shape.key] = known
-        self._shapes.move_to_end((rules, shape.key))
-        while len(self._shapes) > self._max_shapes:
-            self._shapes.popitem(last=False)
+        starts = shape.tokens.starts
+        types = [recording.types.get(starts[index]) for index in shape.tokens.literals]
+        try:
+            template: Template | None = Template(document, shape.tokens)
+        except ValueError:  # not the text's document: validated by shape, not made
+            template = None
+        key = (rules, shape.key)
+        replaced = self._shapes.pop(key, None)
+        if replaced is not None:
+            self._size -= replaced.size
+        self._shapes[key] = _Known(types, template, size)
+        self._size += size
+        while len(self._shapes) > self._max_shapes or self._size > self._max_size:
+            _, evicted = self._shapes.popitem(last=False)
+            self._size -= evicted.size
 
     def validate(
-        self, schema: GraphQLSchema, document: DocumentNode, rules: Rules
+        self, schema: GraphQLSchema, document: DocumentNode, shape: Shape, rules: Rules
     ) -> list[GraphQLError]:
-        """The document's errors, as full validation with ``rules`` gives them."""
-        if self.passes(document, rules):
+        """The errors of ``document``, of ``shape``, as full validation with ``rules`` gives."""
+        if self.passes(shape, rules):
             return []
         recording = TypeRecording()
         errors = validate_document(schema, document, (*rules, recording.rule))
         if not errors:
-            self.remember(document, rules, recording)
+            self.remember(shape, rules, recording, document)
         return errors
 
-    def _literals_pass(self, known: _Known, literals: list[Token]) -> bool:
-        for type_, token in zip(known.types, literals, strict=True):
+    def _passing(self, shape: Shape, rules: Rules) -> _Known | None:
+        key = (rules, shape.key)
+        known = self._shapes.get(key)
+        if known is None or not self._literals_pass(known, shape):
+            return None
+        self._shapes.move_to_end(key)
+        return known
+
+    def _literals_pass(self, known: _Known, shape: Shape) -> bool:
+        kinds, values = shape.tokens.kinds, shape.tokens.values
+        for type_, index in zip(known.types, shape.tokens.literals, strict=True):
             if type_ is None:
                 continue  # not a value (a description): no rule reads it
-            node = _node(token)
+            node = _node(kinds[index], values[index] or "")
             if not _valid_literal(node, type_):
                 return False
             if not all(check(type_, node) for check in self._literal_checks):
