@@ -160,3 +160,26 @@ def test_a_configured_api_key_is_redacted_wherever_it_appears(
     configure(settings)
     logging.getLogger("calendar_gateway.test").warning("client sent ?apikey2=%s", key)
     assert key not in capsys.readouterr().err
+
+
+@pytest.mark.parametrize(
+    ("text", "redacted"),
+    [
+        ("PassWord: hunter22", f"PassWord: {REDACTED}"),
+        ("AUTHORIZATION=Bearer abc.def", f"AUTHORIZATION={REDACTED}"),
+        # Letters that fold into a field's name when case is ignored (a long s).
+        ("pa\u017fsword=hunter22", f"pa\u017fsword={REDACTED}"),
+        ("GET /feeds/t0k3n.ics 200", f"GET /feeds/{REDACTED}.ics 200"),
+        ("said SECRET-pw-123.", f"said {REDACTED}."),
+        ("graphql query FanOut: ok", "graphql query FanOut: ok"),
+    ],
+)
+def test_each_pattern_applies_whatever_the_case_or_the_alphabet(text: str, redacted: str) -> None:
+    # The redactor skips a pattern where a substring test says it cannot match.
+    assert Redactor(["SECRET-pw-123"])(text) == redacted
+
+
+def test_a_json_line_is_json_dumps_of_its_entry() -> None:
+    line = JsonFormatter(Redactor()).format(record("caf\u00e9 %s", "ok", when=object()))
+    assert line == json.dumps(json.loads(line))
+    assert "\\u00e9" in line
