@@ -16,6 +16,9 @@ from calendar_gateway.cli import demo_settings
 from calendar_gateway.graphql.observability import OperationLabels
 from calendar_gateway.logs import REDACTED, JsonFormatter, RedactingFormatter, Redactor, configure
 
+# What logging gathers for every record unless told not to (configure() tells it not to).
+GATHERED = ("_srcfile", "logThreads", "logProcesses", "logMultiprocessing")
+
 
 def record(message: str, *args: object, **extra: object) -> logging.LogRecord:
     entry = logging.LogRecord("calendar_gateway.test", logging.INFO, __file__, 1, message, args,
@@ -101,9 +104,12 @@ def restored_logging() -> Iterator[None]:
     names = ("", "uvicorn", "uvicorn.error", "uvicorn.access")
     saved = [(logging.getLogger(n), logging.getLogger(n).handlers[:], logging.getLogger(n).level,
               logging.getLogger(n).propagate) for n in names]  # fmt: skip
+    flags = {name: getattr(logging, name) for name in GATHERED}
     yield
     for logger, handlers, level, propagate in saved:
         logger.handlers, logger.level, logger.propagate = handlers, level, propagate
+    for name, value in flags.items():
+        setattr(logging, name, value)
 
 
 @pytest.mark.usefixtures("restored_logging")
@@ -160,3 +166,38 @@ def test_a_configured_api_key_is_redacted_wherever_it_appears(
     configure(settings)
     logging.getLogger("calendar_gateway.test").warning("client sent ?apikey2=%s", key)
     assert key not in capsys.readouterr().err
+
+
+@pytest.mark.parametrize(
+    ("text", "redacted"),
+    [
+        ("PassWord: hunter22", f"PassWord: {REDACTED}"),
+        ("AUTHORIZATION=Bearer abc.def", f"AUTHORIZATION={REDACTED}"),
+        # Letters that fold into a field's name when case is ignored (a long s).
+        ("pa\u017fsword=hunter22", f"pa\u017fsword={REDACTED}"),
+        ("GET /feeds/t0k3n.ics 200", f"GET /feeds/{REDACTED}.ics 200"),
+        ("said SECRET-pw-123.", f"said {REDACTED}."),
+        ("graphql query FanOut: ok", "graphql query FanOut: ok"),
+    ],
+)
+def test_each_pattern_applies_whatever_the_case_or_the_alphabet(text: str, redacted: str) -> None:
+    # The redactor skips a pattern where a substring test says it cannot match.
+    assert Redactor(["SECRET-pw-123"])(text) == redacted
+
+
+def test_a_json_line_is_json_dumps_of_its_entry() -> None:
+    line = JsonFormatter(Redactor()).format(record("caf\u00e9 %s", "ok", when=object()))
+    assert line == json.dumps(json.loads(line))
+    assert "\\u00e9" in line
+
+
+@pytest.mark.usefixtures("restored_logging")
+def test_a_line_has_the_same_fields_without_the_caller_thread_and_process(
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    configure(demo_settings("http://127.0.0.1:9", 0))
+    # Not gathered: neither format shows them.
+    assert [bool(getattr(logging, name)) for name in GATHERED] == [False] * len(GATHERED)
+    logging.getLogger("calendar_gateway.test").warning("done", extra={"duration_ms": 2.5})
+    entry = json.loads(capsys.readouterr().err.splitlines()[-1])
+    assert set(entry) == {"time", "level", "logger", "message", "duration_ms"}

@@ -30,7 +30,7 @@ from graphql import (
     is_input_type,
     type_from_ast,
 )
-from strawberry.extensions import SchemaExtension
+from strawberry.types import ExecutionContext
 
 from calendar_gateway.services.errors import OUT_OF_RANGE
 
@@ -140,27 +140,20 @@ def _literal_rule(sizes: ArgumentSizes) -> type[ValidationRule]:
     return ArgumentSizeLimit
 
 
-class VariableSizeLimit(SchemaExtension):
-    """Applies the caps to an operation's variables, before it runs."""
-
-    def __init__(self, sizes: ArgumentSizes) -> None:
-        self.sizes = sizes
-
-    def on_execute(self) -> Iterator[None]:
-        context = self.execution_context
-        operation = (
-            get_operation_ast(context.graphql_document, context.operation_name)
-            if context.graphql_document
-            else None
-        )
-        variables = context.variables or {}
-        problems: list[tuple[str, str]] = []
-        for definition in (operation.variable_definitions or ()) if operation else ():
-            name = definition.variable.name.value
-            type_ = type_from_ast(context.schema._schema, definition.type)
-            # An unknown or output type is refused by validation, which ran already.
-            if name in variables and is_input_type(type_):
-                problems.extend(self.sizes.variable_problems(type_, variables[name], name))
-        if problems:
-            raise too_large(problems)
-        yield
+def check_variables(sizes: ArgumentSizes, context: ExecutionContext) -> None:
+    """Applies the caps to an operation's variables, before it runs: raises the one error."""
+    operation = (
+        get_operation_ast(context.graphql_document, context.operation_name)
+        if context.graphql_document
+        else None
+    )
+    variables = context.variables or {}
+    problems: list[tuple[str, str]] = []
+    for definition in (operation.variable_definitions or ()) if operation else ():
+        name = definition.variable.name.value
+        type_ = type_from_ast(context.schema._schema, definition.type)
+        # An unknown or output type is refused by validation, which ran already.
+        if name in variables and is_input_type(type_):
+            problems.extend(sizes.variable_problems(type_, variables[name], name))
+    if problems:
+        raise too_large(problems)

@@ -32,7 +32,7 @@ from graphql.validation import NoSchemaIntrospectionCustomRule
 from strawberry.extensions import SchemaExtension
 
 from calendar_gateway.graphql.admission import Admission, AdmissionRules, Documents
-from calendar_gateway.graphql.argument_sizes import ArgumentSizes, VariableSizeLimit
+from calendar_gateway.graphql.argument_sizes import ArgumentSizes
 from calendar_gateway.graphql.shapes import LiteralCheck, ShapeCache
 from calendar_gateway.settings import Settings
 
@@ -192,13 +192,18 @@ def _string_size_check(sizes: ArgumentSizes) -> LiteralCheck:
     return passes
 
 
-def limits(settings: Settings) -> list[Callable[[], SchemaExtension]]:
-    """Extension factories enforcing the configured limits, one fresh extension per request."""
-    sizes = ArgumentSizes(
+def argument_sizes(settings: Settings) -> ArgumentSizes:
+    """The configured caps on argument values (the operation's lifecycle checks variables)."""
+    return ArgumentSizes(
         max_ids=settings.max_ids_per_list,
         max_id_length=settings.max_id_length,
         max_string_length=settings.max_string_length,
     )
+
+
+def limits(settings: Settings) -> list[Callable[[], SchemaExtension]]:
+    """Extension factories enforcing the configured limits, one fresh extension per request."""
+    sizes = argument_sizes(settings)
     rules: list[type[ASTValidationRule]] = [
         depth_limit(settings.max_query_depth),
         alias_limit(settings.max_aliases),
@@ -218,4 +223,4 @@ def limits(settings: Settings) -> list[Callable[[], SchemaExtension]]:
         max_tokens=settings.max_query_tokens,
         budget_seconds=settings.operation_cpu_budget_seconds,
     )
-    return [lambda: Admission(admission), lambda: VariableSizeLimit(sizes)]
+    return [lambda: Admission(admission)]

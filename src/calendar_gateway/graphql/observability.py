@@ -10,7 +10,6 @@ from collections.abc import Iterator
 
 from graphql import ExecutionResult as GraphQLExecutionResult
 from prometheus_client import Counter, Histogram
-from strawberry.extensions import SchemaExtension
 from strawberry.types.execution import ExecutionContext, ExecutionResult
 
 from calendar_gateway import metrics, tracing
@@ -44,53 +43,40 @@ class OperationLabels:
 _labels = OperationLabels()
 
 
-class OperationObserver(SchemaExtension):
-    """Metrics, a span and a log line per operation.
+def observed(context: ExecutionContext) -> Iterator[None]:
+    """An operation's metrics, span and log line: a generator around the whole operation.
 
     ``Schema.process_errors`` codes the errors before extensions leave the operation,
     so this sees them as the client will.
     """
-
-    def on_operation(self) -> Iterator[None]:
-        started = time.perf_counter()
-        with tracing.operation_span() as span:
-            yield
-            context = self.execution_context
-            operation, kind = _labels(context.operation_name), _operation_type(context)
-            codes = _error_codes(context)
-            outcome = _outcome(context, codes)
-            span.rename(f"{kind} {operation}")
-            span.set("graphql.operation.name", operation)
-            span.set("graphql.operation.type", kind)
-            if outcome != "ok":
-                span.failed(", ".join(sorted(set(codes))))
-        elapsed = time.perf_counter() - started
-        _requests(operation, kind, outcome).inc()
-        _duration(operation, kind).observe(elapsed)
-        for code in codes:
-            metrics.GRAPHQL_ERRORS.labels(code).inc()
-        log.info(
-            "graphql %s %s: %s",
-            kind,
-            operation,
-            outcome,
-            extra={"duration_ms": round(elapsed * 1000, 1), "error_codes": codes},
-        )
-
-    def on_parse(self) -> Iterator[None]:
-        yield from _phase("parse")
-
-    def on_validate(self) -> Iterator[None]:
-        yield from _phase("validate")
-
-    def on_execute(self) -> Iterator[None]:
-        yield from _phase("execute")
-
-
-def _phase(name: str) -> Iterator[None]:
     started = time.perf_counter()
-    yield
-    metrics.GRAPHQL_PHASE_DURATION.labels(name).observe(time.perf_counter() - started)
+    with tracing.operation_span() as span:
+        yield
+        operation, kind = _labels(context.operation_name), _operation_type(context)
+        codes = _error_codes(context)
+        outcome = _outcome(context, codes)
+        span.rename(f"{kind} {operation}")
+        span.set("graphql.operation.name", operation)
+        span.set("graphql.operation.type", kind)
+        if outcome != "ok":
+            span.failed(", ".join(sorted(set(codes))))
+    elapsed = time.perf_counter() - started
+    _requests(operation, kind, outcome).inc()
+    _duration(operation, kind).observe(elapsed)
+    for code in codes:
+        _errors(code).inc()
+    log.info(
+        "graphql %s %s: %s",
+        kind,
+        operation,
+        outcome,
+        extra={"duration_ms": round(elapsed * 1000, 1), "error_codes": codes},
+    )
+
+
+def observe_phase(phase: str, seconds: float) -> None:
+    """Records the time of one phase of an operation: parse, validate or execute."""
+    _phase(phase).observe(seconds)
 
 
 # labels() takes a lock and builds its key on every call: each series is looked up once.
@@ -103,6 +89,18 @@ def _requests(operation: str, kind: str, outcome: str) -> Counter:
 @functools.cache
 def _duration(operation: str, kind: str) -> Histogram:
     return metrics.GRAPHQL_DURATION.labels(operation, kind)
+
+
+# The error contract's codes; the metric keeps each child anyway, this only finds it faster.
+@functools.cache
+def _errors(code: str) -> Counter:
+    return metrics.GRAPHQL_ERRORS.labels(code)
+
+
+# Made on first use, as labels() would: a phase has no series before it was timed.
+@functools.cache
+def _phase(name: str) -> Histogram:
+    return metrics.GRAPHQL_PHASE_DURATION.labels(name)
 
 
 def _operation_type(context: ExecutionContext) -> str:

@@ -7,6 +7,8 @@ from typing import Any
 
 import strawberry
 from graphql.error import GraphQLError
+from strawberry.extensions import SchemaExtension
+from strawberry.extensions.runner import SchemaExtensionsRunner
 from strawberry.federation.schema import FederationAny
 from strawberry.federation.schema_directives import Key
 from strawberry.schema.config import StrawberryConfig
@@ -19,14 +21,13 @@ from calendar_gateway.graphql.calendars import CalendarMutation, CalendarQuery
 from calendar_gateway.graphql.context import Info
 from calendar_gateway.graphql.errors import apply_contract
 from calendar_gateway.graphql.executor import Executor
-from calendar_gateway.graphql.failures import ReportedFailures
+from calendar_gateway.graphql.extension_runner import LeanRunner
 from calendar_gateway.graphql.feeds import FeedMutation
 from calendar_gateway.graphql.incremental import with_coded_errors
-from calendar_gateway.graphql.limits import limits
-from calendar_gateway.graphql.observability import OperationObserver
+from calendar_gateway.graphql.lifecycle import lifecycle
+from calendar_gateway.graphql.limits import argument_sizes, limits
 from calendar_gateway.graphql.scalars import SCALARS
 from calendar_gateway.graphql.subscriptions import Subscription
-from calendar_gateway.graphql.warnings import UpstreamWarnings
 from calendar_gateway.services.errors import InvalidInputError
 from calendar_gateway.settings import Settings
 
@@ -50,6 +51,12 @@ class Schema(strawberry.federation.Schema):
         # Instead of Strawberry's logging of every error: the contract codes them, and logs
         # only the unexpected; an upstream saying no is not a stack trace.
         apply_contract(errors)
+
+    def create_extensions_runner(
+        self, execution_context: ExecutionContext, extensions: list[SchemaExtension]
+    ) -> SchemaExtensionsRunner:
+        # Hooks wrapped once per extension class, phases timed: extension_runner.py.
+        return LeanRunner(execution_context, extensions)
 
     async def _execute_operation(self, *args: Any, **kwargs: Any) -> Any:
         # Every transport (HTTP multipart, WebSocket) runs operations through this one.
@@ -98,9 +105,7 @@ def create_schema(settings: Settings | None = None) -> strawberry.Schema:
         # The newest version that both composition libraries in tests/e2e understand.
         federation_version="2.9",
         extensions=[
-            OperationObserver,
-            UpstreamWarnings,
-            ReportedFailures,
+            lifecycle(argument_sizes(settings) if settings else None),
             *(limits(settings) if settings else []),
         ],
         execution_context_class=Executor,

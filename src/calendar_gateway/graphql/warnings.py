@@ -4,14 +4,12 @@ from __future__ import annotations
 
 from typing import Any
 
-from strawberry.extensions import SchemaExtension
+from strawberry.types import ExecutionContext
 
 
-class UpstreamWarnings(SchemaExtension):
-    """Reports what resolvers noted in ``Context.warnings``, each message once."""
-
-    def get_results(self) -> dict[str, Any]:
-        warnings = getattr(self.execution_context.context, "warnings", None)
-        if not warnings:
-            return {}
-        return {"warnings": list(dict.fromkeys(warnings))}
+def upstream_warnings(execution_context: ExecutionContext) -> dict[str, Any]:
+    """What resolvers noted in ``Context.warnings``, each message once, as extensions."""
+    warnings = getattr(execution_context.context, "warnings", None)
+    if not warnings:
+        return {}
+    return {"warnings": list(dict.fromkeys(warnings))}

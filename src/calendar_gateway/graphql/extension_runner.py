@@ -1,0 +1,122 @@
+"""Strawberry's runner of extension hooks, with less made anew per request.
+
+For every request and phase (operation, parse, validate, execute) Strawberry looks each
+extension's hook up again and wraps a generator hook in a new context manager factory
+(``contextlib.contextmanager``, with ``functools.update_wrapper``). Here each extension
+class's hook is wrapped once, and only bound to the request's extension. The parse,
+validate and execute phases are timed around their hooks, with no hook of their own.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import functools
+import inspect
+import time
+from collections.abc import Callable
+from types import TracebackType
+from typing import Any
+
+from strawberry.extensions import SchemaExtension
+from strawberry.extensions.context import (
+    ExecutingContextManager,
+    ExtensionContextManagerBase,
+    OperationContextManager,
+    ParsingContextManager,
+    ValidationContextManager,
+    WrappedHook,
+)
+from strawberry.extensions.runner import SchemaExtensionsRunner
+
+from calendar_gateway.graphql.observability import observe_phase
+
+HookFactory = Callable[[SchemaExtension], Any]
+"""A hook made a context manager factory, called with the extension it belongs to."""
+
+
+class _WrappedOnce(ExtensionContextManagerBase):
+    """A phase's hooks, each generator hook wrapped once per process."""
+
+    def get_hook(self, extension: SchemaExtension) -> WrappedHook | None:
+        hook = getattr(type(extension), self.HOOK_NAME)
+        wrapped = None if hook is self.default_hook else _wrapped(hook)
+        if wrapped is None:  # no hook of its own, or a plain function: as Strawberry does
+            return super().get_hook(extension)
+        factory, is_async = wrapped
+        return WrappedHook(extension, functools.partial(factory, extension), is_async)
+
+
+@functools.cache
+def _wrapped(hook: Callable[..., Any]) -> tuple[HookFactory, bool] | None:
+    """A generator hook as a context manager factory, and whether it is async."""
+    if inspect.isgeneratorfunction(hook):
+        return contextlib.contextmanager(hook), False
+    if inspect.isasyncgenfunction(hook):
+        return contextlib.asynccontextmanager(hook), True
+    return None
+
+
+class _Timed(ExtensionContextManagerBase):
+    """A phase timed around its hooks, when it ends without an error (as a hook would)."""
+
+    PHASE: str
+
+    def __enter__(self) -> None:
+        self._started = time.perf_counter()
+        super().__enter__()
+
+    def __exit__(
+        self,
+        exc_type: type[BaseException] | None,
+        exc_val: BaseException | None,
+        exc_tb: TracebackType | None,
+    ) -> None:
+        super().__exit__(exc_type, exc_val, exc_tb)
+        if exc_type is None:
+            observe_phase(self.PHASE, time.perf_counter() - self._started)
+
+    async def __aenter__(self) -> None:
+        self._started = time.perf_counter()
+        await super().__aenter__()
+
+    async def __aexit__(
+        self,
+        exc_type: type[BaseException] | None,
+        exc_val: BaseException | None,
+        exc_tb: TracebackType | None,
+    ) -> None:
+        await super().__aexit__(exc_type, exc_val, exc_tb)
+        if exc_type is None:
+            observe_phase(self.PHASE, time.perf_counter() - self._started)
+
+
+class _Operation(_WrappedOnce, OperationContextManager):
+    pass
+
+
+class _Parsing(_Timed, _WrappedOnce, ParsingContextManager):
+    PHASE = "parse"
+
+
+class _Validation(_Timed, _WrappedOnce, ValidationContextManager):
+    PHASE = "validate"
+
+
+class _Execution(_Timed, _WrappedOnce, ExecutingContextManager):
+    PHASE = "execute"
+
+
+class LeanRunner(SchemaExtensionsRunner):
+    """Runs the hooks as Strawberry does, each phase's context manager made cheaply."""
+
+    def operation(self) -> OperationContextManager:
+        return _Operation(self.extensions)
+
+    def parsing(self) -> ParsingContextManager:
+        return _Parsing(self.extensions)
+
+    def validation(self) -> ValidationContextManager:
+        return _Validation(self.extensions)
+
+    def executing(self) -> ExecutingContextManager:
+        return _Execution(self.extensions)

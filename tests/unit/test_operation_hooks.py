@@ -1,0 +1,79 @@
+"""The operation's hooks: one extension beside Admission, wrapped once, the phases timed."""
+
+from __future__ import annotations
+
+import contextlib
+from collections.abc import Callable
+from typing import Any
+
+import pytest
+
+from calendar_gateway import metrics
+from calendar_gateway.graphql.admission import Admission
+from calendar_gateway.graphql.lifecycle import OperationLifecycle
+from calendar_gateway.graphql.schema import create_schema
+from tests.conftest import settings_for
+
+PHASES = ("parse", "validate", "execute")
+
+
+def timed() -> dict[str, float]:
+    """How many times each phase has been timed so far."""
+    counts = dict.fromkeys(PHASES, 0.0)
+    for metric in metrics.GRAPHQL_PHASE_DURATION.collect():
+        for sample in metric.samples:
+            if sample.name.endswith("_count"):
+                counts[sample.labels["phase"]] = sample.value
+    return counts
+
+
+def timed_since(before: dict[str, float]) -> dict[str, float]:
+    return {phase: count - before[phase] for phase, count in timed().items()}
+
+
+def test_the_gateway_s_hooks_are_one_extension_beside_admission() -> None:
+    schema = create_schema(settings_for("http://127.0.0.1:1"))
+    assert [type(e) for e in schema.get_extensions()] == [OperationLifecycle, Admission]
+
+
+async def test_a_request_wraps_no_hook_anew(monkeypatch: pytest.MonkeyPatch) -> None:
+    schema = create_schema(settings_for("http://127.0.0.1:1"))
+    assert (await schema.execute("query Warm { __typename }")).errors is None
+    wrapped: list[object] = []
+
+    def counting(wrap: Callable[..., Any]) -> Callable[[Any], Any]:
+        def wrapping(function: Any) -> Any:
+            wrapped.append(function)
+            return wrap(function)
+
+        return wrapping
+
+    monkeypatch.setattr(contextlib, "contextmanager", counting(contextlib.contextmanager))
+    monkeypatch.setattr(contextlib, "asynccontextmanager", counting(contextlib.asynccontextmanager))
+    for _ in range(2):
+        assert (await schema.execute("query Again { __typename }")).errors is None
+    assert wrapped == []
+
+
+async def test_each_phase_of_an_operation_is_timed_once() -> None:
+    schema = create_schema(settings_for("http://127.0.0.1:1"))
+    before = timed()
+    assert (await schema.execute("query Timed { __typename }")).errors is None
+    assert timed_since(before) == {"parse": 1, "validate": 1, "execute": 1}
+
+
+async def test_a_phase_that_fails_is_not_timed() -> None:
+    schema = create_schema(settings_for("http://127.0.0.1:1", max_id_length=8))
+    before = timed()
+    result = await schema.execute(
+        "query Capped($id: ID!) { booking(id: $id) { id } }", {"id": "x" * 9}
+    )
+    assert [e.extensions["code"] for e in result.errors or [] if e.extensions] == ["BAD_USER_INPUT"]
+    assert timed_since(before) == {"parse": 1, "validate": 1, "execute": 0}
+
+
+async def test_an_invalid_document_is_parsed_and_validated_not_executed() -> None:
+    schema = create_schema(settings_for("http://127.0.0.1:1"))
+    before = timed()
+    assert (await schema.execute("query Invalid { nope }")).errors
+    assert timed_since(before) == {"parse": 1, "validate": 1, "execute": 0}
