@@ -4,12 +4,20 @@ and the occurrence budget."""
 from __future__ import annotations
 
 import asyncio
+import gc
+import weakref
+from collections.abc import Iterator
 from datetime import UTC, datetime
 
 import pytest
 
 from calendar_gateway.caching import ReadCache, open_store
-from calendar_gateway.graphql.snapshot import Snapshot, appointment_merged, first_state
+from calendar_gateway.graphql.snapshot import (
+    AppointmentSnapshot,
+    Snapshot,
+    appointment_merged,
+    first_state,
+)
 from calendar_gateway.services import appointments as service
 from calendar_gateway.services.errors import InvalidInputError
 from calendar_gateway.services.occurrences import OccurrenceBudget
@@ -147,3 +155,37 @@ def test_the_occurrence_budget_is_bad_input_on_to_once_spent() -> None:
         budget.spend(1)
     assert raised.value.field == "to"
     assert "more than 10 occurrences" in raised.value.message
+
+
+class _Appointments:
+    """What AppointmentSnapshot asks of its service, answering from memory."""
+
+    max_occurrences = 10
+
+    async def get_many(self, oids: list[str]) -> list[Appointment]:
+        return [full(f"read {oid}") for oid in oids]
+
+
+@pytest.fixture
+def no_collections() -> Iterator[None]:
+    gc.disable()
+    try:
+        yield
+    finally:
+        gc.enable()
+
+
+@pytest.mark.usefixtures("no_collections")
+async def test_a_request_s_snapshot_and_its_reads_are_freed_when_it_ends_without_a_collection() -> (
+    None
+):
+    snapshot = AppointmentSnapshot(_Appointments())  # type: ignore[arg-type]
+    read = await snapshot.loader.load("1")
+    assert read.subject == "read 1"
+    gone = weakref.ref(snapshot)
+    read_gone = weakref.ref(read)
+    del snapshot, read
+    await asyncio.sleep(0)  # the loader's batch task ends: its callbacks run
+    # Freed by reference counting alone: no cycle kept them for the garbage collector.
+    assert gone() is None
+    assert read_gone() is None

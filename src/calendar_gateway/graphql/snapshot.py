@@ -9,6 +9,7 @@ so a list, which evicts the cached entities older than itself, is what both show
 from __future__ import annotations
 
 import asyncio
+import weakref
 from collections.abc import Awaitable, Callable, Hashable
 from dataclasses import replace
 from datetime import date, datetime
@@ -36,6 +37,27 @@ T = TypeVar("T")
 
 Scope = tuple[str, str]
 """A tenant and a rules package."""
+
+V = TypeVar("V")
+
+
+def _loader(load: Callable[[list[K]], Awaitable[list[V | BaseException]]]) -> DataLoader[K, V]:
+    """A DataLoader batching into ``load``, a snapshot's method, without holding the snapshot.
+
+    A snapshot holds its loader; a loader holding the snapshot's bound method back would make
+    a cycle, which only the garbage collector frees, with every entity the request read. Under
+    load those young collections walked every request's leftovers: about a tenth of the
+    gateway's CPU. Without the cycle a request's reads are freed when it ends.
+    """
+    method = weakref.WeakMethod(load)
+
+    async def batch(keys: list[K]) -> list[V | BaseException]:
+        bound = method()
+        if bound is None:  # the request ended: nothing is left to answer
+            raise RuntimeError("the request's snapshot is gone")
+        return await bound(keys)
+
+    return DataLoader(load_fn=batch)
 
 
 class Snapshot(Generic[K, S]):
@@ -87,7 +109,7 @@ class CalendarSnapshot:
         self._service = service
         self._map: Snapshot[tuple[str, str, str], BusinessCalendar] = Snapshot(_calendar_merged)
         # Per request: a calendar asked for by several fields is read once.
-        self._bodies = DataLoader(load_fn=self._load_bodies)
+        self._bodies = _loader(self._load_bodies)
 
     async def calendars(self, tenant_id: str, package_id: str) -> list[BusinessCalendar]:
         scope = (tenant_id, package_id)
@@ -135,7 +157,7 @@ class BookingSnapshot:
         self._service = service
         self._map: Snapshot[str, Booking] = Snapshot(first_state)
         # Per request, so the same booking asked for twice costs one upstream call.
-        self.loader = DataLoader(load_fn=self._load)
+        self.loader = _loader(self._load)
 
     async def in_range(self, company: str, first: date, last: date) -> Warned[tuple[Booking, ...]]:
         scope = ("range", company, first, last)
@@ -193,7 +215,7 @@ class AppointmentSnapshot:
         self._map: Snapshot[str, Seen] = Snapshot(appointment_merged)
         self._budget = OccurrenceBudget(service.max_occurrences)
         # Per request: a list's entries and their detail fields share one read each.
-        self.loader = DataLoader(load_fn=self._load)
+        self.loader = _loader(self._load)
 
     async def calendar(
         self, calendar_id: str, after: date | None, before: date | None, first: int | None
