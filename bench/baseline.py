@@ -31,6 +31,8 @@ from calendar_gateway.upstreams.aiohttp_transport import AiohttpTransport
 Send = Callable[[Call], Awaitable[Any]]
 
 CLIENTS = ("aiohttp", "httpx-default", "httpx-tuned", "httpx-aiohttp", "httpx2", "httpx-ours")
+BASELINE = CLIENTS[0]
+"""The baseline proper: plain aiohttp; the others are transport candidates."""
 UPSTREAMS = ("calendars", "bookings", "appointments")
 
 

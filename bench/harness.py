@@ -21,7 +21,7 @@ import aiohttp
 import orjson
 
 from bench import processes, profile, queries, seed
-from bench.baseline import CLIENTS
+from bench.baseline import BASELINE, CLIENTS
 from bench.load import LoadResult, LoadSpec
 from bench.results import FANOUT, INLINE, Results, Stats
 from bench.upstream_calls import Call, Entities, Sessions
@@ -50,10 +50,22 @@ class Plan:
     entities: int = 128
     # (g): the gateway as ``serve --workers N`` runs it.
     workers: int = 2
+    # Runs compared as a ratio take turns: ``duration`` each in all, in this many turns.
+    turns: int = 5
+    # Before each turn after a run's first (whose warm-up is ``warmup``): new connections settle.
+    settle: float = 0.5
 
     @classmethod
     def quick(cls) -> Plan:
-        return cls(duration=0.25, warmup=0.1, duplicate_requests=3, profile_seconds=0.0, entities=4)
+        return cls(
+            duration=0.25,
+            warmup=0.1,
+            duplicate_requests=3,
+            profile_seconds=0.0,
+            entities=4,
+            turns=2,
+            settle=0.05,
+        )
 
 
 @dataclass(frozen=True)
@@ -69,6 +81,45 @@ class _Cpus:
         if len(cores) < 2:
             return cls(None, None)
         return cls({cores[0]}, set(cores[1:]))
+
+
+@dataclass(frozen=True)
+class _Run:
+    """One of the runs measured in turns: its calls, and the server that answers them."""
+
+    calls: list[Call]
+    server: processes.Server
+    numbered: bool = False
+    counted: bool = False
+    """Whether to count the upstream requests it causes (the gateway's runs)."""
+
+
+@dataclass
+class _Tally:
+    """A run's turns added up."""
+
+    load: LoadResult = dataclasses.field(default_factory=LoadResult)
+    cpu_seconds: dict[str, float] = dataclasses.field(default_factory=dict)
+    wall_seconds: float = 0.0
+    upstream_requests: int = 0
+
+    def add(self, load: LoadResult, cpu_seconds: dict[str, float], wall_seconds: float) -> None:
+        self.load.latencies.extend(load.latencies)
+        self.load.errors += load.errors
+        self.load.completed += load.completed
+        self.load.elapsed += load.elapsed
+        self.load.first_error = self.load.first_error or load.first_error
+        for name, seconds in cpu_seconds.items():
+            self.cpu_seconds[name] = self.cpu_seconds.get(name, 0.0) + seconds
+        self.wall_seconds += wall_seconds
+
+    def stats(self, connections: int, counted: bool) -> Stats:
+        cpu = {name: seconds / self.wall_seconds for name, seconds in self.cpu_seconds.items()}
+        stats = Stats.of(self.load, connections, cpu)
+        if not counted:
+            return stats
+        per_request = self.upstream_requests / max(stats.completed, 1)
+        return dataclasses.replace(stats, upstream_calls_per_request=per_request)
 
 
 @dataclass(frozen=True)
@@ -204,11 +255,14 @@ class _Bench:
             connections=self.plan.load_connections,
             load_average=os.getloadavg()[0],
             entities=len(self.trios),
+            turns=self.plan.turns,
+            latency_connections=self.plan.latency_connections,
         )
-        await self._upstreams(results)
+        await self._latency(results)
+        await self._throughput(results)
         await self._clients(results)
-        await self._fanout(results)
-        await self._inline(results)
+        await self._fanout_alone(results)
+        await self._workers(results)
         await self._hot_read(results)
         await self._duplicates(results)
         await self._encoders(results)
@@ -216,44 +270,88 @@ class _Bench:
             await self._profiles(results)
         return results
 
-    async def _upstreams(self, results: Results) -> None:
-        """Each upstream read alone, straight to the simulators: the floor for (a)."""
+    async def _latency(self, results: Results) -> None:
+        """(a): each upstream read alone, straight to the simulators, and the fan-out, in turns."""
         sessions = await Sessions.login(self.session, self.servers.simulators.url, "bench-probe")
         by_upstream = zip(*(sessions.fanout_calls(trio) for trio in self.trios), strict=True)
-        for calls in by_upstream:
-            results.upstream_calls[calls[0].name] = await self._measured(
-                list(calls), self.plan.latency_connections, self.servers.simulators
-            )
+        simulators, gateway = self.servers.simulators, self.servers.gateway
+        runs = {calls[0].name: _Run(list(calls), simulators) for calls in by_upstream}
+        runs[FANOUT] = _Run(self._fanout_calls(gateway), gateway, counted=True)
+        measured = await self._in_turns(runs, self.plan.latency_connections)
+        results.fanout_latency = measured.pop(FANOUT)
+        results.upstream_calls = measured
+
+    async def _throughput(self, results: Results) -> None:
+        """(b) the baseline and the fan-out, (f) with inline ids, in turns; then (e) memory."""
+        gateway, baseline = self.servers.gateway, self.servers.baseline
+        runs = {
+            BASELINE: _Run(self._baseline_calls(BASELINE), baseline),
+            FANOUT: _Run(self._fanout_calls(gateway), gateway, counted=True),
+            INLINE: _Run(self._inline_calls(gateway), gateway, numbered=True, counted=True),
+        }
+        measured = await self._in_turns(runs, self.plan.load_connections)
+        results.clients[BASELINE] = measured[BASELINE]
+        results.fanout_throughput = measured[FANOUT]
+        results.inline = measured[INLINE]
+        results.rss_mb, results.peak_rss_mb = processes.rss_megabytes(gateway.pid)
 
     async def _clients(self, results: Results) -> None:
-        """(b)'s baseline and the transport candidates: the same reads, no GraphQL."""
+        """The other transport candidates: the baseline's reads through each, one after another."""
         for client in CLIENTS:
-            url = f"{self.servers.baseline.url}/fanout/{client}"
-            calls = [Call(client, "GET", f"{url}?{urlencode(asdict(t))}") for t in self.trios]
-            results.clients[client] = await self._measured(
-                calls, self.plan.load_connections, self.servers.baseline
-            )
+            if client != BASELINE:
+                results.clients[client] = await self._measured(
+                    self._baseline_calls(client),
+                    self.plan.load_connections,
+                    self.servers.baseline,
+                )
 
-    async def _fanout(self, results: Results) -> None:
-        """(a) latency at a moderate load, (b) throughput and (e) memory at full load."""
-        calls = self._fanout_calls(self.servers.gateway)
+    async def _fanout_alone(self, results: Results) -> None:
+        """(a) one request at a time: what the fan-out costs without queueing for the core."""
         gateway = self.servers.gateway
-        results.fanout_alone = await self._counted(calls, 1, gateway)
-        results.fanout_latency = await self._counted(calls, self.plan.latency_connections, gateway)
-        results.fanout_throughput = await self._counted(calls, self.plan.load_connections, gateway)
-        results.rss_mb, results.peak_rss_mb = processes.rss_megabytes(self.servers.gateway.pid)
+        results.fanout_alone = await self._counted(self._fanout_calls(gateway), 1, gateway)
 
-    async def _inline(self, results: Results) -> None:
-        """(f) the fan-out with its ids in a new query text per request; (g) with N workers."""
-        gateway, workers = self.servers.gateway, self.servers.workers
-        connections = self.plan.load_connections
-        results.inline = await self._counted(
-            self._inline_calls(gateway), connections, gateway, numbered=True
-        )
+    async def _workers(self, results: Results) -> None:
+        """(g) (f)'s load against ``--workers N``."""
+        workers = self.servers.workers
         results.workers = self.plan.workers
         results.inline_workers = await self._counted(
-            self._inline_calls(workers), connections, workers, numbered=True
+            self._inline_calls(workers), self.plan.load_connections, workers, numbered=True
         )
+
+    async def _in_turns(self, runs: dict[str, _Run], connections: int) -> dict[str, Stats]:
+        """Runs compared as ratios, measured in short turns, one after another.
+
+        The machine's speed drifts: on a shared host, by a third within minutes. Runs
+        measured in the same minutes meet the same drift, so their ratios hold.
+        """
+        tallies = {name: _Tally() for name in runs}
+        turn = self.plan.duration / self.plan.turns
+        for number in range(self.plan.turns):
+            warmup = self.plan.warmup if number == 0 else self.plan.settle
+            for name, run in runs.items():
+                await self._turn(tallies[name], run, connections, turn, warmup)
+        return {name: tallies[name].stats(connections, run.counted) for name, run in runs.items()}
+
+    async def _turn(
+        self, tally: _Tally, run: _Run, connections: int, duration: float, warmup: float
+    ) -> None:
+        pids = {"server": run.server.pid, **self._other_pids()}
+        upstream = await self._upstream_requests() if run.counted else 0
+        before = {name: processes.cpu_seconds(pid) for name, pid in pids.items()}
+        started = time.perf_counter()
+        spec = LoadSpec(
+            calls=run.calls,
+            connections=connections,
+            duration=duration,
+            warmup=warmup,
+            numbered=run.numbered,
+        )
+        load = await self.load.run(spec)
+        wall = time.perf_counter() - started
+        cpu = {name: processes.cpu_seconds(pid) - before[name] for name, pid in pids.items()}
+        tally.add(load, cpu, wall)
+        if run.counted:
+            tally.upstream_requests += await self._upstream_requests() - upstream
 
     async def _hot_read(self, results: Results) -> None:
         """(c) the fan-out again, from a gateway whose read cache holds the answers."""
@@ -362,11 +460,7 @@ class _Bench:
         numbered: bool = False,
     ) -> Stats:
         """A run, with the CPU that the server, the simulators and the load generator used."""
-        pids = {
-            "server": server.pid,
-            "simulators": self.servers.simulators.pid,
-            "load": self.load.pid,
-        }
+        pids = {"server": server.pid, **self._other_pids()}
         before = {name: processes.cpu_seconds(pid) for name, pid in pids.items()}
         started = time.perf_counter()
         load = await self._load(
@@ -378,6 +472,13 @@ class _Bench:
             for name, pid in pids.items()
         }
         return Stats.of(load, connections, cpu)
+
+    def _other_pids(self) -> dict[str, int]:
+        return {"simulators": self.servers.simulators.pid, "load": self.load.pid}
+
+    def _baseline_calls(self, client: str) -> list[Call]:
+        url = f"{self.servers.baseline.url}/fanout/{client}"
+        return [Call(client, "GET", f"{url}?{urlencode(asdict(t))}") for t in self.trios]
 
     async def _upstream_requests(self) -> int:
         total = 0

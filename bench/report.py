@@ -55,9 +55,13 @@ tracing off (`OTEL_TRACES_EXPORTER=none`, as a deployment without a collector ru
 baseline (`bench/baseline.py`) makes the fan-out's upstream reads itself, with no GraphQL.
 The server under test has one core to itself; the simulators and the load generator
 (`bench/load.py`: closed loop, aiohttp, its own process) share the other. Each run lasts
-{results.duration_seconds:g} s after a warm-up. Xelion's per-session limit is raised to
-{results.connections} on both sides: at its default of 4 and {latency_ms:.0f} ms, it alone would
-cap appointment reads at {4 / results.latency_seconds:.0f}/s.
+{results.duration_seconds:g} s after a warm-up. Runs whose ratio is a target take turns, in
+{results.turns} turns each (the upstreams alone and the fan-out at {results.latency_connections}
+connections for (a); the baseline, (b) and (f) at {results.connections}): this host's speed drifted
+by a third within minutes, and runs measured in the same minutes meet the same drift.
+Xelion's per-session limit is raised to {results.connections} on both sides: at its default
+of 4 and {latency_ms:.0f} ms, it alone would cap appointment reads at
+{4 / results.latency_seconds:.0f}/s.
 
 The fan-out runs cycle through {results.entities} trios of a business calendar, a booking and an
 appointment, made through the gateway's mutations beforehand, so that no two requests in

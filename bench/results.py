@@ -84,6 +84,8 @@ class Results:
     connections: int
     load_average: float
     entities: int
+    turns: int = 1
+    latency_connections: int = 16
     upstream_calls: dict[str, Stats] = field(default_factory=dict)
     fanout_alone: Stats | None = None
     fanout_latency: Stats | None = None
