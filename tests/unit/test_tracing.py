@@ -7,6 +7,14 @@ import sys
 
 import pytest
 
+
+def _run(script: str) -> subprocess.CompletedProcess[str]:
+    """``script`` in a new interpreter: what it imports, it imports afresh."""
+    return subprocess.run(
+        [sys.executable, "-c", script], capture_output=True, text=True, check=False, timeout=60
+    )
+
+
 WITHOUT_OPENTELEMETRY = """
 import sys
 sys.modules["opentelemetry"] = None  # as if the extra were not installed
@@ -23,13 +31,7 @@ print("ok")
 
 
 def test_the_gateway_imports_and_traces_nothing_without_opentelemetry() -> None:
-    ran = subprocess.run(
-        [sys.executable, "-c", WITHOUT_OPENTELEMETRY],
-        capture_output=True,
-        text=True,
-        check=False,
-        timeout=60,
-    )
+    ran = _run(WITHOUT_OPENTELEMETRY)
     assert (ran.returncode, ran.stdout.strip()) == (0, "ok"), ran.stderr
 
 
@@ -43,13 +45,7 @@ with tracing.operation_span() as span:
 
 def test_configure_sends_spans_to_the_exporter_otel_traces_exporter_names() -> None:
     pytest.importorskip("opentelemetry.sdk", reason="tracing needs the otel extra")
-    ran = subprocess.run(
-        [sys.executable, "-c", WITH_CONSOLE_EXPORTER],
-        capture_output=True,
-        text=True,
-        check=False,
-        timeout=60,
-    )
+    ran = _run(WITH_CONSOLE_EXPORTER)
     assert '"name": "query Exported"' in ran.stdout, ran.stderr
 
 
@@ -68,11 +64,5 @@ print("ok")
 
 
 def test_an_upstream_call_while_nothing_records_carries_no_trace_context() -> None:
-    ran = subprocess.run(
-        [sys.executable, "-c", UNRECORDED_UPSTREAM_CALL],
-        capture_output=True,
-        text=True,
-        check=False,
-        timeout=60,
-    )
+    ran = _run(UNRECORDED_UPSTREAM_CALL)
     assert (ran.returncode, ran.stdout.strip()) == (0, "ok"), ran.stderr
