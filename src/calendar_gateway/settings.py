@@ -135,7 +135,7 @@ class Settings(BaseSettings):
     max_query_tokens: int = Field(default=2000, ge=1)
     max_root_fields: int = Field(default=10, ge=1)
     operation_cpu_budget_seconds: float = Field(default=0.25, gt=0)
-    """CPU time one operation's parsing and validation may take (OPERATION_TOO_COMPLEX past it)."""
+    """CPU time one operation's validation may take (OPERATION_TOO_COMPLEX past it)."""
     max_ids_per_list: int = Field(default=100, ge=1)
     max_id_length: int = Field(default=256, ge=1)
     max_string_length: int = Field(default=10_000, ge=1)

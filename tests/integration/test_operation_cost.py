@@ -75,6 +75,14 @@ async def test_a_document_past_the_cpu_budget_is_operation_too_complex(
     assert error_codes(body) == ["OPERATION_TOO_COMPLEX"]
 
 
+async def test_the_budget_is_validation_s_a_slow_parse_is_not_charged(simulator_url: str) -> None:
+    # Parsing this text takes 200-400 ms on the hosts here; validating it, a few ms.
+    settings = settings_for(simulator_url, operation_cpu_budget_seconds=0.05)
+    async with gateway_client(settings) as gateway:
+        body = await execute(gateway, f'{{ booking(id: "{"x" * 900_000}") {{ id }} }}')
+    assert error_codes(body) == ["BAD_USER_INPUT"]
+
+
 async def test_an_id_list_over_the_cap_is_bad_user_input(gateway: httpx.AsyncClient) -> None:
     ids = ", ".join(f'"{i}"' for i in range(6))
     body = await execute(gateway, f"{{ bookings(ids: [{ids}]) {{ id }} }}")
