@@ -10,7 +10,7 @@ from strawberry.schema.schema import validate_document
 from calendar_gateway.graphql.admission import Admission
 from calendar_gateway.graphql.limits import limits
 from calendar_gateway.graphql.schema import create_schema
-from calendar_gateway.graphql.shapes import Rules, Shape, ShapeCache
+from calendar_gateway.graphql.shapes import Rules, Shape, ShapeCache, TypeRecording
 from tests.conftest import settings_for
 
 SETTINGS = settings_for("http://127.0.0.1:1", max_query_depth=1, max_aliases=1, max_id_length=8)
@@ -34,15 +34,26 @@ class Counted:
         self.full_validations = 0
 
     def validate(self, query: str) -> list[GraphQLError]:
-        shape = _shape(query)
-        if not self.cache.passes(shape, self.rules):
+        if not self.cache.passes(_shape(query), self.rules):
             self.full_validations += 1
-        return self.cache.validate(SCHEMA, parse(query), shape, self.rules)
+        return _validated(self.cache, query, self.rules)
 
     def full(self, query: str) -> list[GraphQLFormattedError]:
         """What graphql-core's validation alone says of the query."""
         errors = validate_document(SCHEMA, parse(query), self.rules)
         return [error.formatted for error in errors]
+
+
+def _validated(cache: ShapeCache, query: str, rules: Rules) -> list[GraphQLError]:
+    """What admission does: the shape's verdict if it passed, else full validation."""
+    shape = _shape(query)
+    if cache.passes(shape, rules):
+        return []
+    document, recording = parse(query), TypeRecording()
+    errors = validate_document(SCHEMA, document, (*rules, recording.rule))
+    if not errors:
+        cache.remember(shape, rules, recording, document)
+    return errors
 
 
 def _shape(query: str) -> Shape:
@@ -133,9 +144,9 @@ def test_the_shapes_kept_are_bounded() -> None:
     cache = ShapeCache(max_shapes=1)
     rules: Rules = tuple(specified_rules)
     booking, in_range = BOOKING.replace("{id}", "1"), RANGE.replace("{day}", "2020-01-01")
-    assert cache.validate(SCHEMA, parse(booking), _shape(booking), rules) == []
+    assert _validated(cache, booking, rules) == []
     assert cache.passes(_shape(BOOKING.replace("{id}", "2")), rules)
-    assert cache.validate(SCHEMA, parse(in_range), _shape(in_range), rules) == []
+    assert _validated(cache, in_range, rules) == []
     # The booking's shape made room for the range's.
     assert not cache.passes(_shape(BOOKING.replace("{id}", "3")), rules)
 
@@ -170,11 +181,11 @@ def test_the_shapes_kept_are_bounded_in_size() -> None:
     booking, in_range = BOOKING.replace("{id}", "1"), RANGE.replace("{day}", "2020-01-01")
     booking_size = _shape(booking).size()
     cache = ShapeCache(max_size=booking_size)
-    assert cache.validate(SCHEMA, parse(booking), _shape(booking), rules) == []
+    assert _validated(cache, booking, rules) == []
     assert cache.passes(_shape(BOOKING.replace("{id}", "2")), rules)
     # A larger shape does not fit, and it evicts none to try.
     assert _shape(in_range).size() > booking_size
-    assert cache.validate(SCHEMA, parse(in_range), _shape(in_range), rules) == []
+    assert _validated(cache, in_range, rules) == []
     assert not cache.passes(_shape(RANGE.replace("{day}", "2021-01-01")), rules)
     assert cache.passes(_shape(BOOKING.replace("{id}", "3")), rules)
 

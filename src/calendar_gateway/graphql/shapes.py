@@ -35,7 +35,6 @@ from graphql import (
     FloatValueNode,
     GraphQLError,
     GraphQLInputType,
-    GraphQLSchema,
     IntValueNode,
     StringValueNode,
     TokenKind,
@@ -43,7 +42,6 @@ from graphql import (
     ValueNode,
 )
 from graphql.utilities.validate_input_value import validate_input_literal
-from strawberry.schema.schema import validate_document
 
 from calendar_gateway.graphql.templates import Template
 from calendar_gateway.graphql.tokens import Tokens, read
@@ -172,18 +170,6 @@ class ShapeCache:
         while len(self._shapes) > self._max_shapes or self._size > self._max_size:
             _, evicted = self._shapes.popitem(last=False)
             self._size -= evicted.size
-
-    def validate(
-        self, schema: GraphQLSchema, document: DocumentNode, shape: Shape, rules: Rules
-    ) -> list[GraphQLError]:
-        """The errors of ``document``, of ``shape``, as full validation with ``rules`` gives."""
-        if self.passes(shape, rules):
-            return []
-        recording = TypeRecording()
-        errors = validate_document(schema, document, (*rules, recording.rule))
-        if not errors:
-            self.remember(shape, rules, recording, document)
-        return errors
 
     def _passing(self, shape: Shape, rules: Rules) -> _Known | None:
         key = (rules, shape.key)
