@@ -19,6 +19,7 @@ from calendar_gateway.locking import (
     Mutex,
     MutexTimeoutError,
 )
+from calendar_gateway.services.batches import settled
 from calendar_gateway.services.errors import (
     EditStoreUnavailableError,
     EditTimeoutError,
@@ -249,7 +250,7 @@ class CalendarService:
 
     async def get_many(self, refs: list[CalendarRef]) -> list[BusinessCalendar | BaseException]:
         """Each calendar or the error it failed with, in order (a DataLoader's batch)."""
-        return await asyncio.gather(*(self.get(ref) for ref in refs), return_exceptions=True)
+        return await settled([self.get(ref) for ref in refs])
 
     async def create(
         self,
