@@ -123,7 +123,7 @@ class _Flight(Generic[T]):
     """
 
     def __init__(self, load: Coroutine[Any, Any, T], land: Callable[[_Flight[T]], None]) -> None:
-        self.task = asyncio.ensure_future(load)
+        self.task = asyncio.get_running_loop().create_task(load)  # ensure_future's end
         self._land = land
         self._waiters: list[asyncio.Future[T]] = []
         self.task.add_done_callback(self._settle)
@@ -282,7 +282,8 @@ class ReadCache:
             return f"{self._scope}:{key}"
         # Nothing is stored under it, so this process's own count keeps a read begun
         # before a write from being shared after it, without a round trip to the store.
-        return f"{self._scope}:{group}@{self._local_generations[group]}~:{key}"
+        # get(): Counter's [] calls its __missing__ for a group not yet invalidated.
+        return f"{self._scope}:{group}@{self._local_generations.get(group, 0)}~:{key}"
 
     async def _generation(self, group: str) -> int:
         name = self._generation_key(group)
