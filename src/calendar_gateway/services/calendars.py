@@ -243,8 +243,10 @@ class CalendarService:
             await self._cache.forget(list_key)
             raise
         listed = await self._cache.peek(list_key, LIST)
-        entry = next((c for c in listed or () if c.id == body.id), None)
-        if listed is not None and (entry is None or _state(entry) != _state(body)):
+        if listed is None:
+            return body
+        entry = next((c for c in listed if c.id == body.id), None)
+        if entry is None or _state(entry) != _state(body):
             await self._cache.forget(list_key)
         return body
 
