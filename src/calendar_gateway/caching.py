@@ -256,12 +256,14 @@ class ReadCache:
         codec: Codec[T],
     ) -> T:
         value = await load()
-        # Still the flight of its key: no invalidation overtook it while it loaded.
-        flight = self._in_flight.get(flight_key)
-        current = flight is not None and flight.task is asyncio.current_task()
-        if stored_key is not None and current:
+        if stored_key is not None and self._still_flying(flight_key):
             await self._set(stored_key, codec.encode(value))
         return value
+
+    def _still_flying(self, flight_key: str) -> bool:
+        """Whether this task is still the flight of its key: no invalidation overtook it."""
+        flight = self._in_flight.get(flight_key)
+        return flight is not None and flight.task is asyncio.current_task()
 
     async def _stored_key(self, key: str, group: str) -> str | None:
         """Where ``key`` is stored; None when the store must not be used now."""
