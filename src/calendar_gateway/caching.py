@@ -20,8 +20,9 @@ import logging
 import secrets
 import time
 from collections import Counter
-from collections.abc import Awaitable, Callable
+from collections.abc import Awaitable, Callable, Coroutine
 from contextvars import ContextVar
+from functools import partial
 from typing import Any, Generic, TypeVar, cast
 
 from aiocache import Cache
@@ -113,6 +114,38 @@ class _StoreDownError(Exception):
     """The store failed this call; the reason is logged where it happened."""
 
 
+class _Flight(Generic[T]):
+    """A load in its own task, so a reader's cancellation never reaches it; each reader
+    waits on a future of its own, which the load's outcome settles.
+
+    One done-callback a flight and a future a reader, where a shield took a future and two
+    callbacks a reader and landing a callback of its own: a read not shared, 15.0 -> 13.3 us.
+    """
+
+    def __init__(self, load: Coroutine[Any, Any, T], land: Callable[[_Flight[T]], None]) -> None:
+        self.task = asyncio.get_running_loop().create_task(load)  # ensure_future's end
+        self._land = land
+        self._waiters: list[asyncio.Future[T]] = []
+        self.task.add_done_callback(self._settle)
+
+    def wait(self) -> asyncio.Future[T]:
+        waiter = self.task.get_loop().create_future()
+        self._waiters.append(waiter)
+        return waiter
+
+    def _settle(self, task: asyncio.Task[T]) -> None:
+        self._land(self)
+        for waiter in self._waiters:
+            if waiter.done():
+                continue  # its reader was cancelled
+            if task.cancelled():
+                waiter.cancel()
+            elif (error := task.exception()) is not None:
+                waiter.set_exception(error)
+            else:
+                waiter.set_result(task.result())
+
+
 class ReadCache:
     """Answers of one upstream identity, read through and de-duplicated while in flight.
 
@@ -138,7 +171,7 @@ class ReadCache:
         self._retry_seconds = retry_seconds
         # An invalidation removes the loads it overtakes: they may hold stale data, so
         # they answer their own readers but store nothing (see _load).
-        self._in_flight: dict[str, asyncio.Future[Any]] = {}
+        self._in_flight: dict[str, _Flight[Any]] = {}
         # Each group's invalidations in this process: with TTL 0, or the store down, a
         # key only names a read in flight (see _flight_key).
         self._local_generations: Counter[str] = Counter()
@@ -156,7 +189,8 @@ class ReadCache:
         group: str = "",
     ) -> T:
         """The cached answer for ``key``, or ``load()``'s, shared with concurrent readers."""
-        stored_key = await self._stored_key(key, group)
+        # With TTL 0 there is no store to ask: not even a coroutine to say so.
+        stored_key = None if self._ttl == 0 else await self._stored_key(key, group)
         flight_key = stored_key or self._flight_key(key, group)
         if stored_key is not None and flight_key not in self._in_flight and not read_through.get():
             cached = await self._get(stored_key, codec)
@@ -167,13 +201,17 @@ class ReadCache:
         flight = self._in_flight.get(flight_key)
         if flight is None:
             self._misses.inc()
-            flight = asyncio.ensure_future(self._load(flight_key, stored_key, load, codec))
+            flight = _Flight(
+                self._load(flight_key, stored_key, load, codec), partial(self._land, flight_key)
+            )
             self._in_flight[flight_key] = flight
-            flight.add_done_callback(lambda done: self._land(flight_key, done))
-        return cast(T, await asyncio.shield(flight))
+        answer: T = await flight.wait()
+        return answer
 
     async def peek(self, key: str, codec: Codec[T]) -> T | None:
         """The stored answer for ``key`` (no group), if any; never loads."""
+        if self._ttl == 0:
+            return None
         stored_key = await self._stored_key(key, "")
         if stored_key is None:
             return None
@@ -188,7 +226,7 @@ class ReadCache:
         with contextlib.suppress(_StoreDownError):
             await self._call("set", self._store.multi_set(pairs, ttl=self._ttl))
 
-    def _land(self, flight_key: str, flight: asyncio.Future[Any]) -> None:
+    def _land(self, flight_key: str, flight: _Flight[Any]) -> None:
         if self._in_flight.get(flight_key) is flight:
             del self._in_flight[flight_key]
 
@@ -218,11 +256,14 @@ class ReadCache:
         codec: Codec[T],
     ) -> T:
         value = await load()
-        # Still the flight of its key: no invalidation overtook it while it loaded.
-        current = self._in_flight.get(flight_key) is asyncio.current_task()
-        if stored_key is not None and current:
+        if stored_key is not None and self._still_flying(flight_key):
             await self._set(stored_key, codec.encode(value))
         return value
+
+    def _still_flying(self, flight_key: str) -> bool:
+        """Whether this task is still the flight of its key: no invalidation overtook it."""
+        flight = self._in_flight.get(flight_key)
+        return flight is not None and flight.task is asyncio.current_task()
 
     async def _stored_key(self, key: str, group: str) -> str | None:
         """Where ``key`` is stored; None when the store must not be used now."""
@@ -243,7 +284,8 @@ class ReadCache:
             return f"{self._scope}:{key}"
         # Nothing is stored under it, so this process's own count keeps a read begun
         # before a write from being shared after it, without a round trip to the store.
-        return f"{self._scope}:{group}@{self._local_generations[group]}~:{key}"
+        # get(): Counter's [] calls its __missing__ for a group not yet invalidated.
+        return f"{self._scope}:{group}@{self._local_generations.get(group, 0)}~:{key}"
 
     async def _generation(self, group: str) -> int:
         name = self._generation_key(group)

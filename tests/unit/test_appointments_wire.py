@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from datetime import UTC, datetime
+from types import MappingProxyType
 from typing import Any
 
 import pytest
@@ -117,6 +118,32 @@ def test_list_entry_parses_as_a_summary() -> None:
     entry = {key: RECURRING[key] for key in ("oid", "subject", "starttime", "endtime")}
     summary = parse_summary({**entry, "isRecurrence": True})
     assert (summary.oid, summary.subject, summary.is_recurrence) == ("1758518", "SLapen", True)
+
+
+def test_an_appointment_has_every_field_its_list_entry_has() -> None:
+    appointment, summary = parse_appointment(RECURRING), parse_summary(RECURRING)
+    assert {name: getattr(appointment, name) for name in vars(summary)} == vars(summary)
+
+
+def test_raw_is_the_vendor_object_as_received_and_a_dict() -> None:
+    assert parse_appointment(RECURRING).raw == RECURRING
+    assert type(parse_summary(MappingProxyType(RECURRING)).raw) is dict
+    assert parse_summary(MappingProxyType(RECURRING)).raw == RECURRING
+
+
+@pytest.mark.parametrize("status", [None, "", 3, ["available"]])
+def test_a_missing_or_odd_status_parses_as_none(status: Any) -> None:
+    assert parse_appointment({**RECURRING, "userStatus": status}).user_status is None
+
+
+@pytest.mark.parametrize("kind", [None, "fortnightly", ["weekly"]])
+def test_an_odd_recurrence_type_is_no_recurrence(kind: Any) -> None:
+    assert parse_appointment({**RECURRING, "recurrenceType": kind}).recurrence is None
+
+
+def test_a_recurrence_type_without_is_recurrence_is_no_recurrence() -> None:
+    appointment = parse_appointment({**RECURRING, "isRecurrence": None})
+    assert appointment.recurrence is None
 
 
 def test_patch_operations_of_the_update_page_example() -> None:

@@ -301,3 +301,47 @@ def test_create_sends_strings_as_the_vendor_examples_do() -> None:
         "calNumberOfDays": "10",
         "calDurationDecimalHours": "-0.75",
     }
+
+
+async def test_a_time_with_an_offset_reads_as_its_wall_clock_time() -> None:
+    row = {
+        **REFRESH_EXAMPLE,
+        "calIsoDateTimeStart": "2017-11-07T09:00:00+01:00",
+        "calIsoDateTimeEnd": " 2017-11-09T11:00:00Z ",
+    }
+    booking = (await client_for(answering(envelope([row]))).refresh("137463")).value
+    assert (booking.start, booking.end) == (datetime(2017, 11, 7, 9), datetime(2017, 11, 9, 11))
+    assert booking.start.tzinfo is None
+    assert booking.end.tzinfo is None
+
+
+async def test_each_day_of_a_booking_repeats_its_first_start_and_last_end() -> None:
+    booking = (await client_for(answering(envelope([REFRESH_EXAMPLE]))).refresh("137463")).value
+    assert [(d.date, d.start, d.end, d.hours) for d in booking.days] == [
+        (date(2017, 11, n), datetime(2017, 11, n, 9), datetime(2017, 11, n, 11), 2.0)
+        for n in (7, 8, 9)
+    ]
+
+
+async def test_a_working_week_booking_skips_the_weekend() -> None:
+    row = {
+        **REFRESH_EXAMPLE,
+        "calIsoDateTimeStart": "2017-11-10T09:00:00",  # a Friday
+        "calIsoDateTimeEnd": "2017-11-13T11:00:00",
+        "calNumberOfDays": "2",
+    }
+    booking = (await client_for(answering(envelope([row]))).refresh("137463")).value
+    assert [d.date for d in booking.days] == [date(2017, 11, 10), date(2017, 11, 13)]
+
+
+@pytest.mark.parametrize(("message", "warnings"), [("", ()), (None, ()), (0, ("0",))])
+async def test_warningmessage_of_nothing_is_no_warning(message: Any, warnings: Any) -> None:
+    body = envelope([REFRESH_EXAMPLE], warningmessage=message)
+    assert (await client_for(answering(body)).refresh("137463")).warnings == warnings
+
+
+@pytest.mark.parametrize("start", ["2017-11-07 09:00:00x", "", 1.5])
+async def test_an_unreadable_start_is_unavailable_with_the_parsers_reason(start: Any) -> None:
+    row = {**REFRESH_EXAMPLE, "calIsoDateTimeStart": start}
+    with pytest.raises(UpstreamUnavailableError, match="unreadable Synergist answer: Invalid"):
+        await client_for(answering(envelope([row]))).refresh("137463")

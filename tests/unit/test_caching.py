@@ -210,3 +210,43 @@ def test_a_codec_refuses_what_it_would_not_have_written() -> None:
         with pytest.raises(CorruptValueError):
             ANSWER.decode(stored)
     assert ANSWER.decode(ANSWER.encode({"call": 1})) == {"call": 1}
+
+
+async def test_a_cancelled_reader_leaves_the_shared_load_to_the_others() -> None:
+    reads, upstream = cache(ttl=0), Upstream()
+    upstream.gate.clear()
+    first = asyncio.create_task(reads.read("body:1", upstream.load, ANSWER))
+    await upstream.started.wait()
+    second = asyncio.create_task(reads.read("body:1", upstream.load, ANSWER))
+    await asyncio.sleep(0)  # the second reader has joined the load in flight
+    first.cancel()
+    upstream.gate.set()
+    assert await second == {"call": 1}
+    assert first.cancelled()
+    assert upstream.calls == 1
+
+
+async def test_a_load_whose_only_reader_was_cancelled_still_lands_in_the_cache() -> None:
+    reads, upstream = cache(), Upstream()
+    upstream.gate.clear()
+    reader = asyncio.create_task(reads.read("body:1", upstream.load, ANSWER))
+    await upstream.started.wait()
+    reader.cancel()
+    with pytest.raises(asyncio.CancelledError):
+        await reader
+    upstream.gate.set()
+    await asyncio.sleep(0.01)  # the load goes on, in its own task, and stores its answer
+    assert await reads.read("body:1", upstream.load, ANSWER) == {"call": 1}
+    assert upstream.calls == 1
+
+
+async def test_a_load_cancelled_under_its_readers_cancels_them() -> None:
+    reads, upstream = cache(ttl=0), Upstream()
+    upstream.gate.clear()
+    pending = [asyncio.create_task(reads.read("body:1", upstream.load, ANSWER)) for _ in range(2)]
+    await upstream.started.wait()
+    for task in asyncio.all_tasks():
+        if task.get_coro().__qualname__ == "ReadCache._load":  # type: ignore[union-attr]
+            task.cancel()
+    results = await asyncio.gather(*pending, return_exceptions=True)
+    assert all(isinstance(r, asyncio.CancelledError) for r in results)

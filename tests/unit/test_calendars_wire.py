@@ -4,13 +4,17 @@ from __future__ import annotations
 
 from datetime import date, datetime, time
 from typing import Any
+from urllib.parse import quote
 from zoneinfo import ZoneInfo
 
 import pytest
+from hypothesis import given
+from hypothesis import strategies as st
 
 from calendar_gateway.upstreams.calendars import (
     BusinessCalendar,
     CalendarException,
+    CalendarRef,
     ExceptionType,
     Placement,
     decode_fixed_date,
@@ -119,3 +123,18 @@ def test_same_exceptions_ignores_the_fields_a_placement_does_not_use() -> None:
 
     assert same_exceptions((sent,), (stored,))
     assert not same_exceptions((holiday_on("Xmas", date(1970, 12, 26)),), (stored,))
+
+
+@given(st.text(), st.text(), st.text())
+def test_a_path_quotes_each_part_as_quote_with_nothing_safe(
+    tenant: str, package: str, calendar: str
+) -> None:
+    path = CalendarRef(tenant, package, calendar).path("businesscalendarbody")
+    parts = (quote(tenant, safe=""), quote(package, safe=""), quote(calendar, safe=""))
+    assert path == "/grs/v1/tenant/{}/package/{}/businesscalendarbody/{}".format(*parts)
+
+
+@pytest.mark.parametrize("calendar", ["a/b", "x\n", "../up", "caf\u00e9", "id~1_.-Z", "", "a b"])
+def test_a_path_quotes_what_quote_quotes(calendar: str) -> None:
+    path = CalendarRef("t", "p", calendar).path("calendar")
+    assert path == f"/grs/v1/tenant/t/package/p/calendar/{quote(calendar, safe='')}"

@@ -14,6 +14,7 @@ from datetime import UTC, date, datetime, time, timedelta, tzinfo
 
 from calendar_gateway.caching import Codec, ReadCache
 from calendar_gateway.services import periods
+from calendar_gateway.services.batches import settled
 from calendar_gateway.services.errors import (
     CONFLICT,
     INVALID,
@@ -271,7 +272,7 @@ class AppointmentService:
 
         The Xelion session bounds how many of these are in flight at once.
         """
-        return await asyncio.gather(*(self.get(oid) for oid in oids), return_exceptions=True)
+        return await settled([self.get(oid) for oid in oids])
 
     async def calendar(
         self, calendar_id: str, after: date | None, before: date | None, first: int | None

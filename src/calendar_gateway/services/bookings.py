@@ -10,6 +10,7 @@ from enum import Enum
 from typing import TypeVar
 
 from calendar_gateway.caching import Codec, ReadCache
+from calendar_gateway.services.batches import settled
 from calendar_gateway.services.errors import (
     CONFLICT,
     OUT_OF_RANGE,
@@ -119,23 +120,26 @@ class BookingService:
 
     async def get_many(self, booking_ids: list[str]) -> list[Warned[Booking] | BaseException]:
         """Each booking or the error it failed with, in order; at most a few calls at once."""
+        if len(booking_ids) <= self._batch_concurrency:
+            # No more reads than slots: none would wait for one.
+            return await settled([self._one(i) for i in booking_ids])
         # One request may ask for many ids: bound them, so it cannot take every upstream slot.
         slots = asyncio.Semaphore(self._batch_concurrency)
 
-        async def one(booking_id: str) -> Warned[Booking]:
+        async def bounded(booking_id: str) -> Warned[Booking]:
             async with slots:
-                try:
-                    reply = await self._cache.read(
-                        f"booking:{booking_id}",
-                        lambda: self._fresh(booking_id),
-                        BOOKING,
-                        group=BOOKINGS,
-                    )
-                except NotFoundError as error:
-                    raise _in_input_terms(error, READ_REFERENCES) from error
-                return _warned(reply)
+                return await self._one(booking_id)
 
-        return await asyncio.gather(*(one(i) for i in booking_ids), return_exceptions=True)
+        return await settled([bounded(i) for i in booking_ids])
+
+    async def _one(self, booking_id: str) -> Warned[Booking]:
+        try:
+            reply = await self._cache.read(
+                f"booking:{booking_id}", lambda: self._fresh(booking_id), BOOKING, group=BOOKINGS
+            )
+        except NotFoundError as error:
+            raise _in_input_terms(error, READ_REFERENCES) from error
+        return _warned(reply)
 
     async def _fresh(self, booking_id: str) -> Reply[Booking]:
         try:

@@ -19,6 +19,7 @@ from calendar_gateway.locking import (
     Mutex,
     MutexTimeoutError,
 )
+from calendar_gateway.services.batches import settled
 from calendar_gateway.services.errors import (
     EditStoreUnavailableError,
     EditTimeoutError,
@@ -242,14 +243,16 @@ class CalendarService:
             await self._cache.forget(list_key)
             raise
         listed = await self._cache.peek(list_key, LIST)
-        entry = next((c for c in listed or () if c.id == body.id), None)
-        if listed is not None and (entry is None or _state(entry) != _state(body)):
+        if listed is None:
+            return body
+        entry = next((c for c in listed if c.id == body.id), None)
+        if entry is None or _state(entry) != _state(body):
             await self._cache.forget(list_key)
         return body
 
     async def get_many(self, refs: list[CalendarRef]) -> list[BusinessCalendar | BaseException]:
         """Each calendar or the error it failed with, in order (a DataLoader's batch)."""
-        return await asyncio.gather(*(self.get(ref) for ref in refs), return_exceptions=True)
+        return await settled([self.get(ref) for ref in refs])
 
     async def create(
         self,

@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import hashlib
 import json
-from collections.abc import Iterable
+from collections.abc import Awaitable, Iterable
 
 from calendar_gateway.caching import Codec, ReadCache
 
@@ -40,12 +40,13 @@ class Sightings:
         seen = await self.seen(entity_id)
         return seen is not None and seen != state
 
-    async def seen(self, entity_id: str) -> str | None:
+    def seen(self, entity_id: str) -> Awaitable[str | None]:
         """The digest a list read noted of the entity, if any list showed it.
 
         Asked first, so a read that no list showed does not compute its own digest.
         """
-        return await self._cache.peek(self._key(entity_id), DIGEST)
+        # peek's coroutine itself: a coroutine of this one's would only forward it.
+        return self._cache.peek(self._key(entity_id), DIGEST)
 
     def _key(self, entity_id: str) -> str:
         return f"seen:{self._kind}:{entity_id}"

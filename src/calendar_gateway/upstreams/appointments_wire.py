@@ -165,7 +165,7 @@ def parse_appointment(obj: Mapping[str, Any]) -> Appointment:
     comment = obj.get("comment")
     return Appointment(
         # An appointment answers every field a list entry has, and more.
-        **vars(parse_summary(obj)),
+        **_summary_fields(obj),
         user_status=_enum(UserStatus, obj.get("userStatus")),
         participants=tuple(_participant(p) for p in obj.get("participants") or ()),
         calendars=tuple(
@@ -179,20 +179,26 @@ def parse_appointment(obj: Mapping[str, Any]) -> Appointment:
 
 
 def parse_summary(obj: Mapping[str, Any]) -> AppointmentSummary:
+    return AppointmentSummary(**_summary_fields(obj))
+
+
+def _summary_fields(obj: Mapping[str, Any]) -> dict[str, Any]:
+    """A list entry's fields, by name: made into an appointment without a summary between."""
     all_start, all_end = bool(obj.get("allStartDay")), bool(obj.get("allEndDay"))
-    return AppointmentSummary(
-        oid=str(obj["oid"]),
-        subject=str(obj.get("subject") or ""),
-        start=_parse_time(obj["starttime"], floating=all_start),
-        end=_parse_time(obj["endtime"], floating=all_end),
-        all_start_day=all_start,
-        all_end_day=all_end,
-        internal=bool(obj.get("internal")),
-        is_recurrence=bool(obj.get("isRecurrence")),
-        raw=dict(obj),
-        owner=_owner(obj),
-        common_name=str(obj.get("commonName") or ""),
-    )
+    return {
+        "oid": str(obj["oid"]),
+        "subject": str(obj.get("subject") or ""),
+        "start": _parse_time(obj["starttime"], floating=all_start),
+        "end": _parse_time(obj["endtime"], floating=all_end),
+        "all_start_day": all_start,
+        "all_end_day": all_end,
+        "internal": bool(obj.get("internal")),
+        "is_recurrence": bool(obj.get("isRecurrence")),
+        # The decoded answer is ours alone: a copy of its dict would only cost.
+        "raw": obj if type(obj) is dict else dict(obj),
+        "owner": _owner(obj),
+        "common_name": str(obj.get("commonName") or ""),
+    }
 
 
 def _participant(entry: Mapping[str, Any]) -> Participant:
@@ -208,8 +214,10 @@ def _owner(obj: Mapping[str, Any]) -> Participant | None:
 
 
 def _parse_recurrence(obj: Mapping[str, Any]) -> Recurrence | None:
+    if not obj.get("isRecurrence"):
+        return None
     kind = _enum(RecurrenceType, obj.get("recurrenceType"))
-    if not obj.get("isRecurrence") or kind is None:
+    if kind is None:
         return None
     return Recurrence(
         type=kind,
@@ -243,6 +251,8 @@ def _integer(value: object) -> int | None:
 
 
 def _enum(kind: type[E], value: object) -> E | None:
+    if value is None:
+        return None  # no member's value is None: spares raising and catching a ValueError
     try:
         return kind(value)
     except ValueError:

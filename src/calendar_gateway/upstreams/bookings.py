@@ -234,7 +234,7 @@ class BookingsClient:
         page = await self._call("calendarrefresh", {"diary": booking_id})
         if not page.rows:
             raise NotFoundError(UPSTREAM, f"Synergist has no booking {booking_id}", entity=BOOKING)
-        return Reply(_parsed(page.rows[:1], parse_booking)[0], page.warnings)
+        return Reply(_parsed_one(page.rows[0], parse_booking), page.warnings)
 
     async def create(self, bookings: Sequence[NewBooking]) -> Reply[tuple[Booking, ...]]:
         """Every booking Synergist made of the requests (one per working day, or more)."""
@@ -352,9 +352,9 @@ def _read(response: httpx.Response, scrub: Callable[[str], str]) -> _Page:
         raise UpstreamUnavailableError(UPSTREAM, "Synergist answered with data that is no list")
     return _Page(
         rows=[row for row in data if isinstance(row, dict)],
-        warnings=tuple(scrub(w) for w in _warnings(body.get("warningmessage"))),
-        total_pages=_parsed([body], _total_pages)[0],
-        total_rows=_parsed([body], _total_rows)[0],
+        warnings=tuple(map(scrub, _warnings(body.get("warningmessage")))),
+        total_pages=_parsed_one(body, _total_pages),
+        total_rows=_parsed_one(body, _total_rows),
     )
 
 
@@ -388,6 +388,8 @@ def _vendor_error(body: JsonObject, scrub: Callable[[str], str]) -> Exception:
 
 
 def _warnings(value: object) -> tuple[str, ...]:
+    if value is None or value == "":
+        return ()  # the usual: nothing to split
     return tuple(line.strip() for line in _text(value).splitlines() if line.strip())
 
 
@@ -431,9 +433,20 @@ def _iso(moment: datetime, date_only: bool) -> str:
 
 def _parsed(rows: list[JsonObject], parse: Callable[[JsonObject], R]) -> tuple[R, ...]:
     try:
-        return tuple(parse(row) for row in rows)
+        return tuple(map(parse, rows))
     except (KeyError, ValueError, TypeError) as error:
-        raise UpstreamUnavailableError(UPSTREAM, f"unreadable Synergist answer: {error}") from None
+        raise _unreadable(error) from None
+
+
+def _parsed_one(row: JsonObject, parse: Callable[[JsonObject], R]) -> R:
+    try:
+        return parse(row)
+    except (KeyError, ValueError, TypeError) as error:
+        raise _unreadable(error) from None
+
+
+def _unreadable(error: Exception) -> UpstreamUnavailableError:
+    return UpstreamUnavailableError(UPSTREAM, f"unreadable Synergist answer: {error}")
 
 
 def parse_booking(row: JsonObject) -> Booking:
@@ -480,17 +493,15 @@ def booking_days(
     themselves. They are every date from start to end when that many; else the dates that are
     not a Saturday or Sunday (Synergist's default working week); else, unknowable, every date.
     """
-    dates = [start.date() + timedelta(days=n) for n in range((end.date() - start.date()).days + 1)]
+    first = start.date()
+    dates = [first + timedelta(days=n) for n in range((end.date() - first).days + 1)]
     if len(dates) != number_of_days:
         weekdays = [d for d in dates if d.weekday() < 5]
         dates = weekdays if len(weekdays) == number_of_days else dates
+    starts, ends, hours = start.time(), end.time(), hours_per_day
+    combine = datetime.combine
     return tuple(
-        BookingDay(
-            date=day,
-            start=datetime.combine(day, start.time()),
-            end=datetime.combine(day, end.time()),
-            hours=hours_per_day,
-        )
+        BookingDay(date=day, start=combine(day, starts), end=combine(day, ends), hours=hours)
         for day in dates
     )
 
@@ -556,6 +567,8 @@ def _unique(bookings: Iterable[Booking]) -> tuple[Booking, ...]:
 
 
 def _text(value: object) -> str:
+    if type(value) is str:
+        return value.strip()  # the usual type: asked first, no isinstance() for it
     if value is None:
         return ""
     if isinstance(value, float) and value.is_integer():
@@ -580,7 +593,9 @@ def _flag(value: object) -> bool:
 
 
 def _moment(value: object) -> datetime:
-    return datetime.fromisoformat(_text(value)).replace(tzinfo=None)
+    moment = datetime.fromisoformat(_text(value))
+    # Synergist's local times carry no offset: replace() would copy them for nothing.
+    return moment if moment.tzinfo is None else moment.replace(tzinfo=None)
 
 
 def _colour(value: object) -> str | None:

