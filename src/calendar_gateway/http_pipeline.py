@@ -148,7 +148,7 @@ class HttpPipeline:
         self._body_size = protection.body_size
         # CORS stays Starlette's, around the guards: their refusals carry its headers too.
         self._cors = protection.cors(self._guard)
-        self._vary_on_origin = protection.allows_cross_origin
+        self._allows_cross_origin = protection.allows_cross_origin
         self._direct = direct
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
@@ -160,13 +160,16 @@ class HttpPipeline:
         headers = request_headers(scope)
         labels = self._requests.labels(scope)
         request_id, token = correlation.adopt(headers.get(correlation.REQUEST_ID_KEY))
-        cross_origin = b"origin" in headers
-        vary = self._vary_on_origin and not cross_origin
-        exchange = Exchange(receive, send, self._body_size, request_id, vary=vary)
+        # Without Origin, CORS would only add Origin to Vary: the exchange adds it.
+        with_origin = b"origin" in headers
+        cors = self._allows_cross_origin
+        exchange = Exchange(
+            receive, send, self._body_size, request_id, vary=cors and not with_origin
+        )
         started = time.perf_counter()
         self._requests.started()
         try:
-            if cross_origin:
+            if cors and with_origin:
                 await self._cors(scope, exchange.receive, exchange.send)
             else:
                 await self._answer(scope, exchange)
@@ -181,7 +184,6 @@ class HttpPipeline:
             self._requests.finished(labels, status, elapsed)
 
     async def _answer(self, scope: Scope, exchange: Exchange) -> None:
-        # Without Origin, CORS would only add Origin to Vary: the exchange adds it.
         direct = self._direct
         if direct is None or not direct.takes(scope):
             await self._guarded(self.app, scope, exchange.receive, exchange.send)
@@ -192,7 +194,7 @@ class HttpPipeline:
             await direct.refusal(scope, error, exchange)
 
     async def _guard(self, scope: Scope, receive: Receive, send: Send) -> None:
-        # CORS's app: it passes on a request's receive and send, of its own making.
+        # CORS's app, for a request with Origin.
         await self._guarded(self.app, scope, receive, send)
 
     async def _guarded(self, app: ASGIApp, scope: Scope, receive: Receive, send: Send) -> None:

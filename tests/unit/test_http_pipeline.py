@@ -379,7 +379,13 @@ def gateway(**overrides: Any) -> Starlette:
 
 
 async def through_app(
-    application: Starlette, method: str, path: str, query: str = "", root_path: str = ""
+    application: Starlette,
+    method: str,
+    path: str,
+    query: str = "",
+    root_path: str = "",
+    *,
+    headers: Sequence[tuple[bytes, bytes]] = (JSON,),
 ) -> Answer:
     """Messages sent, the scope the endpoint saw, and what the app raised, if it did."""
     endpoint = application.routes[0].app  # type: ignore[attr-defined] # a Route
@@ -390,7 +396,7 @@ async def through_app(
         "path": path,
         "root_path": root_path,
         "query_string": query.encode(),
-        "headers": [JSON],
+        "headers": list(headers),
         "client": ("192.0.2.7", 5000),
     }
     sent: list[Message] = []
@@ -433,16 +439,28 @@ async def through_app(
         ("POST", "/graphql", "fail-late", ""),
     ],
 )
-@pytest.mark.parametrize("overrides", [{}, with_key()])
+@pytest.mark.parametrize(
+    ("overrides", "origin"),
+    [
+        ({}, None),
+        (with_key(), None),
+        # Without an allow-list, a request with Origin takes the direct route too.
+        ({"cors_origin_regex": None}, b"http://localhost:5173"),
+        # With one, it goes through Starlette's CORS, and so to the router.
+        ({}, b"http://localhost:5173"),
+    ],
+)
 async def test_the_direct_route_answers_as_starlette_s_router_and_exception_layer_do(
     monkeypatch: pytest.MonkeyPatch,
     request_line: tuple[str, str, str, str],
     overrides: dict[str, Any],
+    origin: bytes | None,
 ) -> None:
     application = gateway(**overrides)
-    direct = await through_app(application, *request_line)
+    headers = [JSON, *([(b"origin", origin)] if origin else [])]
+    direct = await through_app(application, *request_line, headers=headers)
     monkeypatch.setattr(DirectRoute, "takes", lambda self, scope: False)
-    routed = await through_app(application, *request_line)
+    routed = await through_app(application, *request_line, headers=headers)
     assert direct == routed
 
 
