@@ -34,7 +34,7 @@ from calendar_gateway.graphql.snapshot import (
     CalendarSnapshot,
 )
 from calendar_gateway.graphql.websocket import GraphQLOverWebSocket
-from calendar_gateway.http_pipeline import HttpPipeline
+from calendar_gateway.http_pipeline import DirectRoute, HttpPipeline
 from calendar_gateway.protection import Protection
 from calendar_gateway.protection.rejection import http_error, internal_error
 from calendar_gateway.services.container import Services
@@ -159,9 +159,12 @@ def create_app(settings: Settings) -> Starlette:
     async def metrics_endpoint(request: Request) -> Response:
         return Response(generate_latest(registry), media_type=CONTENT_TYPE_LATEST)
 
+    # First, so that the router would lead its requests to it as the pipeline does.
+    graphql = Route("/graphql", endpoint, methods=["GET", "POST"])
+    direct = DirectRoute(graphql, on_http_error=http_error)
     return Starlette(
         routes=[
-            Route("/graphql", endpoint, methods=["GET", "POST"]),
+            graphql,
             WebSocketRoute("/graphql", endpoint),
             Route("/healthz", health.healthz),
             Route(
@@ -173,9 +176,16 @@ def create_app(settings: Settings) -> Starlette:
             *(graphiql.routes() if settings.graphiql else []),
         ],
         middleware=[
-            Middleware(HttpPipeline, routes=ROUTES, reclaimer=reclaimer, protection=protection),
+            Middleware(
+                HttpPipeline,
+                routes=ROUTES,
+                reclaimer=reclaimer,
+                protection=protection,
+                direct=direct,
+            ),
         ],
         # Every refusal, even of a path or a method no route takes, is a coded GraphQL error.
+        # The direct route's refusals too: the same handler.
         exception_handlers={HTTPException: http_error, Exception: internal_error},
         lifespan=lifespan,
     )

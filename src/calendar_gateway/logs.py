@@ -10,10 +10,12 @@ from __future__ import annotations
 
 import json
 import logging
+import math
 import re
 import sys
 from collections.abc import Iterable
 from datetime import UTC, datetime
+from functools import lru_cache
 
 from calendar_gateway import correlation
 from calendar_gateway.settings import Settings
@@ -22,6 +24,10 @@ REDACTED = "[redacted]"
 # Shorter known values (demo passwords such as "user") would mangle ordinary words; the
 # credential patterns still catch them where they stand as credentials.
 MIN_SECRET_LENGTH = 6
+# Log text repeats (a request's method, path and client, an operation's outcome): a text
+# found clean once is looked up after, if it is this short, among this many remembered.
+MEMO_MAX_CHARACTERS = 256
+MEMO_ENTRIES = 1024
 
 # Names of fields that hold a credential.
 _CREDENTIAL_FIELDS = (
@@ -68,8 +74,23 @@ class Redactor:
         alternatives = "|".join(map(re.escape, self._known))
         # Not inside a longer word: "gateway" as a password leaves "calendar_gateway" be.
         self._secrets = re.compile(rf"(?<![\w])(?:{alternatives})(?![\w])") if self._known else None
+        self._clean: set[str] = set()
 
     def __call__(self, text: str) -> str:
+        # A set lookup against the substring tests below: 0.1 against 1.2-1.4 us a field,
+        # four or five fields a request. Redaction depends on the text alone.
+        if text in self._clean:
+            return text
+        redacted = self._redact(text)
+        # Only text with nothing to redact is remembered: no secret is kept for it.
+        if redacted == text and len(text) <= MEMO_MAX_CHARACTERS:
+            # Bounded by starting again: paths and messages may be new every time.
+            if len(self._clean) >= MEMO_ENTRIES:
+                self._clean.clear()
+            self._clean.add(text)
+        return redacted
+
+    def _redact(self, text: str) -> str:
         # Each pattern runs only where it could match: most log text holds none of what
         # they look for, and a substring test is far cheaper than a regular expression.
         if self._secrets is not None and any(secret in text for secret in self._known):
@@ -100,7 +121,7 @@ class JsonFormatter(logging.Formatter):
 
     def format(self, record: logging.LogRecord) -> str:
         entry: dict[str, object] = {
-            "time": datetime.fromtimestamp(record.created, UTC).isoformat(timespec="milliseconds"),
+            "time": utc_time(record.created),
             "level": record.levelname,
             "logger": record.name,
             "message": self._redact(record.getMessage()),
@@ -114,6 +135,25 @@ class JsonFormatter(logging.Formatter):
         if record.exc_info:
             entry["exception"] = self._redact(self.formatException(record.exc_info))
         return _JSON.encode(entry)
+
+
+def utc_time(created: float) -> str:
+    """``datetime.fromtimestamp(created, UTC).isoformat(timespec="milliseconds")``, faster.
+
+    For a time after 1970, as a record's is. The date and time of day are made once a
+    second (0.8 against 2.0 us a line); the fraction is rounded to microseconds as
+    ``fromtimestamp`` rounds it, half to even, before milliseconds are cut from it.
+    """
+    fraction, whole = math.modf(created)
+    microseconds = round(fraction * 1e6)
+    if microseconds == 1_000_000:
+        whole, microseconds = whole + 1, 0
+    return f"{_utc_second(whole)}.{microseconds // 1000:03d}+00:00"
+
+
+@lru_cache(maxsize=4)
+def _utc_second(whole: float) -> str:
+    return datetime.fromtimestamp(whole, UTC).replace(tzinfo=None).isoformat(timespec="seconds")
 
 
 class RedactingFormatter(logging.Formatter):

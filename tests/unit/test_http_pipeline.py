@@ -12,13 +12,18 @@ from collections.abc import AsyncIterator, Iterator, Sequence
 from typing import Any
 
 import pytest
+from starlette.applications import Starlette
+from starlette.exceptions import HTTPException
+from starlette.middleware.cors import CORSMiddleware
+from starlette.routing import Route
 from starlette.types import Message, Receive, Scope, Send
 
 from calendar_gateway import correlation, memory, metrics
-from calendar_gateway.app import ROUTES
+from calendar_gateway.app import ROUTES, create_app
 from calendar_gateway.cli import demo_settings
-from calendar_gateway.http_pipeline import HttpPipeline, request_headers
-from calendar_gateway.protection import Protection
+from calendar_gateway.http_pipeline import DirectRoute, HttpPipeline, request_headers
+from calendar_gateway.protection import Protection, vary_on_origin
+from calendar_gateway.protection.rejection import http_error
 from calendar_gateway.settings import Settings
 from tests.client import KEY_ONE, KEY_UNKNOWN
 
@@ -289,3 +294,194 @@ def test_headers_given_as_any_iterable_are_read_once_and_kept() -> None:
     assert request_headers(scope) == {b"content-type": b"application/json", b"x-request-id": b"it"}
     assert scope["headers"] == [JSON, (b"x-request-id", b"it")]
     assert request_headers(scope) is request_headers(scope)
+
+
+async def cors_answer(headers: list[tuple[bytes, bytes]]) -> Message:
+    """The start of an answer with ``headers``, as Starlette's CORS passes it on."""
+
+    async def answer(scope: Scope, receive: Receive, send: Send) -> None:
+        await send({"type": "http.response.start", "status": 200, "headers": list(headers)})
+
+    sent: list[Message] = []
+
+    async def send(message: Message) -> None:
+        sent.append(message)
+
+    layer = CORSMiddleware(answer, allow_origins=[ORIGIN])
+    scope: Scope = {"type": "http", "method": "POST", "path": "/", "headers": [JSON]}
+    await layer(scope, None, send)  # type: ignore[arg-type] # never called
+    return sent[0]
+
+
+@pytest.mark.parametrize(
+    "headers",
+    [
+        [],
+        [JSON],
+        [(b"vary", b"Accept")],
+        [JSON, (b"vary", b"Accept"), (b"x-app", b"1"), (b"vary", b"Cookie, Authorization")],
+        [(b"vary", b"")],
+        [(b"Vary", b"Accept"), JSON],  # not a lower-case name: another header to both
+    ],
+)
+async def test_without_origin_vary_gets_origin_as_starlette_s_cors_adds_it(
+    headers: list[tuple[bytes, bytes]],
+) -> None:
+    start: Message = {"type": "http.response.start", "status": 200, "headers": list(headers)}
+    vary_on_origin(start)
+    assert start["headers"] == (await cors_answer(headers))["headers"]
+
+
+async def test_an_answer_without_origin_varies_on_origin_only_with_an_allow_list() -> None:
+    start, _ = await call(pipeline(), [JSON, (b"x-request-id", b"v-1")])
+    assert start["headers"] == [(b"x-app", b"1"), (b"vary", b"Origin"), (b"x-request-id", b"v-1")]
+    closed = pipeline(cors_origins=(), cors_origin_regex=None)
+    start, _ = await call(closed, [JSON, (b"x-request-id", b"v-2")])
+    assert start["headers"] == [(b"x-app", b"1"), (b"x-request-id", b"v-2")]
+
+
+class Endpoint:
+    """The GraphQL route's endpoint in its place: answers, refuses or fails as asked."""
+
+    def __init__(self) -> None:
+        self.scopes: list[Scope] = []
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        self.scopes.append(dict(scope))
+        more = True
+        while more:
+            more = (await receive()).get("more_body", False)
+        fault = scope["query_string"].decode()
+        if fault == "refuse":
+            raise HTTPException(418, "No coffee.", headers={"X-Why": "teapot"})
+        if fault == "fail":
+            raise AppFailedError
+        start = {"type": "http.response.start", "status": 200, "headers": [(b"x-app", b"1")]}
+        await send(start)
+        if fault == "refuse-late":
+            raise HTTPException(418, "No coffee.")
+        if fault == "fail-late":
+            raise AppFailedError
+        await send({"type": "http.response.body", "body": b"{}"})
+
+
+Answer = tuple[list[Message], Scope | None, str | None]
+
+
+def gateway(**overrides: Any) -> Starlette:
+    """The demo's gateway app, its GraphQL endpoint an ``Endpoint``."""
+    base = demo_settings("http://127.0.0.1:9", port=0).model_dump()
+    application = create_app(Settings(**{**base, **overrides}))
+    graphql = application.routes[0]
+    assert isinstance(graphql, Route)
+    graphql.app = Endpoint()
+    return application
+
+
+async def through_app(
+    application: Starlette,
+    method: str,
+    path: str,
+    query: str = "",
+    root_path: str = "",
+    *,
+    headers: Sequence[tuple[bytes, bytes]] = (JSON,),
+) -> Answer:
+    """Messages sent, the scope the endpoint saw, and what the app raised, if it did."""
+    endpoint = application.routes[0].app  # type: ignore[attr-defined] # a Route
+    endpoint.scopes.clear()
+    scope: Scope = {
+        "type": "http",
+        "method": method,
+        "path": path,
+        "root_path": root_path,
+        "query_string": query.encode(),
+        "headers": list(headers),
+        "client": ("192.0.2.7", 5000),
+    }
+    sent: list[Message] = []
+
+    async def receive() -> Message:
+        return {"type": "http.request", "body": b"{}", "more_body": False}
+
+    async def send(message: Message) -> None:
+        sent.append(message)
+
+    raised = None
+    try:
+        await application(scope, receive, send)
+    except Exception as error:  # what the app raised is compared
+        raised = f"{type(error).__name__}: {error}"
+    starts = [m for m in sent if m["type"] == "http.response.start"]
+    for start in starts:
+        start["headers"] = [h for h in start["headers"] if h[0] != correlation.REQUEST_ID_KEY]
+    seen = endpoint.scopes[0] if endpoint.scopes else None
+    if seen is not None:
+        # The exception layer's handlers are for function endpoints; credentials are new objects.
+        seen = {k: v for k, v in seen.items() if k not in {"app", "starlette.exception_handlers"}}
+        seen.update({k: type(seen[k]).__name__ for k in ("auth", "user") if k in seen})
+    return sent, seen, raised
+
+
+@pytest.mark.parametrize(
+    "request_line",  # method, path, query (the endpoint's fault), root path
+    [
+        ("POST", "/graphql", "", ""),
+        ("GET", "/graphql", "", ""),
+        ("HEAD", "/graphql", "", ""),
+        ("OPTIONS", "/graphql", "", ""),
+        ("PUT", "/graphql", "", ""),
+        ("POST", "/graphql/", "", ""),
+        ("POST", "/api/graphql", "", "/api"),
+        ("POST", "/graphql", "refuse", ""),
+        ("POST", "/graphql", "refuse-late", ""),
+        ("POST", "/graphql", "fail", ""),
+        ("POST", "/graphql", "fail-late", ""),
+    ],
+)
+@pytest.mark.parametrize(
+    ("overrides", "origin"),
+    [
+        ({}, None),
+        (with_key(), None),
+        # Without an allow-list, a request with Origin takes the direct route too.
+        ({"cors_origin_regex": None}, b"http://localhost:5173"),
+        # With one, it goes through Starlette's CORS, and so to the router.
+        ({}, b"http://localhost:5173"),
+    ],
+)
+async def test_the_direct_route_answers_as_starlette_s_router_and_exception_layer_do(
+    monkeypatch: pytest.MonkeyPatch,
+    request_line: tuple[str, str, str, str],
+    overrides: dict[str, Any],
+    origin: bytes | None,
+) -> None:
+    application = gateway(**overrides)
+    headers = [JSON, *([(b"origin", origin)] if origin else [])]
+    direct = await through_app(application, *request_line, headers=headers)
+    monkeypatch.setattr(DirectRoute, "takes", lambda self, scope: False)
+    routed = await through_app(application, *request_line, headers=headers)
+    assert direct == routed
+
+
+async def test_the_direct_route_takes_the_graphql_route_s_methods_at_its_path_alone() -> None:
+    graphql = create_app(demo_settings("http://127.0.0.1:9", port=0)).routes[0]
+    assert isinstance(graphql, Route)
+    direct = DirectRoute(graphql, on_http_error=http_error)
+    taken = [
+        (method, path, root)
+        for method in ("GET", "POST", "HEAD", "OPTIONS", "PUT")
+        for path in ("/graphql", "/graphql/", "/graphq", "/api/graphql")
+        for root in ("", "/api")
+        if direct.takes({"method": method, "path": path, "root_path": root})
+    ]
+    assert taken == [("GET", "/graphql", ""), ("POST", "/graphql", ""), ("HEAD", "/graphql", "")]
+
+
+async def test_a_direct_route_that_fails_is_logged_and_counted_as_500(access: AccessLines) -> None:
+    before = answered("POST", "/graphql", 500)
+    application = gateway()
+    _, _, raised = await through_app(application, "POST", "/graphql", "fail")
+    assert raised == "AppFailedError: "
+    assert [status for status, _ in access.lines] == [500]
+    assert answered("POST", "/graphql", 500) == before + 1

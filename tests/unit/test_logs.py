@@ -6,15 +6,27 @@ import json
 import logging
 import sys
 from collections.abc import Iterator
+from datetime import UTC, datetime
 
 import pytest
+from hypothesis import given
+from hypothesis import strategies as st
 from pydantic import SecretStr
 
 from calendar_gateway import correlation
 from calendar_gateway.access_log import loggable_path
 from calendar_gateway.cli import demo_settings
 from calendar_gateway.graphql.observability import OperationLabels
-from calendar_gateway.logs import REDACTED, JsonFormatter, RedactingFormatter, Redactor, configure
+from calendar_gateway.logs import (
+    MEMO_ENTRIES,
+    MEMO_MAX_CHARACTERS,
+    REDACTED,
+    JsonFormatter,
+    RedactingFormatter,
+    Redactor,
+    configure,
+    utc_time,
+)
 
 # What logging gathers for every record unless told not to (configure() tells it not to).
 GATHERED = ("_srcfile", "logThreads", "logProcesses", "logMultiprocessing")
@@ -201,3 +213,43 @@ def test_a_line_has_the_same_fields_without_the_caller_thread_and_process(
     logging.getLogger("calendar_gateway.test").warning("done", extra={"duration_ms": 2.5})
     entry = json.loads(capsys.readouterr().err.splitlines()[-1])
     assert set(entry) == {"time", "level", "logger", "message", "duration_ms"}
+
+
+@given(st.floats(min_value=0, max_value=4102444800))  # up to 2100
+def test_a_line_s_time_is_the_record_s_time_in_utc_to_the_millisecond(created: float) -> None:
+    expected = datetime.fromtimestamp(created, UTC).isoformat(timespec="milliseconds")
+    assert utc_time(created) == expected
+
+
+@pytest.mark.parametrize(
+    "created",
+    # Fractions that round up into the next second, or to a millisecond's edge.
+    [0.0, 1.9999995, 1.9999994999, 1796609000.9999996, 1796609000.0004999, 1796609000.9995],
+)
+def test_a_time_rounds_to_microseconds_before_milliseconds_as_datetime_does(
+    created: float,
+) -> None:
+    expected = datetime.fromtimestamp(created, UTC).isoformat(timespec="milliseconds")
+    assert utc_time(created) == expected
+
+
+@pytest.mark.parametrize(
+    "text",
+    ["POST", "said SECRET-pw-123.", "password=hunter22", "GET /feeds/t0k3n.ics 200"],
+)
+def test_a_remembered_text_is_redacted_as_the_first_time(text: str) -> None:
+    redact = Redactor(["SECRET-pw-123"])
+    first = redact(text)
+    assert redact(text) == first == Redactor(["SECRET-pw-123"])._redact(text)
+
+
+def test_the_redactor_remembers_a_bounded_number_of_short_clean_texts() -> None:
+    redact = Redactor(["SECRET-pw-123"])
+    for number in range(MEMO_ENTRIES + 10):
+        assert redact(f"line {number}") == f"line {number}"
+    assert redact("said SECRET-pw-123") == f"said {REDACTED}"
+    redact("x" * (MEMO_MAX_CHARACTERS + 1))
+    assert 0 < len(redact._clean) <= MEMO_ENTRIES
+    assert "x" * (MEMO_MAX_CHARACTERS + 1) not in redact._clean
+    # What held a secret is not kept: the secret is not held for it.
+    assert not any("SECRET" in text for text in redact._clean)

@@ -15,7 +15,7 @@ from starlette.authentication import AuthCredentials, AuthenticationError, Unaut
 from starlette.middleware.cors import CORSMiddleware
 from starlette.requests import HTTPConnection
 from starlette.responses import Response
-from starlette.types import ASGIApp, Scope
+from starlette.types import ASGIApp, Message, Scope
 
 from calendar_gateway.correlation import REQUEST_ID_HEADER
 from calendar_gateway.protection import csrf
@@ -61,6 +61,11 @@ class Protection:
         readably.
         """
         return _cors(self._settings, app)
+
+    @property
+    def allows_cross_origin(self) -> bool:
+        """Whether there is a CORS allow-list: ``cors`` wraps an app in Starlette's CORS."""
+        return _allows_cross_origin(self._settings)
 
     async def refusal(self, scope: Scope, headers: Mapping[bytes, bytes]) -> Response | None:
         """The answer that refuses an HTTP request before it runs, or None to let it in.
@@ -113,9 +118,31 @@ class Protection:
                 await windows.aclose()
 
 
+def vary_on_origin(start: Message) -> None:
+    """Adds ``Origin`` to the ``Vary`` of an ``http.response.start`` message.
+
+    As Starlette's CORS does to its answer to a request without Origin: one Vary header, in
+    place of the first, its values those of every Vary before and then Origin.
+    """
+    headers = list(start.get("headers", ()))
+    values = [value for key, value in headers if key == b"vary"]
+    vary = (b"vary", b", ".join([*values, b"Origin"]))
+    if values:
+        first = next(index for index, (key, _) in enumerate(headers) if key == b"vary")
+        headers = [header for header in headers if header[0] != b"vary"]
+        headers.insert(first, vary)
+    else:
+        headers.append(vary)
+    start["headers"] = headers
+
+
+def _allows_cross_origin(settings: Settings) -> bool:
+    return bool(settings.cors_origins or settings.cors_origin_regex)
+
+
 def _cors(settings: Settings, app: ASGIApp) -> ASGIApp:
     # Without an allow-list browsers keep to their same-origin policy: nothing to add.
-    if not settings.cors_origins and not settings.cors_origin_regex:
+    if not _allows_cross_origin(settings):
         return app
     return CORSMiddleware(
         app,
