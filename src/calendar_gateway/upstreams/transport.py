@@ -16,7 +16,7 @@ from prometheus_client import Counter
 
 from calendar_gateway import correlation, metrics, tracing
 from calendar_gateway.upstreams import wire
-from calendar_gateway.upstreams.aiohttp_transport import AiohttpTransport, Answer
+from calendar_gateway.upstreams.aiohttp_transport import AiohttpTransport, Answer, client_timeout
 from calendar_gateway.upstreams.circuit import CircuitBreaker
 from calendar_gateway.upstreams.errors import UpstreamUnavailableError
 from calendar_gateway.upstreams.retry import (
@@ -98,6 +98,7 @@ class Transport:
         # tenth of the time.
         self._defaults = wire.DefaultHeaders(self._client.headers)
         self._timeouts = {"timeout": self._timeout.as_dict()}
+        self._aiohttp_timeout = client_timeout(self._timeout.as_dict())
         self._slots = asyncio.Semaphore(max_concurrency)
         # Looked up once: labels() takes a lock and builds a key on every call.
         self._duration = metrics.UPSTREAM_DURATION.labels(upstream)
@@ -218,7 +219,7 @@ class Transport:
         """
         if isinstance(self._http, AiohttpTransport) and (lean := self._lean(call, headers)):
             url, sent, body = lean
-            answer = await self._http.send(call.method, url, sent, body, self._timeouts["timeout"])
+            answer = await self._http.send(call.method, url, sent, body, self._aiohttp_timeout)
             answer.make_request = functools.partial(self._request, call, traced)
             return self._kept_cookies(answer)
         request = self._request(call, traced)
