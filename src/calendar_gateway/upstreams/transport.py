@@ -25,6 +25,7 @@ from calendar_gateway.upstreams.retry import (
     RetryPolicy,
     parse_retry_after,
 )
+from calendar_gateway.upstreams.slots import Slots
 
 log = logging.getLogger(__name__)
 
@@ -99,7 +100,7 @@ class Transport:
         self._defaults = wire.DefaultHeaders(self._client.headers)
         self._timeouts = {"timeout": self._timeout.as_dict()}
         self._aiohttp_timeout = client_timeout(self._timeout.as_dict())
-        self._slots = asyncio.Semaphore(max_concurrency)
+        self._slots = Slots(max_concurrency)
         # Looked up once: labels() takes a lock and builds a key on every call.
         self._duration = metrics.UPSTREAM_DURATION.labels(upstream)
         self._outcomes: dict[tuple[str, str], Counter] = {}
@@ -183,7 +184,10 @@ class Transport:
             raise UpstreamUnavailableError(self.upstream, "upstream circuit is open")
         # Raises here, as httpx.Headers.update did, for a header that is not ASCII.
         headers = self._defaults.merged(call.headers)
-        async with self._slot():
+        if not self._slots.take():
+            # None free: wait, at most the pool timeout (a free one needs no timer).
+            await self._wait_for_slot()
+        try:
             traced: dict[str, str] = {}
             with tracing.upstream_span(self.upstream, method, url, traced) as span:
                 for name, value in traced.items():
@@ -199,6 +203,8 @@ class Transport:
                     raise _NoAnswerError(reason) from exc
                 self._record(method, str(response.status_code), started)
                 span.answered(response.status_code)
+        finally:
+            self._slots.release()
         if response.status_code >= 500:
             self._failed(method, url, f"HTTP {response.status_code}")
         else:
@@ -281,8 +287,15 @@ class Transport:
         query = wire.form(call.params)
         return None if query is None else f"{self._base_url}{path}?{query}"
 
-    def _slot(self) -> _Slot:
-        return _Slot(self.upstream, self._slots, self._timeout.pool)
+    async def _wait_for_slot(self) -> None:
+        try:
+            async with asyncio.timeout(self._timeout.pool):
+                await self._slots.wait()
+        except TimeoutError:
+            metrics.UPSTREAM_REQUESTS.labels(self.upstream, "", "busy").inc()
+            raise UpstreamUnavailableError(
+                self.upstream, "too many calls already waiting for the upstream"
+            ) from None
 
     def _record(self, method: str, status: str, started: float) -> None:
         self._count(method, status)
@@ -300,32 +313,6 @@ class Transport:
         # The path only: a query string may carry what a vendor wants kept out of logs.
         path = url.split("?", maxsplit=1)[0]
         log.warning("%s %s %s failed: %s", self.upstream, method, path, reason)
-
-
-class _Slot:
-    """One of the upstream's ``max_concurrency`` slots, waited for at most the pool timeout."""
-
-    def __init__(self, upstream: str, slots: asyncio.Semaphore, wait: float | None) -> None:
-        self._upstream = upstream
-        self._slots = slots
-        self._wait = wait
-
-    async def __aenter__(self) -> None:
-        if not self._slots.locked():
-            # Free: acquired without suspending, so there is no wait for a timer to bound.
-            await self._slots.acquire()
-            return
-        try:
-            async with asyncio.timeout(self._wait):
-                await self._slots.acquire()
-        except TimeoutError:
-            metrics.UPSTREAM_REQUESTS.labels(self._upstream, "", "busy").inc()
-            raise UpstreamUnavailableError(
-                self._upstream, "too many calls already waiting for the upstream"
-            ) from None
-
-    async def __aexit__(self, *exc_info: object) -> None:
-        self._slots.release()
 
 
 def _timeout(timeout: float | httpx.Timeout) -> httpx.Timeout:
