@@ -3,7 +3,7 @@
 ``httpx.Request`` parses the URL, normalises every header to bytes and encodes the body
 through its content machinery: for a form POST about as much CPU as the rest of the call.
 The transport builds the same list of headers, in the same order, and the same body bytes
-from the parts instead (``Transport._send``). The names are lower case, as httpx hands them
+from the parts instead (``Transport._sent``). The names are lower case, as httpx hands them
 to the transport (``Headers.multi_items``). tests/unit/test_wire.py holds each function to
 what httpx does, and tests/integration/test_transport_requests.py the bytes on the wire.
 """
