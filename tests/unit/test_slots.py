@@ -80,3 +80,33 @@ async def test_a_wait_that_times_out_leaves_no_claim_on_the_next_slot() -> None:
             await slots.wait()
     slots.release()
     assert slots.take()
+
+
+async def test_a_slot_held_for_a_block_is_given_back_when_the_block_fails() -> None:
+    slots = Slots(1)
+
+    async def failing() -> None:
+        async with slots.held():
+            assert not slots.take()
+            raise RuntimeError
+
+    with pytest.raises(RuntimeError):
+        await failing()
+    assert slots.take()
+
+
+async def test_a_block_waits_its_turn_for_a_slot() -> None:
+    slots = Slots(1)
+    slots.take()
+    entered = asyncio.Event()
+
+    async def block() -> None:
+        async with slots.held():
+            entered.set()
+
+    task = asyncio.create_task(block())
+    await asyncio.sleep(0)
+    assert not entered.is_set()
+    slots.release()
+    await asyncio.wait_for(task, 1)
+    assert entered.is_set()

@@ -5,6 +5,7 @@ from __future__ import annotations
 import asyncio
 import collections
 import contextlib
+from collections.abc import AsyncIterator
 
 
 class Slots:
@@ -54,3 +55,13 @@ class Slots:
                 waiter.set_result(None)
                 return
         self._free += 1
+
+    @contextlib.asynccontextmanager
+    async def held(self) -> AsyncIterator[None]:
+        """One slot, for the length of the block; for calls off the hot path."""
+        if not self.take():
+            await self.wait()
+        try:
+            yield
+        finally:
+            self.release()
