@@ -68,12 +68,36 @@ def upstream_span(
 ) -> contextlib.AbstractContextManager[SpanRecord]:
     """A client span for one call to ``upstream``; puts its trace context in ``headers``."""
     if not _recording() or propagate is None:
-        # Shared: it holds nothing. A generator's context manager cost 3 us a call for it.
-        return _NOT_RECORDED
+        return UNRECORDED
     return _upstream_span(upstream, method, path, headers)
 
 
-_NOT_RECORDED = contextlib.nullcontext(SpanRecord(None))
+class _Unrecorded(SpanRecord, contextlib.AbstractContextManager[SpanRecord]):
+    """The span of a call while nothing records: its own context manager, and writes nothing.
+
+    Asked for on every upstream call: a generator's context manager cost 3 us a call; a
+    ``nullcontext`` around a ``SpanRecord`` that checks for its span, with the provider
+    asked each time, 0.85 us; this, with the provider's answer kept (``_Provider``), 0.45 us.
+    """
+
+    def __init__(self) -> None:
+        super().__init__(None)
+
+    def __enter__(self) -> SpanRecord:
+        return self
+
+    def __exit__(self, *exc_info: object) -> None:
+        return None
+
+    def answered(self, status: int) -> None:
+        pass
+
+    def failed(self, reason: str) -> None:
+        pass
+
+
+# Shared: it holds nothing.
+UNRECORDED = _Unrecorded()
 
 
 @contextlib.contextmanager
@@ -95,10 +119,22 @@ def _upstream_span(
 def _recording() -> bool:
     # Without a provider (none installed yet, or the no-op one of OTEL_TRACES_EXPORTER=none)
     # the API's spans record nothing and carry no trace context: skip them and their cost.
+    if _Provider.recording is not None:
+        return _Provider.recording
     if trace is None:
         return False
     provider = trace.get_tracer_provider()
-    return not isinstance(provider, (trace.ProxyTracerProvider, trace.NoOpTracerProvider))
+    if isinstance(provider, trace.ProxyTracerProvider):
+        return False  # none installed yet: ask again
+    _Provider.recording = not isinstance(provider, trace.NoOpTracerProvider)
+    return _Provider.recording
+
+
+class _Provider:
+    """The API installs its global provider once per process, and no other after it: so
+    whether it records is asked of it once, not on every upstream call."""
+
+    recording: bool | None = None
 
 
 @functools.cache

@@ -236,3 +236,16 @@ async def test_a_call_waiting_longer_than_the_pool_timeout_for_a_slot_is_unavail
         assert "waiting" in str(results[1])
     finally:
         await transport.aclose()
+
+
+async def test_calls_past_the_concurrency_bound_wait_their_turn_and_are_answered(
+    simulator_url: str, upstream: httpx.AsyncClient
+) -> None:
+    await inject(upstream, path="calendar$", delay=0.1, times=3)
+    transport = Transport("calendars", simulator_url, timeout=5.0, max_concurrency=1)
+    try:
+        calls = [transport.request("POST", WRITE, json={}) for _ in range(3)]
+        answers = await asyncio.gather(*calls)
+        assert [answer.status_code for answer in answers] == [401, 401, 401]
+    finally:
+        await transport.aclose()

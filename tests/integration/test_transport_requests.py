@@ -22,7 +22,7 @@ from tests.servers import serve
 
 
 async def echo(request: Request) -> JSONResponse:
-    """The request as received; ``/login`` also sets a session cookie."""
+    """The request as received; ``/login`` (and ``/login/``) also sets a session cookie."""
     answer = JSONResponse(
         {
             "method": request.method,
@@ -32,7 +32,7 @@ async def echo(request: Request) -> JSONResponse:
             "body": (await request.body()).decode(),
         }
     )
-    if request.url.path.endswith("/login"):
+    if request.url.path.rstrip("/").endswith("/login"):
         answer.set_cookie("session", "abc123")
     return answer
 
@@ -101,6 +101,16 @@ async def test_a_form_is_sent_url_encoded(transport: Transport) -> None:
 async def test_a_cookie_the_upstream_sets_is_sent_back(transport: Transport) -> None:
     await received(transport, "GET", "/login")
     assert (await received(transport, "GET", "/x"))["headers"]["cookie"] == "session=abc123"
+
+
+async def test_a_cookie_set_on_a_probe_is_sent_by_the_next_call(echo_url: str) -> None:
+    # The probe goes through the client, which keeps the cookie in the jar the calls read.
+    transport = Transport("echo", f"{echo_url}/login", timeout=5.0, max_concurrency=4)
+    try:
+        assert await transport.probe()
+        assert (await received(transport, "GET", "/x"))["headers"]["cookie"] == "session=abc123"
+    finally:
+        await transport.aclose()
 
 
 async def test_no_cookie_is_sent_before_the_upstream_sets_one(transport: Transport) -> None:

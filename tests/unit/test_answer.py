@@ -8,8 +8,9 @@ import re
 
 import httpx
 import pytest
+from multidict import CIMultiDict, CIMultiDictProxy
 
-from calendar_gateway.upstreams.aiohttp_transport import Answer
+from calendar_gateway.upstreams.aiohttp_transport import Answer, RawHeaders
 
 BODY = json.dumps({"name": "Zoë", "n": [1, 2]}).encode("latin-1")
 RAW: tuple[tuple[bytes, bytes], ...] = (
@@ -19,6 +20,12 @@ RAW: tuple[tuple[bytes, bytes], ...] = (
     (b"Date", b"Sun, 06 Dec 2026 23:00:00 GMT"),
 )
 REQUEST = httpx.Request("POST", "http://vendor.example/api/x", content=b"q=1")
+
+
+def received(status: int, raw: RawHeaders, body: bytes, request: httpx.Request | None) -> Answer:
+    """As AiohttpTransport.send hands an answer over: with aiohttp's parse of its headers."""
+    parsed = CIMultiDict((name.decode("latin-1"), value.decode("latin-1")) for name, value in raw)
+    return Answer.received(status, CIMultiDictProxy(parsed), raw, body, request)
 
 
 def theirs(status: int, raw: tuple[tuple[bytes, bytes], ...], body: bytes) -> httpx.Response:
@@ -33,7 +40,7 @@ def theirs(status: int, raw: tuple[tuple[bytes, bytes], ...], body: bytes) -> ht
 
 def state(response: httpx.Response) -> dict[str, object]:
     """What httpx's methods read, headers included; the decoder is made only to read a body."""
-    skipped = {"_decoder", "_raw_headers", "_headers", "headers", "stream"}
+    skipped = {"_decoder", "_raw_headers", "_headers", "headers", "stream", "sets_cookies"}
     seen = {k: v for k, v in vars(response).items() if k not in skipped}
     stream = response.stream
     assert isinstance(stream, httpx.ByteStream)
@@ -52,11 +59,11 @@ def state(response: httpx.Response) -> dict[str, object]:
 def test_an_answer_has_the_state_httpx_gives_a_response(
     status: int, raw: tuple[tuple[bytes, bytes], ...], body: bytes
 ) -> None:
-    assert state(Answer.received(status, raw, body, REQUEST)) == state(theirs(status, raw, body))
+    assert state(received(status, raw, body, REQUEST)) == state(theirs(status, raw, body))
 
 
 def test_an_answer_reads_as_httpxs_response_reads() -> None:
-    ours, expected = Answer.received(200, RAW, BODY, REQUEST), theirs(200, RAW, BODY)
+    ours, expected = received(200, RAW, BODY, REQUEST), theirs(200, RAW, BODY)
     assert ours.headers.get_list("set-cookie") == ["a=1; Path=/", "b=2"]
     assert ours.headers["content-length"] == str(len(BODY))
     assert (ours.encoding, ours.text, ours.json()) == (
@@ -68,7 +75,7 @@ def test_an_answer_reads_as_httpxs_response_reads() -> None:
 
 
 def test_headers_are_made_once_and_only_when_asked_for() -> None:
-    answer = Answer.received(200, RAW, BODY, REQUEST)
+    answer = received(200, RAW, BODY, REQUEST)
     assert answer._headers is None
     assert answer.status_code == 200
     assert answer.content == BODY
@@ -78,20 +85,25 @@ def test_headers_are_made_once_and_only_when_asked_for() -> None:
 
 
 def test_an_answer_says_whether_it_sets_a_cookie() -> None:
-    assert Answer.received(200, RAW, BODY, REQUEST).sets_cookies
-    assert not Answer.received(200, RAW[:1], BODY, REQUEST).sets_cookies
+    assert received(200, RAW, BODY, REQUEST).sets_cookies
+    assert not received(200, RAW[:1], BODY, REQUEST).sets_cookies
 
 
-def test_a_compressed_answer_is_decoded_as_httpx_decodes_it() -> None:
-    raw = ((b"Content-Encoding", b"gzip"), (b"Content-Type", b"application/json"))
-    answer = Answer.received(200, raw, gzip.compress(BODY), REQUEST)
+def test_an_answer_setting_a_cookie_in_a_lower_case_header_says_so() -> None:
+    assert received(200, ((b"set-cookie", b"b=2"),), BODY, REQUEST).sets_cookies
+
+
+@pytest.mark.parametrize("name", [b"Content-Encoding", b"content-encoding"])
+def test_a_compressed_answer_is_decoded_as_httpx_decodes_it(name: bytes) -> None:
+    raw = ((name, b"gzip"), (b"Content-Type", b"application/json"))
+    answer = received(200, raw, gzip.compress(BODY), REQUEST)
     assert answer.content == BODY
     with pytest.raises(httpx.DecodingError):
-        Answer.received(200, raw, b"not gzip", REQUEST)
+        received(200, raw, b"not gzip", REQUEST)
 
 
 def test_a_request_made_on_demand_names_the_call_and_the_error() -> None:
-    answer = Answer.received(503, (), b"", None)
+    answer = received(503, (), b"", None)
     answer.make_request = lambda: REQUEST
     with pytest.raises(httpx.HTTPStatusError) as raised:
         answer.raise_for_status()
@@ -100,12 +112,12 @@ def test_a_request_made_on_demand_names_the_call_and_the_error() -> None:
 
 
 def test_a_successful_answer_raises_nothing() -> None:
-    answer = Answer.received(200, (), b"{}", REQUEST)
+    answer = received(200, (), b"{}", REQUEST)
     assert answer.raise_for_status() is answer
 
 
 def test_an_answer_without_a_request_says_so_as_httpx_does() -> None:
-    ours, theirs = Answer.received(503, (), b"", None), httpx.Response(503)
+    ours, theirs = received(503, (), b"", None), httpx.Response(503)
     with pytest.raises(RuntimeError) as expected:
         theirs.raise_for_status()
     with pytest.raises(RuntimeError, match=re.escape(str(expected.value))):

@@ -30,6 +30,14 @@ def test_a_new_circuit_is_closed_and_admits_calls() -> None:
     assert circuit.admit()
 
 
+def test_failures_below_the_threshold_still_admit_calls() -> None:
+    circuit = breaker(Clock())
+    circuit.failed()
+    circuit.failed()
+    assert circuit.admit()
+    assert circuit.admit()
+
+
 def test_failures_below_the_threshold_keep_it_closed() -> None:
     circuit = breaker(Clock())
     circuit.failed()

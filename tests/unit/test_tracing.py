@@ -66,3 +66,49 @@ print("ok")
 def test_an_upstream_call_while_nothing_records_carries_no_trace_context() -> None:
     ran = _run(UNRECORDED_UPSTREAM_CALL)
     assert (ran.returncode, ran.stdout.strip()) == (0, "ok"), ran.stderr
+
+
+UNRECORDED_ONCE_SETTLED = """
+from opentelemetry import trace
+from calendar_gateway import tracing
+tracing.configure("none")
+headers = {}
+assert tracing.upstream_span("bookings", "GET", "/x", headers) is tracing.UNRECORDED
+def asked_again():
+    raise AssertionError("the provider was asked again")
+trace.get_tracer_provider = asked_again  # installed once per process: its answer holds
+with tracing.upstream_span("bookings", "GET", "/x", headers) as span:
+    span.answered(503)
+    span.failed("no reason")
+    span.set("key", 1)
+assert headers == {}, headers
+print("ok")
+"""
+
+
+def test_once_nothing_records_the_provider_is_not_asked_again_per_call() -> None:
+    pytest.importorskip("opentelemetry", reason="without the otel extra nothing is asked")
+    ran = _run(UNRECORDED_ONCE_SETTLED)
+    assert (ran.returncode, ran.stdout.strip()) == (0, "ok"), ran.stderr
+
+
+PROVIDER_INSTALLED_AFTER_CALLS = """
+from opentelemetry import trace
+from opentelemetry.sdk.trace import TracerProvider
+from calendar_gateway import tracing
+before = {}
+with tracing.upstream_span("bookings", "GET", "/x", before):
+    pass
+trace.set_tracer_provider(TracerProvider())
+after = {}
+with tracing.upstream_span("bookings", "GET", "/x", after):
+    pass
+assert before == {} and "traceparent" in after, (before, after)
+print("ok")
+"""
+
+
+def test_a_provider_installed_after_calls_that_found_none_records_the_next() -> None:
+    pytest.importorskip("opentelemetry.sdk", reason="tracing needs the otel extra")
+    ran = _run(PROVIDER_INSTALLED_AFTER_CALLS)
+    assert (ran.returncode, ran.stdout.strip()) == (0, "ok"), ran.stderr

@@ -118,9 +118,34 @@ def test_query_params_are_encoded_as_httpx_encodes_them(params: dict[str, str]) 
     assert wire.form(params) == str(httpx.QueryParams(params))
 
 
-@pytest.mark.parametrize("data", [{"a": 1}, {"a": True}, {"a": None}, {"a": ["1", "2"]}])
+class Label(str):
+    """A string that httpx would send as ``str()`` makes it, not as it reads."""
+
+    def __str__(self) -> str:
+        return "label"
+
+
+@pytest.mark.parametrize(
+    "data", [{"a": 1}, {"a": True}, {"a": None}, {"a": ["1", "2"]}, {"a": Label("x")}]
+)
 def test_a_value_that_is_not_a_string_is_left_to_httpx(data: dict[str, Any]) -> None:
     assert wire.form(data) is None
+
+
+@pytest.mark.parametrize(
+    "data",
+    [
+        {"user": "u_1", "version": "3.9", "action": "calendarrefresh", "diary": "137463"},
+        {"user": "u_1", "password": "p@ss w0rd!", "diary": "137464"},
+        {"a": "", "": "~-._"},
+        {"a b": "1", "c": "é"},
+    ],
+)
+def test_a_form_sent_again_is_encoded_again_as_urlencode_encodes_it(
+    data: dict[str, str],
+) -> None:
+    # The second time, its texts' quotings are the ones kept from the first.
+    assert wire.form(data) == wire.form(dict(data)) == urlencode(data, doseq=True)
 
 
 @pytest.mark.parametrize(

@@ -10,9 +10,13 @@ from __future__ import annotations
 
 import functools
 from collections.abc import Callable
+from typing import TYPE_CHECKING
 
 import aiohttp
 import httpx
+
+if TYPE_CHECKING:
+    from multidict import CIMultiDictProxy  # aiohttp's headers
 
 RawHeaders = tuple[tuple[bytes, bytes], ...]
 # aiohttp speaks HTTP/1.1 only.
@@ -29,15 +33,24 @@ class Answer(httpx.Response):
     """
 
     make_request: Callable[[], httpx.Request] | None = None
+    sets_cookies = False
+    """Does the answer set a cookie? Asked of every answer, so known without ``headers``."""
     _raw_headers: RawHeaders | None = None
     _headers: httpx.Headers | None = None
 
     @classmethod
     def received(
-        cls, status: int, raw_headers: RawHeaders, body: bytes, request: httpx.Request | None
+        cls,
+        status: int,
+        parsed: CIMultiDictProxy[str],
+        raw_headers: RawHeaders,
+        body: bytes,
+        request: httpx.Request | None,
     ) -> Answer:
-        """The answer ``httpx.Response(status, headers=raw_headers, content=body)`` would be."""
-        if any(name.lower() == b"content-encoding" for name, _ in raw_headers):
+        """The answer ``httpx.Response(status, headers=raw_headers, content=body)`` would be;
+        ``parsed`` is ``raw_headers`` as aiohttp parsed them, asked which names they hold (a
+        lookup there cost a seventh of a scan of ``raw_headers``)."""
+        if "Content-Encoding" in parsed:
             # A compressed body goes through httpx's decoders, errors and all.
             answer = cls(
                 status, headers=raw_headers, content=body, request=request, extensions=_HTTP_1_1
@@ -58,6 +71,7 @@ class Answer(httpx.Response):
                 _num_bytes_downloaded=0,
             )
         answer._raw_headers = raw_headers
+        answer.sets_cookies = "Set-Cookie" in parsed
         return answer
 
     @property
@@ -73,13 +87,6 @@ class Answer(httpx.Response):
     @headers.setter
     def headers(self, value: httpx.Headers) -> None:
         self._headers = value
-
-    @property
-    def sets_cookies(self) -> bool:
-        """Does the answer set a cookie? Asked of every answer, so without building ``headers``."""
-        if self._raw_headers is None:
-            return "set-cookie" in self.headers
-        return any(name.lower() == b"set-cookie" for name, _ in self._raw_headers)
 
     @property
     def request(self) -> httpx.Request:
@@ -118,7 +125,7 @@ class AiohttpTransport(httpx.AsyncBaseTransport):
             str(request.url),
             request.headers.multi_items(),
             request.content or None,
-            timeouts,
+            client_timeout(timeouts),
             request,
         )
 
@@ -128,23 +135,19 @@ class AiohttpTransport(httpx.AsyncBaseTransport):
         url: str,
         headers: list[tuple[str, str]],
         content: bytes | None,
-        timeouts: dict[str, float | None],
+        timeouts: aiohttp.ClientTimeout,
         request: httpx.Request | None = None,
     ) -> Answer:
         """One request from its parts; ``request``, if given, is what errors and the answer name."""
         session = self._session or self._open()
         try:
-            async with session.request(
-                method,
-                url,
-                headers=headers,
-                data=content,
-                allow_redirects=False,
-                # httpx decodes Content-Encoding itself, as it does over httpcore.
-                auto_decompress=False,
-                timeout=_timeout(timeouts),
-            ) as answer:
-                body = await answer.read()
+            answer = await session.request(
+                method, url, headers=headers, data=content, allow_redirects=False, timeout=timeouts
+            )
+            # Awaited, not entered: read() gives the connection back at the end of the body
+            # and closes the answer when reading fails, so leaving ``async with`` would only
+            # release it again (two coroutines and seven calls more a request).
+            body = await answer.read()
         except aiohttp.ServerTimeoutError as exc:
             raise _timeout_error(exc)(str(exc), request=request) from exc
         except aiohttp.ClientConnectorError as exc:
@@ -152,7 +155,7 @@ class AiohttpTransport(httpx.AsyncBaseTransport):
         except aiohttp.ClientError as exc:
             # Dropped mid-answer, or an answer that is not HTTP.
             raise httpx.ReadError(str(exc) or type(exc).__name__, request=request) from exc
-        return Answer.received(answer.status, answer.raw_headers, body, request)
+        return Answer.received(answer.status, answer.headers, answer.raw_headers, body, request)
 
     async def aclose(self) -> None:
         if self._session is not None:
@@ -163,14 +166,18 @@ class AiohttpTransport(httpx.AsyncBaseTransport):
             limit=self._limits.max_connections or 0,
             keepalive_timeout=self._limits.keepalive_expiry,
         )
-        # The session's own cookie jar would carry cookies between gateway users.
         self._session = aiohttp.ClientSession(
-            connector=connector, cookie_jar=aiohttp.DummyCookieJar()
+            connector=connector,
+            # The session's own cookie jar would carry cookies between gateway users.
+            cookie_jar=aiohttp.DummyCookieJar(),
+            # httpx decodes Content-Encoding itself, as it does over httpcore.
+            auto_decompress=False,
         )
         return self._session
 
 
-def _timeout(timeouts: dict[str, float | None]) -> aiohttp.ClientTimeout:
+def client_timeout(timeouts: dict[str, float | None]) -> aiohttp.ClientTimeout:
+    """aiohttp's timeouts for httpx's (``httpx.Timeout.as_dict()``): pool, connect, read."""
     return _client_timeout(timeouts.get("pool"), timeouts.get("connect"), timeouts.get("read"))
 
 

