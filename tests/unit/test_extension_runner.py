@@ -80,3 +80,36 @@ async def test_an_error_inside_the_operation_passes_its_hook_as_through_strawber
     extensions: list[Any] = [failing("on_operation", where), failing(inner, "before")]
     expected = await outcome(strawberry.Schema(query=Query, extensions=extensions))
     assert await outcome(LeanSchema(query=Query, extensions=extensions)) == expected
+
+
+def recording(name: str, calls: list[str]) -> type[SchemaExtension]:
+    """An extension whose hooks note when they run: generators, and one plain function."""
+
+    def on_operation(self: SchemaExtension) -> Iterator[None]:
+        calls.append(f"{name} operation in")
+        yield
+        calls.append(f"{name} operation out")
+
+    async def on_parse(self: SchemaExtension) -> AsyncIterator[None]:
+        calls.append(f"{name} parse in")
+        yield
+        calls.append(f"{name} parse out")
+
+    def on_execute(self: SchemaExtension) -> None:
+        calls.append(f"{name} execute")
+
+    hooks = {"on_operation": on_operation, "on_parse": on_parse, "on_execute": on_execute}
+    return type(f"Recording_{name}", (SchemaExtension,), hooks)
+
+
+async def test_hooks_of_several_extensions_and_plain_function_hooks_run_as_strawberry_s() -> None:
+    expected: list[str] = []
+    extensions: list[Any] = [recording("a", expected), recording("b", expected)]
+    await strawberry.Schema(query=Query, extensions=extensions).execute("{ hello }")
+    calls: list[str] = []
+    extensions = [recording("a", calls), recording("b", calls)]
+    for _ in range(2):  # the second time from the remembered hooks
+        calls.clear()
+        await LeanSchema(query=Query, extensions=extensions).execute("{ hello }")
+        assert calls == expected
+    assert "a execute" in calls

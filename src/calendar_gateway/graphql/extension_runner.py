@@ -45,6 +45,18 @@ class _WrappedOnce(ExtensionContextManagerBase):
     _entered: contextlib.AbstractContextManager[None] | None = None
     _entered_async: contextlib.AbstractAsyncContextManager[None] | None = None
 
+    def __init__(self, extensions: list[SchemaExtension]) -> None:
+        # Which extensions have a hook for the phase is known by their classes: looked up
+        # once per phase and classes, not for every request (8 lookups a request).
+        plan = _plan(self.HOOK_NAME, tuple(map(type, extensions)))
+        if plan is None:
+            super().__init__(extensions)
+            return
+        self.hooks = [
+            WrappedHook(extensions[i], functools.partial(factory, extensions[i]), is_async)
+            for i, factory, is_async in plan
+        ]
+
     def get_hook(self, extension: SchemaExtension) -> WrappedHook | None:
         hook = getattr(type(extension), self.HOOK_NAME)
         wrapped = None if hook is self.default_hook else _wrapped(hook)
@@ -98,6 +110,25 @@ class _WrappedOnce(ExtensionContextManagerBase):
             self._entered.__exit__(exc_type, exc_val, exc_tb)
         else:
             await super().__aexit__(exc_type, exc_val, exc_tb)
+
+
+@functools.cache
+def _plan(
+    hook_name: str, classes: tuple[type[SchemaExtension], ...]
+) -> tuple[tuple[int, HookFactory, bool], ...] | None:
+    """Each extension with a generator hook named ``hook_name``: its index, its factory and
+    whether it is async. None when one has a plain function for it: Strawberry wraps those."""
+    default_hook = getattr(SchemaExtension, hook_name)
+    plan = []
+    for index, cls in enumerate(classes):
+        hook = getattr(cls, hook_name)
+        if hook is default_hook:
+            continue
+        wrapped = _wrapped(hook)
+        if wrapped is None:
+            return None
+        plan.append((index, *wrapped))
+    return tuple(plan)
 
 
 @functools.cache
