@@ -2,13 +2,22 @@
 
 from __future__ import annotations
 
+import orjson
 import pytest
+from hypothesis import given
+from hypothesis import strategies as st
 from starlette.background import BackgroundTask
 from strawberry.asgi import GraphQL
 from strawberry.http import GraphQLRequestData
 from strawberry.http.base import BaseView
 
-from calendar_gateway.graphql.http import answered_whole
+from calendar_gateway.graphql.http import (
+    RequestError,
+    _depth,
+    _may_nest_deeper,
+    answered_whole,
+    decode_json,
+)
 from calendar_gateway.graphql.schema import create_schema
 from calendar_gateway.graphql.websocket import GraphQLOverWebSocket
 from calendar_gateway.protection.rejection import GRAPHQL_RESPONSE_JSON
@@ -113,3 +122,27 @@ def test_only_one_operation_with_no_directive_nor_stream_takes_the_short_path(
     data: GraphQLRequestData | list[GraphQLRequestData], whole: bool
 ) -> None:
     assert answered_whole(data) is whole
+
+
+JSON_VALUES = st.recursive(
+    st.none() | st.integers(-(2**53), 2**53) | st.text(alphabet='{[]}a"\\'),
+    lambda inner: (
+        st.lists(inner, max_size=3) | st.dictionaries(st.text(max_size=2), inner, max_size=3)
+    ),
+    max_leaves=40,
+)
+
+
+@given(JSON_VALUES, st.integers(min_value=1, max_value=12))
+def test_a_text_whose_brackets_are_few_is_never_deeper_than_they_allow(
+    value: object, levels: int
+) -> None:
+    text = orjson.dumps(value)
+    for form in (text, text.decode()):
+        assert _may_nest_deeper(form, levels) or _depth(value) <= levels
+
+
+def test_a_deep_text_is_still_refused_and_one_as_deep_as_allowed_is_not() -> None:
+    with pytest.raises(RequestError, match="nested more than 64 levels"):
+        decode_json(b"[" * 65 + b"]" * 65)
+    assert decode_json(b"[" * 64 + b"]" * 64)

@@ -48,7 +48,7 @@ from strawberry.types.unset import UNSET, UnsetType
 from strawberry.utils.operation import get_operation_type
 
 from calendar_gateway.graphql.context import Context
-from calendar_gateway.graphql.http import GraphQLOverHTTP, bad_request
+from calendar_gateway.graphql.http import HEADER_VALUES_KEPT, GraphQLOverHTTP, bad_request
 from calendar_gateway.protection.auth import (
     ApiKeyBackend,
     JwtBackend,
@@ -69,8 +69,6 @@ _ACK: UnsetType = UNSET
 """connection_ack without a payload."""
 INIT_WAIT = timedelta(seconds=10)
 """How long a new connection may take to send connection_init."""
-ACCEPT_VALUES_KEPT = 64
-"""Distinct Accept headers whose stream transport is remembered: clients send a handful."""
 
 
 class KeepAliveHandler(BaseGraphQLTransportWSHandler[Context, None]):
@@ -173,7 +171,7 @@ class GraphQLOverWebSocket(GraphQLOverHTTP):
     def _transport_accepted(self) -> Callable[[str], HTTPStreamTransport | None]:
         """The stream transport an Accept header asks for, if any."""
 
-        @functools.lru_cache(maxsize=ACCEPT_VALUES_KEPT)
+        @functools.lru_cache(maxsize=HEADER_VALUES_KEPT)
         def accepted(accept: str) -> HTTPStreamTransport | None:
             return self._get_stream_transport_from_headers({"accept": accept})
 
