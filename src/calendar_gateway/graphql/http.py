@@ -140,7 +140,7 @@ class GraphQLOverHTTP(GraphQL[Context, None]):
             status_code=sub_response.status_code or 200,
             media_type=sub_response.media_type or "application/json",
         )
-        response.headers.raw.extend(sub_response.headers.raw)
+        response.raw_headers.extend(sub_response.raw_headers)  # the lists headers.raw wraps
         response.background = sub_response.background
         return response
 
