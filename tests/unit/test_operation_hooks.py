@@ -117,3 +117,40 @@ async def test_an_operation_s_variable_types_are_looked_up_once(
     for value in ("x" * 9, "y" * 9, "z" * 9):
         assert codes(await schema.execute(query, {"id": value})) == ["BAD_USER_INPUT"]
     assert len(looked_up) == 1
+
+
+def counted_operations() -> dict[tuple[str, str, str], float]:
+    return {
+        (s.labels["operation"], s.labels["type"], s.labels["outcome"]): s.value
+        for metric in metrics.GRAPHQL_REQUESTS.collect()
+        for s in metric.samples
+        if s.name.endswith("_total")
+    }
+
+
+@pytest.mark.parametrize(
+    ("document", "name", "counted"),
+    [
+        ("query Kinds { __typename }", None, ("Kinds", "query", "ok")),
+        (
+            "query First { __typename } mutation Second { __typename }",
+            None,
+            ("First", "query", "ok"),
+        ),
+        (
+            "query Other { __typename } mutation Named { deleteBooking(id: 1) }",
+            "Named",
+            ("Named", "mutation", "error"),
+        ),
+    ],
+)
+async def test_an_operation_is_counted_by_its_name_type_and_outcome(
+    document: str, name: str | None, counted: tuple[str, str, str]
+) -> None:
+    schema = create_schema(settings_for("http://127.0.0.1:1"))
+    before = counted_operations()
+    await schema.execute(document, operation_name=name)
+    after = counted_operations()
+    assert {k: v - before.get(k, 0) for k, v in after.items() if v != before.get(k, 0)} == {
+        counted: 1
+    }
