@@ -64,6 +64,16 @@ class ArgumentSizes:
         kind = "An id" if is_id else "A string"
         return f"{kind} of {len(value)} characters; at most {limit} are allowed."
 
+    def scalar_limit(self, type_: GraphQLInputType) -> int | None:
+        """The length a string value of ``type_`` may have, if that is the one cap it can
+        break (a scalar's, or an enum's); None for a list, an input object or a reference."""
+        nullable = get_nullable_type(type_)
+        if isinstance(nullable, GraphQLList | GraphQLInputObjectType) or _is_reference(nullable):
+            return None
+        return (
+            self.max_id_length if get_named_type(nullable) is GraphQLID else self.max_string_length
+        )
+
     def literal_rule(self) -> type[ValidationRule]:
         """A rule applying the caps to the values written in a document."""
         return _literal_rule(self)
@@ -164,21 +174,29 @@ class VariableCaps:
         if not variables or document is None:
             return
         problems: list[tuple[str, str]] = []
-        for name, type_ in self._declared_in(context.schema._schema, document, context):
-            if name in variables:
-                problems.extend(self.sizes.variable_problems(type_, variables[name], name))
+        for name, type_, limit in self._declared_in(context.schema._schema, document, context):
+            if name not in variables:
+                continue
+            value = variables[name]
+            # A scalar's value can break one cap only: as a string longer than its limit.
+            if limit is not None and not (isinstance(value, str) and len(value) > limit):
+                continue
+            problems.extend(self.sizes.variable_problems(type_, value, name))
         if problems:
             raise too_large(problems)
 
     def _declared_in(
         self, schema: GraphQLSchema, document: DocumentNode, context: ExecutionContext
-    ) -> tuple[tuple[str, GraphQLInputType], ...]:
+    ) -> tuple[tuple[str, GraphQLInputType, int | None], ...]:
         operation_name = context.operation_name
         key = (id(document), operation_name)
         known = self._declared.get(key)
         if known is not None and known.document is document and known.schema is schema:
             return known.variables
-        variables = declared_variables(schema, document, operation_name)
+        variables = tuple(
+            (name, type_, self.sizes.scalar_limit(type_))
+            for name, type_ in declared_variables(schema, document, operation_name)
+        )
         self._declared[key] = _Declared(document, schema, variables)
         while len(self._declared) > self._max_operations:
             self._declared.popitem(last=False)
@@ -190,7 +208,8 @@ class _Declared:
     document: DocumentNode
     """Held, so that its id names no other document while it is remembered."""
     schema: GraphQLSchema
-    variables: tuple[tuple[str, GraphQLInputType], ...]
+    variables: tuple[tuple[str, GraphQLInputType, int | None], ...]
+    """Each variable's name, type and, for a scalar's, the length a string may have."""
 
 
 def declared_variables(
