@@ -53,12 +53,15 @@ class SpanRecord:
             self._span.set_status(trace.Status(trace.StatusCode.ERROR, reason))
 
 
-@contextlib.contextmanager
-def operation_span() -> Iterator[SpanRecord]:
+def operation_span() -> contextlib.AbstractContextManager[SpanRecord]:
     """A server span for one GraphQL operation; its name is set once the document is parsed."""
     if not _recording():
-        yield SpanRecord(None)
-        return
+        return UNRECORDED  # as for upstream calls: no generator made for nothing
+    return _operation_span()
+
+
+@contextlib.contextmanager
+def _operation_span() -> Iterator[SpanRecord]:
     with _tracer().start_as_current_span("graphql", kind=trace.SpanKind.SERVER) as span:
         yield SpanRecord(span)
 

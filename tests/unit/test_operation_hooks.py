@@ -6,9 +6,11 @@ import contextlib
 from collections.abc import Callable
 from typing import Any
 
+import graphql
 import pytest
 
 from calendar_gateway import metrics
+from calendar_gateway.graphql import argument_sizes
 from calendar_gateway.graphql.admission import Admission
 from calendar_gateway.graphql.lifecycle import OperationLifecycle
 from calendar_gateway.graphql.schema import create_schema
@@ -77,3 +79,78 @@ async def test_an_invalid_document_is_parsed_and_validated_not_executed() -> Non
     before = timed()
     assert (await schema.execute("query Invalid { nope }")).errors
     assert timed_since(before) == {"parse": 1, "validate": 1, "execute": 0}
+
+
+def codes(result: Any) -> list[str]:
+    return [str((error.extensions or {}).get("code")) for error in result.errors or []]
+
+
+async def test_each_operation_of_a_document_has_its_own_variables_capped() -> None:
+    schema = create_schema(settings_for("http://127.0.0.1:1", max_id_length=8))
+    document = (
+        "query Id($v: ID!) { booking(id: $v) { id } }"
+        " query Text($v: String!) { bookingsInRange(company: $v, from: "
+        '"2000-01-01", to: "2000-01-02") { id } }'
+    )
+    long = {"v": "x" * 9}
+    for name, capped in (("Id", True), ("Text", False), ("Id", True)):
+        result = await schema.execute(document, long, operation_name=name)
+        assert ("BAD_USER_INPUT" in codes(result)) is capped, name
+    assert codes(await schema.execute(document, {"v": "x" * 8}, operation_name="Id")) != [
+        "BAD_USER_INPUT"
+    ]
+
+
+async def test_an_operation_s_variable_types_are_looked_up_once(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    schema = create_schema(settings_for("http://127.0.0.1:1", max_id_length=8))
+    looked_up: list[object] = []
+
+    def counted(*args: Any) -> Any:
+        looked_up.append(args)
+        return type_from_ast(*args)
+
+    type_from_ast = graphql.type_from_ast
+    monkeypatch.setattr(argument_sizes, "type_from_ast", counted)
+    query = "query Capped($id: ID!) { booking(id: $id) { id } }"
+    for value in ("x" * 9, "y" * 9, "z" * 9):
+        assert codes(await schema.execute(query, {"id": value})) == ["BAD_USER_INPUT"]
+    assert len(looked_up) == 1
+
+
+def counted_operations() -> dict[tuple[str, str, str], float]:
+    return {
+        (s.labels["operation"], s.labels["type"], s.labels["outcome"]): s.value
+        for metric in metrics.GRAPHQL_REQUESTS.collect()
+        for s in metric.samples
+        if s.name.endswith("_total")
+    }
+
+
+@pytest.mark.parametrize(
+    ("document", "name", "counted"),
+    [
+        ("query Kinds { __typename }", None, ("Kinds", "query", "ok")),
+        (
+            "query First { __typename } mutation Second { __typename }",
+            None,
+            ("First", "query", "ok"),
+        ),
+        (
+            "query Other { __typename } mutation Named { deleteBooking(id: 1) }",
+            "Named",
+            ("Named", "mutation", "error"),
+        ),
+    ],
+)
+async def test_an_operation_is_counted_by_its_name_type_and_outcome(
+    document: str, name: str | None, counted: tuple[str, str, str]
+) -> None:
+    schema = create_schema(settings_for("http://127.0.0.1:1"))
+    before = counted_operations()
+    await schema.execute(document, operation_name=name)
+    after = counted_operations()
+    assert {k: v - before.get(k, 0) for k, v in after.items() if v != before.get(k, 0)} == {
+        counted: 1
+    }

@@ -10,10 +10,12 @@ from typing import Any
 import pytest
 from graphql import GraphQLFormattedError, Token, parse
 from strawberry import Schema
+from strawberry.schema.name_converter import NameConverter
+from strawberry.utils.str_converters import to_camel_case
 
 from calendar_gateway.graphql import admission
 from calendar_gateway.graphql.admission import Checked, Documents
-from calendar_gateway.graphql.schema import create_schema
+from calendar_gateway.graphql.schema import RememberedNames, create_schema
 from tests.conftest import settings_for
 
 
@@ -195,3 +197,25 @@ async def test_each_text_of_a_refused_shape_is_refused_alike(
         data, errors = await answers(schema, text)
         assert errors, f"{text} was admitted"
         assert (data, errors) == await answers(create_schema(settings), text)
+
+
+@pytest.mark.parametrize("name", ["id", "tenant_id", "week_starts", "_private", "a__b", "x_"])
+def test_a_remembered_name_is_strawberry_s(name: str) -> None:
+    names = RememberedNames()
+    assert names.apply_naming_config(name) == NameConverter().apply_naming_config(name)
+    assert names.apply_naming_config(name) == NameConverter().apply_naming_config(name)
+
+
+async def test_an_argument_is_named_once_not_on_every_call(monkeypatch: pytest.MonkeyPatch) -> None:
+    schema = create_schema(settings_for("http://127.0.0.1:1"))
+    query = 'query Named { businessCalendar(id: "c", tenantId: "t", packageId: "p") { id } }'
+    await schema.execute(query)
+    named: list[str] = []
+
+    def counting(name: str) -> str:
+        named.append(name)
+        return to_camel_case(name)
+
+    monkeypatch.setattr("strawberry.schema.name_converter.to_camel_case", counting)
+    await schema.execute(query)
+    assert named == []

@@ -13,7 +13,7 @@ from typing import Any
 
 from strawberry.extensions import SchemaExtension
 
-from calendar_gateway.graphql.argument_sizes import ArgumentSizes, check_variables
+from calendar_gateway.graphql.argument_sizes import ArgumentSizes, VariableCaps
 from calendar_gateway.graphql.failures import add_reported_failures
 from calendar_gateway.graphql.observability import observed
 from calendar_gateway.graphql.warnings import upstream_warnings
@@ -22,16 +22,16 @@ from calendar_gateway.graphql.warnings import upstream_warnings
 class OperationLifecycle(SchemaExtension):
     """Observes the operation; caps its variables, reports failures and warnings."""
 
-    def __init__(self, sizes: ArgumentSizes | None) -> None:
-        self.sizes = sizes
+    def __init__(self, caps: VariableCaps | None) -> None:
+        self.caps = caps
 
     def on_operation(self) -> Iterator[None]:
         yield from observed(self.execution_context)
 
     def on_execute(self) -> Iterator[None]:
         # Before anything runs: a capped variable fails the operation without data.
-        if self.sizes is not None:
-            check_variables(self.sizes, self.execution_context)
+        if self.caps is not None:
+            self.caps.check(self.execution_context)
         yield
         add_reported_failures(self.execution_context)
 
@@ -41,4 +41,5 @@ class OperationLifecycle(SchemaExtension):
 
 def lifecycle(sizes: ArgumentSizes | None) -> Callable[[], SchemaExtension]:
     """The extension's factory: one fresh extension per request, with the caps (if any)."""
-    return lambda: OperationLifecycle(sizes)
+    caps = VariableCaps(sizes) if sizes is not None else None
+    return lambda: OperationLifecycle(caps)

@@ -8,9 +8,11 @@ import re
 import time
 from collections.abc import Iterator
 
+from graphql import DocumentNode
 from graphql import ExecutionResult as GraphQLExecutionResult
 from prometheus_client import Counter, Histogram
 from strawberry.types.execution import ExecutionContext, ExecutionResult
+from strawberry.utils.operation import get_operation_type
 
 from calendar_gateway import metrics, tracing
 
@@ -52,7 +54,8 @@ def observed(context: ExecutionContext) -> Iterator[None]:
     started = time.perf_counter()
     with tracing.operation_span() as span:
         yield
-        operation, kind = _labels(context.operation_name), _operation_type(context)
+        name = context.operation_name  # a property that looks through the document
+        operation, kind = _labels(name), _operation_type(context.graphql_document, name)
         codes = _error_codes(context)
         outcome = _outcome(context, codes)
         span.rename(f"{kind} {operation}")
@@ -103,10 +106,13 @@ def _phase(name: str) -> Histogram:
     return metrics.GRAPHQL_PHASE_DURATION.labels(name)
 
 
-def _operation_type(context: ExecutionContext) -> str:
+def _operation_type(document: DocumentNode | None, name: str | None) -> str:
+    """ExecutionContext.operation_type's value, given the name the context has looked up."""
+    if document is None:  # the document did not parse
+        return "unknown"
     try:
-        return context.operation_type.value
-    except RuntimeError:  # the document did not parse, or names no such operation
+        return get_operation_type(document, name).value
+    except RuntimeError:  # it names no such operation
         return "unknown"
 
 
