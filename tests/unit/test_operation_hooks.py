@@ -154,3 +154,28 @@ async def test_an_operation_is_counted_by_its_name_type_and_outcome(
     assert {k: v - before.get(k, 0) for k, v in after.items() if v != before.get(k, 0)} == {
         counted: 1
     }
+
+
+@pytest.mark.parametrize(
+    ("document", "code", "settings"),
+    [
+        ("query Broken { __typename ", "GRAPHQL_PARSE_FAILED", {}),
+        ("query Long { a b c d e f g h }", "GRAPHQL_PARSE_FAILED", {"max_query_tokens": 8}),
+    ],
+)
+async def test_an_operation_refused_while_parsed_is_counted_and_logged_as_answered(
+    document: str, code: str, settings: dict[str, Any], caplog: pytest.LogCaptureFixture
+) -> None:
+    # Admission refuses it inside its hook, before Strawberry has coded the error.
+    schema = create_schema(settings_for("http://127.0.0.1:1", **settings))
+    before = counted_operations()
+    with caplog.at_level("INFO", logger="calendar_gateway.graphql.observability"):
+        result = await schema.execute(document)
+    assert codes(result) == [code]
+    after = counted_operations()
+    assert {k: v - before.get(k, 0) for k, v in after.items() if v != before.get(k, 0)} == {
+        ("anonymous", "unknown", "error"): 1
+    }
+    (logged,) = caplog.records
+    assert logged.getMessage() == "graphql unknown anonymous: error"
+    assert logged.__dict__["error_codes"] == [code]

@@ -15,7 +15,7 @@ from strawberry.extensions import SchemaExtension
 
 from calendar_gateway.graphql.argument_sizes import ArgumentSizes, VariableCaps
 from calendar_gateway.graphql.failures import add_reported_failures
-from calendar_gateway.graphql.observability import observed
+from calendar_gateway.graphql.observability import Observed
 from calendar_gateway.graphql.warnings import upstream_warnings
 
 
@@ -24,9 +24,11 @@ class OperationLifecycle(SchemaExtension):
 
     def __init__(self, caps: VariableCaps | None) -> None:
         self.caps = caps
+        self._observed: Observed | None = None
 
     def on_operation(self) -> Iterator[None]:
-        yield from observed(self.execution_context)
+        self._observed = Observed(self.execution_context)
+        yield from self._observed.around()
 
     def on_execute(self) -> Iterator[None]:
         # Before anything runs: a capped variable fails the operation without data.
@@ -36,6 +38,9 @@ class OperationLifecycle(SchemaExtension):
         add_reported_failures(self.execution_context)
 
     def get_results(self) -> dict[str, Any]:
+        # Asked for once the result's errors are coded, refused operations' included.
+        if self._observed is not None:
+            self._observed.settle()
         return upstream_warnings(self.execution_context)
 
 

@@ -45,36 +45,63 @@ class OperationLabels:
 _labels = OperationLabels()
 
 
-def observed(context: ExecutionContext) -> Iterator[None]:
-    """An operation's metrics, span and log line: a generator around the whole operation.
+class Observed:
+    """Every operation's metrics, span and log line, after the error contract ran.
 
-    ``Schema.process_errors`` codes the errors before extensions leave the operation,
-    so this sees them as the client will.
+    ``around`` is the operation's hook. An operation refused inside a hook (Admission's
+    parse: a syntax error, a text over the token limit) leaves it by an exception, before
+    Strawberry has made and coded its error: ``settle`` records it then, from the result's
+    extensions hook, so that a refused operation is counted and logged as the client sees it.
     """
-    started = time.perf_counter()
-    with tracing.operation_span() as span:
-        yield
+
+    def __init__(self, context: ExecutionContext) -> None:
+        self._context = context
+        self._started = 0.0
+        self._refused = False
+
+    def around(self) -> Iterator[None]:
+        """A generator around the whole operation."""
+        self._started = time.perf_counter()
+        with tracing.operation_span() as span:
+            try:
+                yield
+            except Exception:
+                self._refused = True
+                raise
+            operation, kind, codes, outcome = self._described()
+            span.rename(f"{kind} {operation}")
+            span.set("graphql.operation.name", operation)
+            span.set("graphql.operation.type", kind)
+            if outcome != "ok":
+                span.failed(", ".join(sorted(set(codes))))
+        self._record(operation, kind, codes, outcome)
+
+    def settle(self) -> None:
+        """Records an operation refused in a hook, now that its error is coded."""
+        if self._refused:
+            self._refused = False
+            self._record(*self._described())
+
+    def _described(self) -> tuple[str, str, list[str], str]:
+        context = self._context
         name = context.operation_name  # a property that looks through the document
-        operation, kind = _labels(name), _operation_type(context.graphql_document, name)
         codes = _error_codes(context)
-        outcome = _outcome(context, codes)
-        span.rename(f"{kind} {operation}")
-        span.set("graphql.operation.name", operation)
-        span.set("graphql.operation.type", kind)
-        if outcome != "ok":
-            span.failed(", ".join(sorted(set(codes))))
-    elapsed = time.perf_counter() - started
-    _requests(operation, kind, outcome).inc()
-    _duration(operation, kind).observe(elapsed)
-    for code in codes:
-        _errors(code).inc()
-    log.info(
-        "graphql %s %s: %s",
-        kind,
-        operation,
-        outcome,
-        extra={"duration_ms": round(elapsed * 1000, 1), "error_codes": codes},
-    )
+        kind = _operation_type(context.graphql_document, name)
+        return _labels(name), kind, codes, _outcome(context, codes)
+
+    def _record(self, operation: str, kind: str, codes: list[str], outcome: str) -> None:
+        elapsed = time.perf_counter() - self._started
+        _requests(operation, kind, outcome).inc()
+        _duration(operation, kind).observe(elapsed)
+        for code in codes:
+            _errors(code).inc()
+        log.info(
+            "graphql %s %s: %s",
+            kind,
+            operation,
+            outcome,
+            extra={"duration_ms": round(elapsed * 1000, 1), "error_codes": codes},
+        )
 
 
 def observe_phase(phase: str, seconds: float) -> None:
