@@ -72,6 +72,18 @@ def test_documents_keep_the_most_recent_and_no_large_query() -> None:
     assert documents.get("{ d } # " + "x" * 20) is None
 
 
+def test_a_document_kept_again_is_the_most_recent_with_its_new_verdict() -> None:
+    documents = Documents(max_entries=2)
+    first, second = Checked(parse("{ a }")), Checked(parse("{ a }"), errors=[])
+    documents.keep("{ a }", first)
+    documents.keep("{ b }", Checked(parse("{ b }")))
+    documents.keep("{ a }", second)  # kept again: last, and replaced
+    documents.keep("{ c }", Checked(parse("{ c }")))  # evicts the oldest: "{ b }"
+    assert documents.get("{ b }") is None
+    assert documents.get("{ a }") is second
+    assert documents.get("{ c }") is not None
+
+
 async def test_new_texts_of_one_shape_are_validated_once(monkeypatch: pytest.MonkeyPatch) -> None:
     validations = counted(monkeypatch, "validate_document")
     schema = create_schema(settings_for("http://127.0.0.1:1", introspection=True))

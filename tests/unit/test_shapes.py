@@ -3,8 +3,25 @@ every verdict is the one graphql-core's full validation gives."""
 
 from __future__ import annotations
 
-from graphql import GraphQLError, GraphQLFormattedError, parse
+import json
+
+from graphql import (
+    GraphQLArgument,
+    GraphQLError,
+    GraphQLField,
+    GraphQLFormattedError,
+    GraphQLInt,
+    GraphQLNonNull,
+    GraphQLObjectType,
+    GraphQLScalarType,
+    GraphQLSchema,
+    Undefined,
+    build_schema,
+    parse,
+)
 from graphql.validation import specified_rules
+from hypothesis import example, given, settings
+from hypothesis import strategies as st
 from strawberry.schema.schema import validate_document
 
 from calendar_gateway.graphql.admission import Admission
@@ -198,3 +215,68 @@ def test_a_known_shape_makes_the_document_of_a_new_text() -> None:
     assert made == parse(text)
     too_long = BOOKING.replace("{id}", "123456789")  # over max_id_length: not vouched for
     assert cache.cache.document(too_long, _shape(too_long), cache.rules) is None
+
+
+LEAVES = build_schema(
+    """
+    scalar Date
+    type Query {
+      id(x: ID): Int
+      nid(x: ID!): Int
+      s(x: String): Int
+      ns(x: String!): Int
+      ids(x: [ID!]): Int
+      i(x: Int): Int
+      f(x: Float): Int
+      d(x: Date): Int
+    }
+    """
+)
+LEAF_FIELDS = ["id", "nid", "s", "ns", "ids", "i", "f", "d"]
+literals = st.one_of(
+    st.text(alphabet=st.characters(exclude_categories=["Cs"]), max_size=6).map(json.dumps),
+    st.integers(-(2**40), 2**40).map(str),
+    st.sampled_from(["1.5", "-0.0", "1e400", '""""""', '"""a\\"""b"""', '"\\u{1F600}"']),
+)
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.sampled_from(LEAF_FIELDS), literals, literals)
+@example("i", "1", "4294967296")  # an int of the kind an Int was, out of its range
+@example("f", "1.5", "1e400")
+@example("ids", '"1"', '"2"')  # a single id at a list: the list's test
+def test_a_literal_at_an_id_or_string_passes_by_shape_as_in_full_validation(
+    field: str, first: str, other: str
+) -> None:
+    # ID and String take any string (ID any int too) untested: graphql-core's verdict
+    # still, for every literal of every type, next to the types whose values it tests.
+    cache, rules = ShapeCache(), tuple(specified_rules)
+    texts = [f"{{ {field}(x: {literal}) }}" for literal in (first, other)]
+    for text in texts:
+        shape = _shape(text)
+        full = validate_document(LEAVES, parse(text), rules)
+        if cache.passes(shape, rules):
+            assert full == [], text
+            continue
+        recording = TypeRecording()
+        assert validate_document(LEAVES, parse(text), (*rules, recording.rule)) == full
+        if not full:
+            cache.remember(shape, rules, recording, parse(text))
+
+
+def test_only_graphql_cores_own_id_and_string_literal_tests_are_skipped() -> None:
+    own = GraphQLScalarType(
+        "OwnId", coerce_input_value=str, coerce_input_literal=lambda _node: Undefined
+    )
+    schema = GraphQLSchema(
+        GraphQLObjectType(
+            "Query", {"a": GraphQLField(GraphQLInt, {"id": GraphQLArgument(GraphQLNonNull(own))})}
+        )
+    )
+    cache, rules = ShapeCache(), tuple(specified_rules)
+    recording = TypeRecording()
+    text = '{ a(id: "1") }'
+    # Remembered as though it had passed: the scalar's own test still runs on the next.
+    assert validate_document(schema, parse(text), (*rules, recording.rule)) != []
+    cache.remember(_shape(text), rules, recording, parse(text))
+    assert not cache.passes(_shape('{ a(id: "2") }'), rules)

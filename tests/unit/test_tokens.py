@@ -111,3 +111,16 @@ def test_the_gateways_queries_are_read_as_graphql_core_reads_them(query: str) ->
     got = read(query, max_tokens=100_000)
     assert got is not None
     assert ours(got) == graphql_core(query)
+
+
+@settings(max_examples=500, deadline=None)
+@given(texts, st.integers(0, 12))
+def test_the_token_limit_is_the_parsers_count(text: str, max_tokens: int) -> None:
+    # Read up to one match over the limit: over it, a text is given up, however it goes on.
+    unlimited = read(text, max_tokens=10_000)
+    got = read(text, max_tokens)
+    if unlimited is None or unlimited.count > max_tokens:
+        assert got is None
+    else:
+        assert got is not None
+        assert ours(got) == ours(unlimited)

@@ -128,8 +128,10 @@ class Documents:
         # A large document is rare from a real client; kept, it would hold its text and tree.
         if len(query) > self._max_query_chars:
             return
+        # A new text (one a request, written inline) is put last by being added.
+        if query in self._entries:
+            self._entries.move_to_end(query)
         self._entries[query] = checked
-        self._entries.move_to_end(query)
         while len(self._entries) > self._max_entries:
             self._entries.popitem(last=False)
 
