@@ -95,7 +95,8 @@ class Snapshot(Generic[K, S]):
         the list reads of the same request are begun by then.
         """
         listings = [f for s, f in self._lists.items() if scopes is None or s in scopes]
-        await asyncio.gather(*listings, return_exceptions=True)
+        if listings:  # most requests read no list: gather() would make and settle a future
+            await asyncio.gather(*listings, return_exceptions=True)
 
 
 def first_state(seen: S, later: S) -> S:
