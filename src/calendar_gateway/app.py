@@ -221,8 +221,10 @@ def _freeze_start_up_objects() -> None:
     # load went to collections. Frozen, they are skipped; only what requests made is walked.
     gc.collect()
     gc.freeze()
-    # Every request allocates thousands of objects that die with it. At the default of 700
-    # net allocations, a young collection ran about every other fan-out request and walked
-    # the live requests' objects each time: 0.5 ms of CPU per request under load, against
-    # 0.15 ms at 10,000 (and shorter pauses). The older generations keep their ratios.
-    gc.set_threshold(10_000, 10, 10)
+    # Every request allocates thousands of objects that die with it, and refcounting frees
+    # them: under make bench's fan-out load young collections found nothing to free. Each
+    # walked every live object of the requests in flight instead: at 64 connections one took
+    # 8 ms, and at a threshold of 10,000 they ran five times a second, 6% of the CPU. At
+    # 50,000 they run every few seconds. Cycles (a write leaves some, ~270 objects) wait
+    # longer: at most 50,000 objects, a few MB. The older generations keep their ratios.
+    gc.set_threshold(50_000, 10, 10)

@@ -36,5 +36,5 @@ def test_the_factory_leaves_start_up_objects_to_no_collection() -> None:
     assert ran.returncode == 0, ran.stderr
     frozen, young, *older = map(int, ran.stdout.split())
     assert frozen > 10_000, "the schema and modules are frozen"
-    assert young == 10_000, "a young collection waits for 10,000 allocations, not 700"
+    assert young == 50_000, "a young collection waits for 50,000 allocations, not 700"
     assert older == [10, 10]
