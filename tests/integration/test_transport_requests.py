@@ -190,6 +190,11 @@ WIRE_CALLS: list[dict[str, Any]] = [
     {"method": "POST", "url": "/x/lock"},
     {"method": "DELETE", "url": "/x/1"},
     {"method": "post", "url": "/x", "data": {"a": "1"}, "headers": {"USER-AGENT": "me"}},
+    {"method": "GET", "url": "/v1/tenant/default/businesscalendarbody/0b7e6a0c-6a8f-4a3e"},
+    {"method": "GET", "url": "/a%2Fb/c%zz/%4"},
+    {"method": "GET", "url": "/a/./b/../c"},
+    # A long run of characters sent as written, then one httpx quotes: decided at once.
+    {"method": "GET", "url": "/" + "a" * 5000 + " b"},
 ]
 
 

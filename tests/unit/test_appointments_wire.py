@@ -131,12 +131,12 @@ def test_raw_is_the_vendor_object_as_received_and_a_dict() -> None:
     assert parse_summary(MappingProxyType(RECURRING)).raw == RECURRING
 
 
-@pytest.mark.parametrize("status", [None, "", 3, ["available"]])
+@pytest.mark.parametrize("status", [None, "", 3, ["available"], {"available": 1}, "AVAILABLE"])
 def test_a_missing_or_odd_status_parses_as_none(status: Any) -> None:
     assert parse_appointment({**RECURRING, "userStatus": status}).user_status is None
 
 
-@pytest.mark.parametrize("kind", [None, "fortnightly", ["weekly"]])
+@pytest.mark.parametrize("kind", [None, "fortnightly", ["weekly"], "WEEKLY", 2])
 def test_an_odd_recurrence_type_is_no_recurrence(kind: Any) -> None:
     assert parse_appointment({**RECURRING, "recurrenceType": kind}).recurrence is None
 
