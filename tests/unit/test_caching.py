@@ -212,21 +212,49 @@ def test_a_codec_refuses_what_it_would_not_have_written() -> None:
     assert ANSWER.decode(ANSWER.encode({"call": 1})) == {"call": 1}
 
 
+async def test_a_single_reader_loads_in_its_own_task() -> None:
+    reads, loaded_in = cache(ttl=0), []
+
+    async def load() -> dict[str, int]:
+        loaded_in.append(asyncio.current_task())
+        return {"call": 1}
+
+    reader = asyncio.create_task(reads.read("body:1", load, ANSWER))
+    await reader
+    assert loaded_in == [reader]
+
+
 async def test_a_cancelled_reader_leaves_the_shared_load_to_the_others() -> None:
     reads, upstream = cache(ttl=0), Upstream()
     upstream.gate.clear()
-    first = asyncio.create_task(reads.read("body:1", upstream.load, ANSWER))
+    loading = asyncio.create_task(reads.read("body:1", upstream.load, ANSWER))
     await upstream.started.wait()
-    second = asyncio.create_task(reads.read("body:1", upstream.load, ANSWER))
-    await asyncio.sleep(0)  # the second reader has joined the load in flight
-    first.cancel()
+    joined = [asyncio.create_task(reads.read("body:1", upstream.load, ANSWER)) for _ in range(2)]
+    await asyncio.sleep(0)  # both have joined the load in flight
+    joined[0].cancel()
     upstream.gate.set()
-    assert await second == {"call": 1}
-    assert first.cancelled()
+    assert (await loading, await joined[1]) == ({"call": 1}, {"call": 1})
+    assert joined[0].cancelled()
     assert upstream.calls == 1
 
 
-async def test_a_load_whose_only_reader_was_cancelled_still_lands_in_the_cache() -> None:
+async def test_readers_that_joined_a_cancelled_reader_s_load_share_a_load_of_their_own() -> None:
+    reads, upstream = cache(ttl=0), Upstream()
+    upstream.gate.clear()
+    loading = asyncio.create_task(reads.read("body:1", upstream.load, ANSWER))
+    await upstream.started.wait()
+    joined = [asyncio.create_task(reads.read("body:1", upstream.load, ANSWER)) for _ in range(2)]
+    await asyncio.sleep(0)  # both have joined the load in flight
+    upstream.started.clear()
+    loading.cancel()
+    await upstream.started.wait()  # the load went with its reader; one that joined took over
+    upstream.gate.set()
+    assert await asyncio.gather(*joined) == [{"call": 2}] * 2
+    assert loading.cancelled()
+    assert upstream.calls == 2
+
+
+async def test_a_load_whose_only_reader_was_cancelled_is_given_up() -> None:
     reads, upstream = cache(), Upstream()
     upstream.gate.clear()
     reader = asyncio.create_task(reads.read("body:1", upstream.load, ANSWER))
@@ -235,18 +263,23 @@ async def test_a_load_whose_only_reader_was_cancelled_still_lands_in_the_cache()
     with pytest.raises(asyncio.CancelledError):
         await reader
     upstream.gate.set()
-    await asyncio.sleep(0.01)  # the load goes on, in its own task, and stores its answer
-    assert await reads.read("body:1", upstream.load, ANSWER) == {"call": 1}
-    assert upstream.calls == 1
+    assert await reads.read("body:1", upstream.load, ANSWER) == {"call": 2}
+    assert await reads.read("body:1", upstream.load, ANSWER) == {"call": 2}
 
 
-async def test_a_load_cancelled_under_its_readers_cancels_them() -> None:
-    reads, upstream = cache(ttl=0), Upstream()
+async def test_a_load_overtaken_by_an_invalidation_leaves_the_newer_load_in_flight() -> None:
+    reads, upstream, later = cache(ttl=0), Upstream(), Upstream()
     upstream.gate.clear()
-    pending = [asyncio.create_task(reads.read("body:1", upstream.load, ANSWER)) for _ in range(2)]
+    stale = asyncio.create_task(reads.read("body:1", upstream.load, ANSWER))
     await upstream.started.wait()
-    for task in asyncio.all_tasks():
-        if task.get_coro().__qualname__ == "ReadCache._load":  # type: ignore[union-attr]
-            task.cancel()
-    results = await asyncio.gather(*pending, return_exceptions=True)
-    assert all(isinstance(r, asyncio.CancelledError) for r in results)
+    await reads.forget("body:1")  # a write landed while the read was out
+    later.gate.clear()
+    fresh = asyncio.create_task(reads.read("body:1", later.load, ANSWER))
+    await later.started.wait()
+    upstream.gate.set()
+    assert await stale == {"call": 1}
+    joined = asyncio.create_task(reads.read("body:1", upstream.load, ANSWER))
+    await asyncio.sleep(0)  # it has joined the fresh load, still out
+    later.gate.set()
+    assert (await fresh, await joined) == ({"call": 1}, {"call": 1})
+    assert upstream.calls == 1
