@@ -9,8 +9,8 @@ from graphql.error import GraphQLError
 from starlette.requests import Request
 from starlette.responses import Response
 from starlette.websockets import WebSocket
-from strawberry.dataloader import DataLoader
 
+from calendar_gateway.graphql.loader import Loader
 from calendar_gateway.graphql.snapshot import (
     AppointmentSnapshot,
     BookingSnapshot,
@@ -53,11 +53,11 @@ class Context:
         self.appointments = AppointmentSnapshot(self.services.appointments)
 
     @property
-    def booking_loader(self) -> DataLoader[str, Warned[Booking]]:
+    def booking_loader(self) -> Loader[str, Warned[Booking]]:
         return self.bookings.loader
 
     @property
-    def appointment_loader(self) -> DataLoader[str, Appointment]:
+    def appointment_loader(self) -> Loader[str, Appointment]:
         return self.appointments.loader
 
 

@@ -15,8 +15,7 @@ from dataclasses import replace
 from datetime import date, datetime
 from typing import Any, Generic, TypeVar, cast
 
-from strawberry.dataloader import DataLoader
-
+from calendar_gateway.graphql.loader import Loader
 from calendar_gateway.services.appointments import (
     Appointment,
     AppointmentService,
@@ -41,8 +40,8 @@ Scope = tuple[str, str]
 V = TypeVar("V")
 
 
-def _loader(load: Callable[[list[K]], Awaitable[list[V | BaseException]]]) -> DataLoader[K, V]:
-    """A DataLoader batching into ``load``, a snapshot's method, without holding the snapshot.
+def _loader(load: Callable[[list[K]], Awaitable[list[V | BaseException]]]) -> Loader[K, V]:
+    """A loader batching into ``load``, a snapshot's method, without holding the snapshot.
 
     A snapshot holds its loader; a loader holding the snapshot's bound method back would make
     a cycle, which only the garbage collector frees, with every entity the request read. Under
@@ -57,7 +56,7 @@ def _loader(load: Callable[[list[K]], Awaitable[list[V | BaseException]]]) -> Da
             raise RuntimeError("the request's snapshot is gone")
         return await bound(keys)
 
-    return DataLoader(load_fn=batch)
+    return Loader(batch)
 
 
 class Snapshot(Generic[K, S]):
@@ -91,8 +90,8 @@ class Snapshot(Generic[K, S]):
     async def lists_read(self, scopes: set[Hashable] | None = None) -> None:
         """Wait for the list reads begun so far (of ``scopes``, when given); failed or not.
 
-        A DataLoader batch is dispatched after the resolvers of its tick have started, so
-        the list reads of the same request are begun by then.
+        A loader's batch begins after the resolvers of its tick have started (graphql/loader.py),
+        so the list reads of the same request are begun by then.
         """
         listings = [f for s, f in self._lists.items() if scopes is None or s in scopes]
         if listings:  # most requests read no list: gather() would make and settle a future
@@ -269,7 +268,7 @@ class AppointmentSnapshot:
     def written(self, appointment: Appointment) -> None:
         """Later reads in this request (e.g. a batch's next operation) see it as written."""
         self._map.replace(appointment.oid, appointment)
-        self.loader.prime(appointment.oid, appointment, force=True)
+        self.loader.prime(appointment.oid, appointment)
 
     async def _load(self, oids: list[str]) -> list[Appointment | BaseException]:
         await self._map.lists_read()
