@@ -226,11 +226,7 @@ async def test_a_single_reader_loads_in_its_own_task() -> None:
 
 async def test_a_cancelled_reader_leaves_the_shared_load_to_the_others() -> None:
     reads, upstream = cache(ttl=0), Upstream()
-    upstream.gate.clear()
-    loading = asyncio.create_task(reads.read("body:1", upstream.load, ANSWER))
-    await upstream.started.wait()
-    joined = [asyncio.create_task(reads.read("body:1", upstream.load, ANSWER)) for _ in range(2)]
-    await asyncio.sleep(0)  # both have joined the load in flight
+    loading, joined = await _two_joined(reads, upstream)
     joined[0].cancel()
     upstream.gate.set()
     assert (await loading, await joined[1]) == ({"call": 1}, {"call": 1})
@@ -240,11 +236,7 @@ async def test_a_cancelled_reader_leaves_the_shared_load_to_the_others() -> None
 
 async def test_readers_that_joined_a_cancelled_reader_s_load_share_a_load_of_their_own() -> None:
     reads, upstream = cache(ttl=0), Upstream()
-    upstream.gate.clear()
-    loading = asyncio.create_task(reads.read("body:1", upstream.load, ANSWER))
-    await upstream.started.wait()
-    joined = [asyncio.create_task(reads.read("body:1", upstream.load, ANSWER)) for _ in range(2)]
-    await asyncio.sleep(0)  # both have joined the load in flight
+    loading, joined = await _two_joined(reads, upstream)
     upstream.started.clear()
     loading.cancel()
     await upstream.started.wait()  # the load went with its reader; one that joined took over
@@ -283,3 +275,15 @@ async def test_a_load_overtaken_by_an_invalidation_leaves_the_newer_load_in_flig
     later.gate.set()
     assert (await fresh, await joined) == ({"call": 1}, {"call": 1})
     assert upstream.calls == 1
+
+
+async def _two_joined(
+    reads: ReadCache, upstream: Upstream
+) -> tuple[asyncio.Task[dict[str, int]], list[asyncio.Task[dict[str, int]]]]:
+    """A reader loading ``body:1`` (its answer held back), and two readers that joined it."""
+    upstream.gate.clear()
+    loading = asyncio.create_task(reads.read("body:1", upstream.load, ANSWER))
+    await upstream.started.wait()
+    joined = [asyncio.create_task(reads.read("body:1", upstream.load, ANSWER)) for _ in range(2)]
+    await asyncio.sleep(0)  # both have joined the load in flight
+    return loading, joined
