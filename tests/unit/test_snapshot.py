@@ -195,6 +195,6 @@ async def test_a_request_s_snapshot_and_its_reads_are_freed_when_it_ends_without
 async def test_a_batch_dispatched_after_its_request_ended_fails_its_reads() -> None:
     snapshot = AppointmentSnapshot(_Appointments())  # type: ignore[arg-type]
     read = snapshot.loader.load("1")
-    del snapshot  # the loader's batch is dispatched on the next tick, without it
+    del snapshot  # the loader's batch begins when the read is awaited, without it
     with pytest.raises(RuntimeError, match="the request's snapshot is gone"):
         await read
