@@ -23,7 +23,7 @@ import orjson
 from bench import processes, profile, queries, seed
 from bench.baseline import BASELINE, CLIENTS
 from bench.load import LoadResult, LoadSpec
-from bench.results import FANOUT, INLINE, Results, Stats
+from bench.results import BASELINE_READS, FANOUT, INLINE, Results, Stats
 from bench.upstream_calls import Call, Entities, Sessions
 
 VENDOR_ROOTS = ("/jsonapi", "/grs/v1", "/api/v1/master")
@@ -402,11 +402,13 @@ class _Bench:
         return answer
 
     async def _profiles(self, results: Results) -> None:
-        """Where the gateway's time goes at full load, in (b) and in (f)."""
-        gateway = self.servers.gateway
-        for scenario, calls, numbered in (
-            (FANOUT, self._fanout_calls(gateway), False),
-            (INLINE, self._inline_calls(gateway), True),
+        """Where the server's time goes at full load: the gateway in (b) and in (f), and the
+        baseline, whose profile says which of the gateway's costs it has too."""
+        gateway, baseline = self.servers.gateway, self.servers.baseline
+        for scenario, server, calls, numbered in (
+            (FANOUT, gateway, self._fanout_calls(gateway), False),
+            (INLINE, gateway, self._inline_calls(gateway), True),
+            (BASELINE_READS, baseline, self._baseline_calls(BASELINE), False),
         ):
             output = self.logs / f"profile-{len(results.profiles)}.collapsed"
             seconds = self.plan.profile_seconds
@@ -414,7 +416,7 @@ class _Bench:
                 self._load(
                     calls, self.plan.load_connections, duration=seconds + 2, numbered=numbered
                 ),
-                _after(1.0, profile.record(gateway.pid, seconds, output)),
+                _after(1.0, profile.record(server.pid, seconds, output)),
             )
             results.profiles[scenario] = profile.summarise(output.read_text())
 

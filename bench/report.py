@@ -9,7 +9,7 @@ from pathlib import Path
 
 from bench import chart
 from bench.profile import Profile
-from bench.results import FANOUT, INLINE, Results, Stats, Target, cpu_ms
+from bench.results import BASELINE_READS, FANOUT, INLINE, Results, Stats, Target, cpu_ms
 
 GATEWAY_TRANSPORT = "httpx-ours"
 
@@ -174,7 +174,7 @@ def _why_throughput(results: Results) -> str:
         f"the gateway spends {gateway_ms:.2f} ms of CPU per fan-out request, the baseline "
         f"{baseline_ms:.2f} ms for the same three upstream reads. The "
         f"{gateway_ms - baseline_ms:.2f} ms between them are GraphQL and the gateway's own "
-        "layers: context and DataLoaders per request, the read cache's single flight, the "
+        "layers: context and loaders per request, the read cache's single flight, the "
         "transport's retries, circuit breaker, metrics, httpx's requests and responses, and "
         "the middleware. (httpx's `AsyncClient.request` would add more: the "
         f"`{GATEWAY_TRANSPORT}` candidate, which sends through it, costs {httpx_ms:.2f} ms per "
@@ -191,6 +191,28 @@ def _why_cpu(results: Results) -> str:
         f"(b) CPU: the gateway spends {cpu_ms(gateway):.2f} ms per fan-out request; 1.5 x the "
         f"baseline's {cpu_ms(baseline):.2f} ms would be {limit_ms:.2f} ms, "
         f"{cpu_ms(gateway) - limit_ms:.2f} ms less (where it goes: the profiles below)."
+        + _cpu_by_group(results)
+    )
+
+
+def _cpu_by_group(results: Results) -> str:
+    """The CPU per request of the gateway and of the baseline, split as their profiles are."""
+    gateway_profile = results.profiles.get(FANOUT)
+    baseline_profile = results.profiles.get(BASELINE_READS)
+    if gateway_profile is None or baseline_profile is None:
+        return ""
+    assert results.fanout_throughput is not None
+    gateway = _ms_by_group(gateway_profile, cpu_ms(results.fanout_throughput))
+    baseline = _ms_by_group(baseline_profile, cpu_ms(results.clients["aiohttp"]))
+    rows = [
+        f"| {group} | {baseline[group]:.2f} | {gateway[group]:.2f} "
+        f"| {gateway[group] - baseline[group]:+.2f} |"
+        for group in sorted(gateway, key=lambda group: baseline[group] - gateway[group])
+    ]
+    return (
+        " Each one's CPU per request, split as its profile's samples are (py-spy, below):"
+        "\n\n| where (ms per request) | baseline | gateway | gateway - baseline |\n"
+        "|---|---:|---:|---:|\n" + "\n".join(rows)
     )
 
 
@@ -233,8 +255,13 @@ _GROUPS = {
     # py-spy names OpenTelemetry's namespace packages by their inner folder.
     "tracing and metrics": ("opentelemetry", "trace", "context", "util", "prometheus_client"),
     "the gateway's code": ("calendar_gateway",),
+    "the baseline's code": ("bench",),
     "event loop": ("asyncio", "uvloop"),
 }
+
+
+def _ms_by_group(profile: Profile, ms_per_request: float) -> dict[str, float]:
+    return {group: share * ms_per_request for group, share in _groups(profile)}
 
 
 def _groups(profile: Profile) -> list[tuple[str, float]]:
@@ -419,8 +446,9 @@ def _profile(results: Results) -> str:
     if not results.profiles:
         return ""
     return (
-        "## Profiles of the gateway at full load\n\n"
-        f"py-spy, sampling the gateway worker's event loop thread during a "
+        "## Profiles at full load\n\n"
+        f"py-spy, sampling the server's event loop thread (the gateway's worker, or the "
+        f"baseline) during a "
         f"{results.connections}-connection run of each scenario (its thread pool's samples "
         "left out: its workers wait for work, and py-spy does not always count that as idle). "
         "Self time says where the CPU was when sampled; inclusive "

@@ -10,6 +10,7 @@ from bench.profile import Profile
 
 FANOUT = "(b) the fan-out, ids as variables"
 INLINE = "(f) the fan-out, ids inline in a new text per request"
+BASELINE_READS = "the baseline: the same reads with aiohttp, no GraphQL"
 
 
 @dataclass(frozen=True)

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from bench.profile import summarise
 from bench.report import render
-from bench.results import FANOUT, INLINE, Results, Stats
+from bench.results import BASELINE_READS, FANOUT, INLINE, Results, Stats
 
 LOOP = "Runner.run (asyncio/runners.py:118)"
 COLLAPSED = "\n".join(
@@ -42,6 +42,25 @@ def _results() -> Results:
     results.encoded_bytes = {"fan-out answer": 356}
     results.profiles = {FANOUT: summarise(COLLAPSED), INLINE: summarise(COLLAPSED)}
     return results
+
+
+def test_the_report_splits_the_gateway_s_and_the_baseline_s_cpu_per_request_alike() -> None:
+    results = _results()
+    baseline = "\n".join(
+        [
+            f"<module> (uvicorn/__main__.py:4);{LOOP};ClientSession.get (aiohttp/client.py:9) 1",
+            f"<module> (uvicorn/__main__.py:4);{LOOP};fanout (bench/baseline.py:60) 1",
+        ]
+    )
+    results.profiles[BASELINE_READS] = summarise(baseline)
+    text = render(results, "chart.png")
+    # The gateway: 1.25 ms a request, 3/4 in its own code and 1/4 in Strawberry; the
+    # baseline: 0.5 ms, half in aiohttp and half in its own code.
+    assert "| the gateway's code | 0.00 | 0.94 | +0.94 |" in text
+    assert "| GraphQL execution | 0.00 | 0.31 | +0.31 |" in text
+    assert "| upstream HTTP | 0.25 | 0.00 | -0.25 |" in text
+    assert "| the baseline's code | 0.25 | 0.00 | -0.25 |" in text
+    assert f"### {BASELINE_READS}" in text
 
 
 def test_the_cpu_targets_are_ratios_of_cpu_per_request() -> None:
