@@ -236,7 +236,10 @@ def _package_shift(results: Results) -> str:
         return ""
     before = dict(_groups(results.profiles[FANOUT]))
     after = dict(_groups(results.profiles[INLINE]))
-    moved = sorted(after, key=lambda group: -abs(after[group] - before[group]))
+    moved = sorted(
+        (group for group in after if after[group] or before[group]),
+        key=lambda group: -abs(after[group] - before[group]),
+    )
     return ", ".join(f"{group} {before[group]:.0%} -> {after[group]:.0%}" for group in moved)
 
 
@@ -244,8 +247,7 @@ def _profile_pointer(results: Results) -> str:
     profile = results.profiles.get(FANOUT)
     if profile is None:
         return ""
-    shares = ", ".join(f"{group} {share:.0%}" for group, share in _groups(profile))
-    return f" Where the gateway's CPU goes at full load (py-spy, below): {shares}."
+    return f" Where the gateway's CPU goes at full load (py-spy, below): {_group_shares(profile)}."
 
 
 _GROUPS = {
@@ -258,6 +260,11 @@ _GROUPS = {
     "the baseline's code": ("bench",),
     "event loop": ("asyncio", "uvloop"),
 }
+
+
+def _group_shares(profile: Profile) -> str:
+    """The groups a profile's samples fell in, largest first; one without samples is left out."""
+    return ", ".join(f"{group} {share:.0%}" for group, share in _groups(profile) if share)
 
 
 def _ms_by_group(profile: Profile, ms_per_request: float) -> dict[str, float]:
@@ -461,9 +468,8 @@ def _profile(results: Results) -> str:
 
 
 def _scenario_profile(scenario: str, profile: Profile) -> str:
-    groups = ", ".join(f"{group} {share:.0%}" for group, share in _groups(profile))
     return (
-        f"### {scenario}\n\n{groups}.\n\n"
+        f"### {scenario}\n\n{_group_shares(profile)}.\n\n"
         "| package (self) | share |\n|---|---:|\n"
         + _shares(profile.packages, 0.01, code=False)
         + "\n\n| function (self) | share |\n|---|---:|\n"
