@@ -1,14 +1,19 @@
-"""Fields without a resolver of their own read their attribute at once, as Strawberry's would."""
+"""Fields without a resolver of their own read their attribute at once, and a scalar or enum
+one completes at once, as Strawberry and graphql-core would have them."""
 
 from __future__ import annotations
 
-from typing import Any
+import enum
+from datetime import UTC, datetime
+from typing import Any, ClassVar
 
+import pytest
 import strawberry
-from graphql import GraphQLObjectType
+from graphql import GraphQLObjectType, GraphQLResolveInfo
 from strawberry.extensions import FieldExtension
 from strawberry.resolvers import is_default_resolver
 
+from calendar_gateway.graphql.executor import Attribute, Executor
 from calendar_gateway.graphql.schema import create_schema, read_attributes_at_once
 
 
@@ -89,7 +94,118 @@ def test_every_field_of_the_gateway_without_a_resolver_is_read_directly() -> Non
         for type_ in create_schema()._schema.type_map.values()
         if isinstance(type_, GraphQLObjectType)
         for field in type_.fields.values()
-        if getattr(field.resolve, "__name__", None) == "resolve"
+        if isinstance(field.resolve, Attribute)
     ]
     assert left == []
     assert len(read) > 100
+
+
+@strawberry.enum
+class Kind(enum.Enum):
+    ONE = "one"
+    TWO = "two"
+
+
+@strawberry.type
+class Leaves:
+    """Every way a scalar or enum attribute completes: a value, null, or an error."""
+
+    name: str
+    nickname: str | None
+    count: int
+    kind: Kind
+    at: datetime
+
+
+@strawberry.type
+class Holder:
+    leaves: Leaves | None
+
+
+class Odd:
+    """What a source may hold that its type does not allow."""
+
+    def __init__(self, **values: object) -> None:
+        self.__dict__.update(values)
+
+
+GOOD: dict[str, object] = {
+    "name": "n",
+    "nickname": None,
+    "count": 3,
+    "kind": Kind.TWO,
+    "at": datetime(2030, 1, 7, tzinfo=UTC),
+}
+SOURCES: dict[str, dict[str, object]] = {
+    "good": GOOD,
+    "null in a non-null field": {**GOOD, "name": None},
+    "a value its scalar refuses": {**GOOD, "count": "three"},
+    "a value not of its enum": {**GOOD, "kind": "three"},
+    "an error as its value": {**GOOD, "nickname": ValueError("no nickname")},
+    "no such attribute": {key: value for key, value in GOOD.items() if key != "count"},
+}
+
+
+def holders_query(sources: list[dict[str, object]]) -> type:
+    @strawberry.type
+    class HolderQuery:
+        @strawberry.field
+        def holders(self) -> list[Holder]:
+            return [Holder(leaves=Odd(**source)) for source in sources]  # type: ignore[arg-type]
+
+        @strawberry.field
+        async def later(self) -> Holder:
+            return Holder(leaves=Odd(**sources[0]))  # type: ignore[arg-type]
+
+    return HolderQuery
+
+
+HOLDERS = """query Q($skip: Boolean!) {
+  holders { leaves { name nickname count kind at alias: name ...More ... on Leaves { n2: name } } }
+  later { leaves { kind skipped: count @skip(if: $skip) } }
+}
+fragment More on Leaves { count }"""
+
+
+def located(result: Any) -> tuple[object, list[tuple[str, object, object]]]:
+    errors = [
+        (e.message, e.path, [(loc.line, loc.column) for loc in e.locations or []])
+        for e in result.errors or []
+    ]
+    return result.data, sorted(errors, key=repr)
+
+
+@pytest.mark.parametrize("case", list(SOURCES))
+@pytest.mark.parametrize("skip", [True, False])
+async def test_an_attribute_leaf_completes_as_graphql_core_completes_it(
+    case: str, skip: bool
+) -> None:
+    # The good source first, then the odd one: a null or an error among list items, too.
+    query = holders_query([GOOD, SOURCES[case]])
+    plain = strawberry.Schema(query=query)
+    direct = strawberry.Schema(query=query, execution_context_class=Executor)
+    read_attributes_at_once(direct._schema)
+    expected = located(await plain.execute(HOLDERS, variable_values={"skip": skip}))
+    for _ in range(2):  # the first request and a later one
+        assert located(await direct.execute(HOLDERS, variable_values={"skip": skip})) == expected
+    assert (case == "good") == (not expected[1])
+
+
+class SeesFields(strawberry.extensions.SchemaExtension):
+    seen: ClassVar[list[str]] = []
+
+    def resolve(
+        self, _next: Any, root: Any, info: GraphQLResolveInfo[Any], *args: Any, **kwargs: Any
+    ) -> Any:
+        SeesFields.seen.append(info.field_name)
+        return _next(root, info, *args, **kwargs)
+
+
+async def test_an_extension_that_hooks_resolvers_still_sees_every_attribute_leaf() -> None:
+    direct = strawberry.Schema(
+        query=holders_query([GOOD]), execution_context_class=Executor, extensions=[SeesFields]
+    )
+    read_attributes_at_once(direct._schema)
+    result = await direct.execute("{ holders { leaves { name count } } }")
+    assert result.errors is None
+    assert {"name", "count"} <= set(SeesFields.seen)

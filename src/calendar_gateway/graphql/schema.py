@@ -6,7 +6,7 @@ from functools import cached_property
 from typing import Any
 
 import strawberry
-from graphql import GraphQLFieldResolver, GraphQLObjectType, GraphQLResolveInfo, GraphQLSchema
+from graphql import GraphQLObjectType, GraphQLSchema
 from graphql.error import GraphQLError
 from strawberry.extensions import SchemaExtension
 from strawberry.extensions.runner import SchemaExtensionsRunner
@@ -24,7 +24,7 @@ from calendar_gateway.graphql.bookings import BookingMutation, BookingQuery
 from calendar_gateway.graphql.calendars import CalendarMutation, CalendarQuery
 from calendar_gateway.graphql.context import Info
 from calendar_gateway.graphql.errors import apply_contract
-from calendar_gateway.graphql.executor import Executor
+from calendar_gateway.graphql.executor import Attribute, Executor
 from calendar_gateway.graphql.extension_runner import LeanRunner
 from calendar_gateway.graphql.feeds import FeedMutation
 from calendar_gateway.graphql.incremental import with_coded_errors
@@ -134,7 +134,7 @@ def read_attributes_at_once(schema: GraphQLSchema) -> None:
     for type_ in schema.type_map.values():
         if not isinstance(type_, GraphQLObjectType):
             continue
-        for field in type_.fields.values():
+        for name, field in type_.fields.items():
             definition = (field.extensions or {}).get(GraphQLCoreConverter.DEFINITION_BACKREF)
             if (
                 isinstance(definition, StrawberryField)
@@ -142,15 +142,7 @@ def read_attributes_at_once(schema: GraphQLSchema) -> None:
                 and definition.default_resolver is getattr
                 and getattr(field.resolve, "__name__", None) == "_get_basic_result"
             ):
-                field.resolve = _attribute(definition.python_name)
-
-
-def _attribute(name: str) -> GraphQLFieldResolver:
-    def resolve(source: object, _info: GraphQLResolveInfo[Any], **_arguments: object) -> object:
-        return getattr(source, name)
-
-    resolve._is_default = True  # type: ignore[attr-defined]  # strawberry.resolvers reads it
-    return resolve
+                field.resolve = Attribute(definition.python_name, type_.name, name, field.type)
 
 
 def create_schema(settings: Settings | None = None) -> strawberry.Schema:
