@@ -80,7 +80,8 @@ class Executor(StrawberryGraphQLCoreExecutionContext):
     ) -> Any:
         """A scalar or enum attribute is read and completed here, with the same value or
         error as graphql-core's path, which builds its resolve info first and goes through
-        ``complete_value``: 13 of the fan-out's 16 fields, about 4 us each (#17)."""
+        ``complete_value``: 13 of the fan-out's 16 fields, 20 us a request in all, 2.5% of its
+        CPU in-process (#17)."""
         if self._direct:
             field_def = parent_type.fields.get(field_details_list[0].node.name.value)
             resolve = field_def.resolve if field_def is not None else None

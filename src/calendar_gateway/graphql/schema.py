@@ -129,7 +129,8 @@ def read_attributes_at_once(schema: GraphQLSchema) -> None:
     Strawberry resolves such a field through a wrapper, ``get_result`` and two properties,
     to end in ``getattr(source, python_name)`` (its default resolver): 13 fields of the
     fan-out, ~50 calls a request. The same ``getattr``, called at once; a field with a
-    resolver, extensions or error handlers keeps Strawberry's.
+    resolver, extensions or error handlers keeps Strawberry's. The executor completes such a
+    field of a scalar or enum type itself (``Executor.execute_field``).
     """
     for type_ in schema.type_map.values():
         if not isinstance(type_, GraphQLObjectType):
