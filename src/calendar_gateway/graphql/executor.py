@@ -88,30 +88,25 @@ class Executor(StrawberryGraphQLCoreExecutionContext):
             if type(resolve) is Attribute and resolve.leaf is not None:
                 try:
                     result = getattr(source, resolve.name)
+                    # An awaitable (never one of the gateway's) is graphql-core's to await.
+                    if not self.is_awaitable(result):
+                        return self._completed(resolve, result)
                 except Exception as error:
                     self.handle_field_error(error, resolve.type, field_details_list, path)
                     return None
-                # An awaitable (never one of the gateway's) is graphql-core's to await.
-                if not self.is_awaitable(result):
-                    return self._complete_attribute(resolve, result, field_details_list, path)
         return super().execute_field(
             parent_type, source, field_details_list, path, position_context
         )
 
-    def _complete_attribute(
-        self, attribute: Attribute, result: object, field_details_list: FieldDetailsList, path: Path
-    ) -> Any:
-        try:
-            if isinstance(result, Exception):
-                raise result
-            if result is None or result is Undefined:
-                if attribute.null_message is not None:
-                    raise TypeError(attribute.null_message)
-                return None
-            return self.complete_leaf_value(attribute.leaf, result)  # type: ignore[arg-type]
-        except Exception as error:
-            self.handle_field_error(error, attribute.type, field_details_list, path)
+    def _completed(self, attribute: Attribute, result: object) -> Any:
+        """``complete_value`` of a scalar or enum, raising where it raises."""
+        if isinstance(result, Exception):
+            raise result
+        if result is None or result is Undefined:
+            if attribute.null_message is not None:
+                raise TypeError(attribute.null_message)
             return None
+        return self.complete_leaf_value(attribute.leaf, result)  # type: ignore[arg-type]
 
 
 def _weakly(method: Callable[P, R]) -> Callable[P, R]:
