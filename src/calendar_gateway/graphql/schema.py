@@ -30,6 +30,7 @@ from calendar_gateway.graphql.feeds import FeedMutation
 from calendar_gateway.graphql.incremental import with_coded_errors
 from calendar_gateway.graphql.lifecycle import lifecycle
 from calendar_gateway.graphql.limits import argument_sizes, limits
+from calendar_gateway.graphql.resolvers import call_resolvers_at_once
 from calendar_gateway.graphql.scalars import SCALARS
 from calendar_gateway.graphql.subscriptions import Subscription
 from calendar_gateway.services.errors import InvalidInputError
@@ -71,6 +72,7 @@ class Schema(strawberry.federation.Schema):
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         read_attributes_at_once(self._schema)
+        call_resolvers_at_once(self)
 
     def process_errors(
         self, errors: list[GraphQLError], execution_context: ExecutionContext | None = None
