@@ -11,6 +11,7 @@ Held weakly, the helpers leave the executor to refcounting: freed when the opera
 
 from __future__ import annotations
 
+import operator
 import weakref
 from collections.abc import Callable
 from typing import Any, ParamSpec, TypeVar
@@ -25,12 +26,19 @@ from graphql import (
     is_leaf_type,
     is_non_null_type,
 )
-from graphql.execution.collect_fields import FieldDetailsList
+from graphql.execution.collect_fields import CollectedFields, FieldDetailsList, FragmentDetails
+from graphql.language import FieldNode, FragmentSpreadNode, InlineFragmentNode, SelectionSetNode
 from graphql.pyutils import Path
 from strawberry.schema.schema import StrawberryGraphQLCoreExecutionContext
 
 P = ParamSpec("P")
 R = TypeVar("R")
+K = TypeVar("K")
+V = TypeVar("V")
+
+SUBFIELD_ENTRIES = 1024
+"""Selections whose collected subfields are remembered across operations, at most: each
+keeps its document's nodes alive (a fan-out document has four)."""
 
 
 class Attribute:
@@ -98,6 +106,32 @@ class Executor(StrawberryGraphQLCoreExecutionContext):
             parent_type, source, field_details_list, path, position_context
         )
 
+    def collect_subfields(
+        self, return_type: GraphQLObjectType, field_details_list: FieldDetailsList
+    ) -> CollectedFields:
+        """graphql-core's, remembered across operations where nothing but the selection
+        decides it: no directive (@skip, @include, @defer) and no fragment variables.
+
+        graphql-core remembers it for one operation; the same document's next operation
+        collected each object's subfields again (4 a fan-out request).
+        """
+        nodes = _plain_nodes(field_details_list)
+        if nodes is None:
+            return super().collect_subfields(return_type, field_details_list)
+        key = (return_type, *map(id, nodes))
+        remembered = _subfields.get(key)
+        # The entry holds its nodes, so no other node can have their ids while it is kept.
+        if remembered is not None and all(map(operator.is_, remembered[0], nodes)):
+            return remembered[1]
+        collected = super().collect_subfields(return_type, field_details_list)
+        # Remembered when seen again: a document sent once (its ids written in its text,
+        # a new text each time) would only fill the memory with nodes kept alive.
+        if not _sightings.pop(key, False):
+            _remember(_sightings, key, True)
+        elif all(_undirected(node.selection_set, self.fragments) for node in nodes):
+            _remember(_subfields, key, (nodes, collected))
+        return collected
+
     def _completed(self, attribute: Attribute, result: object) -> Any:
         """``complete_value`` of a scalar or enum, raising where it raises."""
         if isinstance(result, Exception):
@@ -107,6 +141,50 @@ class Executor(StrawberryGraphQLCoreExecutionContext):
                 raise TypeError(attribute.null_message)
             return None
         return self.complete_leaf_value(attribute.leaf, result)  # type: ignore[arg-type]
+
+
+_subfields: dict[tuple[object, ...], tuple[tuple[FieldNode, ...], CollectedFields]] = {}
+_sightings: dict[tuple[object, ...], bool] = {}
+"""Selections collected once, not yet remembered: their keys alone (ids of their nodes)."""
+
+
+def _remember(memory: dict[K, V], key: K, value: V) -> None:
+    if len(memory) >= SUBFIELD_ENTRIES:  # the oldest goes
+        del memory[next(iter(memory))]
+    memory[key] = value
+
+
+def _plain_nodes(field_details_list: FieldDetailsList) -> tuple[FieldNode, ...] | None:
+    """The field nodes, when none is deferred or inside a fragment with variables."""
+    nodes = []
+    for details in field_details_list:
+        if details.defer_usage is not None or details.fragment_variable_values is not None:
+            return None
+        nodes.append(details.node)
+    return tuple(nodes)
+
+
+def _undirected(
+    selection_set: SelectionSetNode | None, fragments: dict[str, FragmentDetails]
+) -> bool:
+    """Whether no selection that collecting ``selection_set`` visits has a directive."""
+    if selection_set is None:
+        return True
+    for selection in selection_set.selections:
+        if selection.directives:
+            return False
+        if isinstance(selection, InlineFragmentNode):
+            inner: SelectionSetNode | None = selection.selection_set
+        elif isinstance(selection, FragmentSpreadNode):
+            fragment = fragments.get(selection.name.value)
+            if fragment is None or fragment.definition.directives:
+                return False
+            inner = fragment.definition.selection_set
+        else:
+            continue
+        if not _undirected(inner, fragments):
+            return False
+    return True
 
 
 def _weakly(method: Callable[P, R]) -> Callable[P, R]:
