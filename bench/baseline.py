@@ -36,7 +36,8 @@ BASELINE = CLIENTS[0]
 UPSTREAMS = ("calendars", "bookings", "appointments")
 
 
-def create_app(upstream: str, connections: int) -> Starlette:
+def create_app(upstream: str, connections: int, user_space: str = "bench-baseline") -> Starlette:
+    """The baseline; ``user_space`` is its Xelion session's, which no other client may share."""
     # Like the gateway: per candidate, one client per upstream, ``connections`` each.
     senders: dict[str, dict[str, Send]] = {}
     sessions: list[Sessions] = []
@@ -51,7 +52,7 @@ def create_app(upstream: str, connections: int) -> Starlette:
                     stack.push_async_callback(close)
                     senders[client][name] = send
             async with aiohttp.ClientSession() as login:
-                sessions.append(await Sessions.login(login, upstream, "bench-baseline"))
+                sessions.append(await Sessions.login(login, upstream, user_space))
             yield
 
     async def fanout(request: Request) -> Response:
@@ -69,12 +70,12 @@ def _sender(client: str, connections: int) -> tuple[Send, Callable[[], Awaitable
     """A way to send calls with the ``client`` candidate, and how to close it."""
     if client == "aiohttp":
         session = aiohttp.ClientSession(connector=aiohttp.TCPConnector(limit=connections))
-        return _aiohttp_sender(session), session.close
+        return aiohttp_sender(session), session.close
     http = _httpx_client(client, connections)
     return _httpx_sender(http), http.aclose
 
 
-def _aiohttp_sender(session: aiohttp.ClientSession) -> Send:
+def aiohttp_sender(session: aiohttp.ClientSession) -> Send:
     async def send(call: Call) -> Any:
         async with session.request(
             call.method, call.url, headers=call.headers, data=call.body

@@ -20,7 +20,7 @@ from urllib.parse import urlencode
 import aiohttp
 import orjson
 
-from bench import processes, profile, queries, seed
+from bench import instructions, processes, profile, queries, seed
 from bench.baseline import BASELINE, CLIENTS
 from bench.load import LoadResult, LoadSpec
 from bench.results import BASELINE_READS, FANOUT, INLINE, Results, Stats
@@ -46,6 +46,8 @@ class Plan:
     load_connections: int = 64
     duplicate_requests: int = 100
     profile_seconds: float = 10.0
+    # Requests per layer counted by callgrind (bench/instructions.py).
+    instruction_requests: int = 200
     # More than the connections, so that no two requests in flight read the same entity.
     entities: int = 128
     # (g): the gateway as ``serve --workers N`` runs it.
@@ -62,6 +64,7 @@ class Plan:
             warmup=0.1,
             duplicate_requests=3,
             profile_seconds=0.0,
+            instruction_requests=2,
             entities=4,
             turns=2,
             settle=0.05,
@@ -268,6 +271,9 @@ class _Bench:
         await self._encoders(results)
         if self.plan.profile_seconds:
             await self._profiles(results)
+        results.instructions = await instructions.measure(
+            self.servers.simulators.url, self.trios, self.plan.instruction_requests, self.logs
+        )
         return results
 
     async def _latency(self, results: Results) -> None:

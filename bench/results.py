@@ -104,6 +104,8 @@ class Results:
     inline_workers: Stats | None = None
     workers: int = 0
     profiles: dict[str, Profile] = field(default_factory=dict)
+    instructions: dict[str, float] = field(default_factory=dict)
+    """Per fan-out request, by layer (bench/instructions.py)."""
 
     def runs(self) -> dict[str, Stats]:
         named = {

@@ -15,6 +15,7 @@ SECTIONS = (
     "## Targets",
     "## (a) Fan-out latency",
     "## (b) Fan-out throughput",
+    "## (b) In instructions",
     "## (f) and (g) Inline ids",
     "## Upstream transport",
     "## (c) A hot read",
