@@ -197,10 +197,30 @@ def test_each_pattern_applies_whatever_the_case_or_the_alphabet(text: str, redac
     assert Redactor(["SECRET-pw-123"])(text) == redacted
 
 
-def test_a_json_line_is_json_dumps_of_its_entry() -> None:
-    line = JsonFormatter(Redactor()).format(record("caf\u00e9 %s", "ok", when=object()))
-    assert line == json.dumps(json.loads(line))
-    assert "\\u00e9" in line
+class Odd:
+    def __str__(self) -> str:
+        return "odd"
+
+
+ODD_VALUES: dict[str, object] = {
+    "when": datetime(2030, 1, 7, 9, 30, tzinfo=UTC),
+    "thing": Odd(),
+    "keyed": {1: "one", "two": [1.5, None, True]},
+    "tiny": 1e-05,
+}
+
+
+@pytest.mark.parametrize("message", ["plain %s", "caf\u00e9 %s", "ctrl\x1b[31m %s\x7f"])
+@pytest.mark.parametrize("big", [None, 2**70])  # an integer beyond 64 bits, or none
+def test_a_json_line_is_one_line_of_ascii_json_of_its_entry(message: str, big: int | None) -> None:
+    values = {**ODD_VALUES, "big": big}
+    line = JsonFormatter(Redactor()).format(record(message, "ok", **values))
+    assert line.isascii()
+    assert "\n" not in line
+    entry = json.loads(line)
+    # What json.dumps(entry, default=str) says of each value.
+    assert {key: entry[key] for key in values} == json.loads(json.dumps(values, default=str))
+    assert entry["message"] == message.replace("%s", "ok")
 
 
 @pytest.mark.usefixtures("restored_logging")
