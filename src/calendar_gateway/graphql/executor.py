@@ -1,5 +1,6 @@
-"""graphql-core's executor, as Strawberry runs it, without the reference cycle it makes, and
-with the schema's attribute leaves completed at once.
+"""graphql-core's executor, as Strawberry runs it, without the reference cycle it makes,
+with the schema's attribute leaves completed at once, and with each object's subfields
+collected once for a document's operations (``Executor.collect_subfields``).
 
 graphql-core 3.3 keeps two of the executor's own bound methods in ``async_helpers``, so
 every executor refers to itself, and so does everything an operation reached through it:
