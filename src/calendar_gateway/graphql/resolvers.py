@@ -26,7 +26,7 @@ from strawberry.types.field import StrawberryField
 # The names Strawberry gives its wrappers in ``from_resolver``: only those are replaced.
 _STRAWBERRY_WRAPPERS = frozenset({"_resolver", "_async_resolver"})
 
-Conversion = Callable[[object, strawberry.Info[Any, Any]], object]
+Conversion = Callable[[object, strawberry.Info[Any, Any] | None], object]
 
 
 class Resolver:
@@ -38,6 +38,7 @@ class Resolver:
         "_field",
         "_info_class",
         "_info_name",
+        "_needs_info",
         "_pass_source",
         "_source_names",
     )
@@ -56,17 +57,20 @@ class Resolver:
             if parameter is not None
         )
         self._info_name = resolver.info_parameter.name if resolver.info_parameter else None
+        names = [schema.config.name_converter.from_argument(a) for a in field.arguments]
         self._conversions = tuple(
-            (
-                schema.config.name_converter.from_argument(argument),
-                argument.python_name,
-                _conversion(argument, schema),
-            )
-            for argument in field.arguments
+            (name, argument.python_name, _conversion(argument, name, schema))
+            for name, argument in zip(names, field.arguments, strict=True)
+        )
+        # Strawberry makes its Info for every call; here only for a call that hands it on.
+        self._needs_info = self._info_name is not None or any(
+            convert is not None for _, _, convert in self._conversions
         )
 
     def __call__(self, source: object, info: GraphQLResolveInfo[Any], **arguments: object) -> Any:
-        strawberry_info = self._info_class(_raw_info=info, _field=self._field)
+        strawberry_info = (
+            self._info_class(_raw_info=info, _field=self._field) if self._needs_info else None
+        )
         kwargs: dict[str, object] = {}
         for name, python_name, convert in self._conversions:
             if name in arguments:
@@ -81,7 +85,9 @@ class Resolver:
         return self._call(**kwargs)
 
 
-def _conversion(argument: StrawberryArgument, schema: strawberry.Schema) -> Conversion | None:
+def _conversion(
+    argument: StrawberryArgument, name: str, schema: strawberry.Schema
+) -> Conversion | None:
     """None where Strawberry passes the value on as it is: a scalar, or null."""
     type_ = argument.type
     if type(type_) is StrawberryOptional:  # not Maybe, which wraps its value
@@ -89,9 +95,8 @@ def _conversion(argument: StrawberryArgument, schema: strawberry.Schema) -> Conv
     registry = schema.schema_converter.scalar_registry
     if type_ is not GlobalID and is_scalar(type_, registry):
         return None
-    name = schema.config.name_converter.from_argument(argument)
 
-    def convert(value: object, info: strawberry.Info[Any, Any]) -> object:
+    def convert(value: object, info: strawberry.Info[Any, Any] | None) -> object:
         return convert_argument(value, argument.type, registry, schema.config, info, path=(name,))
 
     return convert
