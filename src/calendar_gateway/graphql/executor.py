@@ -12,7 +12,6 @@ Held weakly, the helpers leave the executor to refcounting: freed when the opera
 
 from __future__ import annotations
 
-import operator
 import weakref
 from collections.abc import Callable
 from typing import Any, ParamSpec, TypeVar
@@ -121,8 +120,8 @@ class Executor(StrawberryGraphQLCoreExecutionContext):
             return super().collect_subfields(return_type, field_details_list)
         key = (return_type, *map(id, nodes))
         remembered = _subfields.get(key)
-        # The entry holds its nodes, so no other node can have their ids while it is kept.
-        if remembered is not None and all(map(operator.is_, remembered[0], nodes)):
+        # The entry holds its nodes, and these are alive too: the same ids are the same nodes.
+        if remembered is not None:
             return remembered[1]
         collected = super().collect_subfields(return_type, field_details_list)
         # Remembered when seen again: a document sent once (its ids written in its text,

@@ -11,11 +11,11 @@ once, converts only the arguments whose values need converting (with Strawberry'
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from typing import Any, cast
 
 import strawberry
-from graphql import GraphQLObjectType, GraphQLResolveInfo
+from graphql import GraphQLField, GraphQLObjectType, GraphQLResolveInfo, GraphQLSchema
 from strawberry.relay.types import GlobalID
 from strawberry.scalars import is_scalar
 from strawberry.schema.schema_converter import GraphQLCoreConverter
@@ -102,25 +102,33 @@ def _conversion(
     return convert
 
 
+def strawberry_fields(
+    schema: GraphQLSchema,
+) -> Iterator[tuple[GraphQLObjectType, str, GraphQLField, StrawberryField]]:
+    """Each object type's fields that Strawberry made, with the definition it made each from."""
+    for type_ in schema.type_map.values():
+        if not isinstance(type_, GraphQLObjectType):
+            continue
+        for name, field in type_.fields.items():
+            definition = (field.extensions or {}).get(GraphQLCoreConverter.DEFINITION_BACKREF)
+            if isinstance(definition, StrawberryField):
+                yield type_, name, field, definition
+
+
 def call_resolvers_at_once(schema: strawberry.Schema) -> None:
     """Each field whose resolver Strawberry wraps with nothing to add gets a ``Resolver``.
 
     A field with field extensions (permissions among them), exception handlers or its own
     ``get_result`` keeps Strawberry's wrapper, as does every subscription field.
     """
-    for type_ in schema._schema.type_map.values():
-        if not isinstance(type_, GraphQLObjectType):
-            continue
-        for field in type_.fields.values():
-            definition = (field.extensions or {}).get(GraphQLCoreConverter.DEFINITION_BACKREF)
-            if (
-                isinstance(definition, StrawberryField)
-                and definition.base_resolver is not None
-                and callable(definition.base_resolver.wrapped_func)
-                and not definition.extensions
-                and not definition.is_subscription
-                and type(definition).get_result is StrawberryField.get_result
-                and not schema.schema_converter._get_field_exception_handlers(definition)
-                and getattr(field.resolve, "__name__", None) in _STRAWBERRY_WRAPPERS
-            ):
-                field.resolve = Resolver(definition, schema)
+    for _, _, field, definition in strawberry_fields(schema._schema):
+        if (
+            definition.base_resolver is not None
+            and callable(definition.base_resolver.wrapped_func)
+            and not definition.extensions
+            and not definition.is_subscription
+            and type(definition).get_result is StrawberryField.get_result
+            and not schema.schema_converter._get_field_exception_handlers(definition)
+            and getattr(field.resolve, "__name__", None) in _STRAWBERRY_WRAPPERS
+        ):
+            field.resolve = Resolver(definition, schema)

@@ -6,7 +6,7 @@ from functools import cached_property
 from typing import Any
 
 import strawberry
-from graphql import GraphQLObjectType, GraphQLSchema
+from graphql import GraphQLSchema
 from graphql.error import GraphQLError
 from strawberry.extensions import SchemaExtension
 from strawberry.extensions.runner import SchemaExtensionsRunner
@@ -14,9 +14,7 @@ from strawberry.federation.schema import FederationAny
 from strawberry.federation.schema_directives import Key
 from strawberry.schema.config import StrawberryConfig
 from strawberry.schema.name_converter import NameConverter
-from strawberry.schema.schema_converter import GraphQLCoreConverter
 from strawberry.types import ExecutionContext
-from strawberry.types.field import StrawberryField
 
 from calendar_gateway.graphql.appointments import AppointmentMutation, AppointmentQuery
 from calendar_gateway.graphql.availability import AvailabilityQuery
@@ -30,7 +28,7 @@ from calendar_gateway.graphql.feeds import FeedMutation
 from calendar_gateway.graphql.incremental import with_coded_errors
 from calendar_gateway.graphql.lifecycle import lifecycle
 from calendar_gateway.graphql.limits import argument_sizes, limits
-from calendar_gateway.graphql.resolvers import call_resolvers_at_once
+from calendar_gateway.graphql.resolvers import call_resolvers_at_once, strawberry_fields
 from calendar_gateway.graphql.scalars import SCALARS
 from calendar_gateway.graphql.subscriptions import Subscription
 from calendar_gateway.services.errors import InvalidInputError
@@ -134,18 +132,13 @@ def read_attributes_at_once(schema: GraphQLSchema) -> None:
     resolver, extensions or error handlers keeps Strawberry's. The executor completes such a
     field of a scalar or enum type itself (``Executor.execute_field``).
     """
-    for type_ in schema.type_map.values():
-        if not isinstance(type_, GraphQLObjectType):
-            continue
-        for name, field in type_.fields.items():
-            definition = (field.extensions or {}).get(GraphQLCoreConverter.DEFINITION_BACKREF)
-            if (
-                isinstance(definition, StrawberryField)
-                and definition.is_basic_field
-                and definition.default_resolver is getattr
-                and getattr(field.resolve, "__name__", None) == "_get_basic_result"
-            ):
-                field.resolve = Attribute(definition.python_name, type_.name, name, field.type)
+    for type_, name, field, definition in strawberry_fields(schema):
+        if (
+            definition.is_basic_field
+            and definition.default_resolver is getattr
+            and getattr(field.resolve, "__name__", None) == "_get_basic_result"
+        ):
+            field.resolve = Attribute(definition.python_name, type_.name, name, field.type)
 
 
 def create_schema(settings: Settings | None = None) -> strawberry.Schema:
