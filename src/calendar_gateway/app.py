@@ -55,7 +55,7 @@ class GraphQLEndpoint(GraphQLOverWebSocket):
         self.persisted_queries: PersistedQueries | None = None
 
     async def get_context(
-        self, request: Request | WebSocket, response: Response | WebSocket
+        self, request: Request | WebSocket, response: Response | WebSocket | None
     ) -> Context:
         if self.services is None:
             raise RuntimeError("GraphQL only once the lifespan has started")
@@ -74,7 +74,7 @@ class GraphQLEndpoint(GraphQLOverWebSocket):
         self,
         request: Request,
         request_adapter: AsyncHTTPRequestAdapter,
-        sub_response: Response,
+        sub_response: Response | None,
         context: Context,
         root_value: None,
         request_data: GraphQLRequestData,
