@@ -3,14 +3,15 @@
 from __future__ import annotations
 
 import contextlib
-from collections.abc import Callable
+from collections.abc import AsyncIterator, Callable, Iterator
 from typing import Any
 
 import graphql
 import pytest
+from strawberry.extensions import SchemaExtension
 
 from calendar_gateway import metrics
-from calendar_gateway.graphql import argument_sizes
+from calendar_gateway.graphql import argument_sizes, extension_runner
 from calendar_gateway.graphql.admission import Admission
 from calendar_gateway.graphql.lifecycle import OperationLifecycle
 from calendar_gateway.graphql.schema import create_schema
@@ -179,3 +180,74 @@ async def test_an_operation_refused_while_parsed_is_counted_and_logged_as_answer
     (logged,) = caplog.records
     assert logged.getMessage() == "graphql unknown anonymous: error"
     assert logged.__dict__["error_codes"] == [code]
+
+
+def admission_hooks(monkeypatch: pytest.MonkeyPatch) -> list[str]:
+    """The names of Admission's parse and validate hooks, as each is entered."""
+    entered: list[str] = []
+    for name in ("on_parse", "on_validate"):
+        hook = getattr(Admission, name)
+
+        async def noted(self: Admission, hook: Any = hook, name: str = name) -> AsyncIterator[None]:
+            entered.append(name)
+            async for _ in hook(self):
+                yield
+
+        monkeypatch.setattr(Admission, name, noted)
+    # The runner wraps each class's hooks once: these, from now on.
+    extension_runner._plan.cache_clear()
+    return entered
+
+
+async def test_an_admitted_text_skips_admission_s_hooks_to_the_same_answer(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    entered = admission_hooks(monkeypatch)
+    schema = create_schema(settings_for("http://127.0.0.1:1", max_id_length=8))
+    query = "query Capped($id: ID!) { booking(id: $id) { id } }"
+    first = await schema.execute(query, {"id": "x" * 9})
+    assert entered == ["on_parse", "on_validate"]
+    before = timed()
+    again = await schema.execute(query, {"id": "y" * 9})
+    assert entered == ["on_parse", "on_validate"], "admitted: its hooks are not entered"
+    assert codes(again) == codes(first) == ["BAD_USER_INPUT"]
+    assert timed_since(before) == {"parse": 1, "validate": 1, "execute": 0}
+
+
+@pytest.mark.parametrize(
+    ("query", "message"),
+    [
+        ('query Deep { booking(id: "1") { resource { id } } }', "maximum operation depth"),
+        ("query Aliased { a: __typename b: __typename }", "aliases"),
+        ("query Unknown { nope }", "Cannot query field 'nope'"),
+    ],
+)
+async def test_an_admitted_text_that_failed_validation_fails_again_with_the_same_errors(
+    monkeypatch: pytest.MonkeyPatch, query: str, message: str
+) -> None:
+    entered = admission_hooks(monkeypatch)
+    schema = create_schema(settings_for("http://127.0.0.1:1", max_query_depth=1, max_aliases=1))
+    first, again = [await schema.execute(query) for _ in range(2)]
+    assert entered == ["on_parse", "on_validate"], "the second time, from admission's memory"
+    assert first.data is None
+    assert [e.formatted for e in again.errors or []] == [e.formatted for e in first.errors or []]
+    assert any(message in e.message for e in first.errors or [])
+
+
+async def test_other_extensions_parse_and_validate_hooks_run_for_an_admitted_text() -> None:
+    calls: list[str] = []
+
+    class Watching(SchemaExtension):
+        def on_parse(self) -> Iterator[None]:
+            calls.append("parse")
+            yield
+
+        def on_validate(self) -> Iterator[None]:
+            calls.append("validate")
+            yield
+
+    schema = create_schema(settings_for("http://127.0.0.1:1"))
+    schema.extensions = (*schema.extensions, Watching)
+    for _ in range(2):
+        assert (await schema.execute("query Watched { __typename }")).errors is None
+    assert calls == ["parse", "validate"] * 2
