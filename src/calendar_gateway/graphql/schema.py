@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from functools import cached_property
 from typing import Any
 
@@ -14,7 +15,9 @@ from strawberry.federation.schema import FederationAny
 from strawberry.federation.schema_directives import Key
 from strawberry.schema.config import StrawberryConfig
 from strawberry.schema.name_converter import NameConverter
-from strawberry.types import ExecutionContext
+from strawberry.schema.schema import DEFAULT_ALLOWED_OPERATION_TYPES
+from strawberry.types import ExecutionContext, ExecutionResult
+from strawberry.types.graphql import OperationType
 
 from calendar_gateway.graphql.appointments import AppointmentMutation, AppointmentQuery
 from calendar_gateway.graphql.availability import AvailabilityQuery
@@ -26,6 +29,7 @@ from calendar_gateway.graphql.executor import Attribute, Executor
 from calendar_gateway.graphql.extension_runner import LeanRunner
 from calendar_gateway.graphql.feeds import FeedMutation
 from calendar_gateway.graphql.incremental import with_coded_errors
+from calendar_gateway.graphql.known_operation import KnownOperation
 from calendar_gateway.graphql.lifecycle import lifecycle
 from calendar_gateway.graphql.limits import argument_sizes, limits
 from calendar_gateway.graphql.resolvers import call_resolvers_at_once, strawberry_fields
@@ -71,6 +75,41 @@ class Schema(strawberry.federation.Schema):
         super().__init__(*args, **kwargs)
         read_attributes_at_once(self._schema)
         call_resolvers_at_once(self)
+
+    async def execute(  # noqa: PLR0917 - Strawberry's signature
+        self,
+        query: str | None,
+        variable_values: dict[str, Any] | None = None,
+        context_value: Any | None = None,
+        root_value: Any | None = None,
+        operation_name: str | None = None,
+        allowed_operation_types: Iterable[OperationType] | None = None,
+        operation_extensions: dict[str, Any] | None = None,
+    ) -> ExecutionResult:
+        # An operation of a document admitted before runs straight: known_operation.py.
+        allowed = allowed_operation_types or DEFAULT_ALLOWED_OPERATION_TYPES
+        context = self._create_execution_context(
+            query,
+            allowed,
+            variable_values,
+            context_value,
+            root_value,
+            operation_name,
+            operation_extensions,
+        )
+        known = KnownOperation.of(self, context, allowed)
+        result = await known.run() if known is not None else None
+        if result is not None:
+            return result
+        return await super().execute(
+            query,
+            variable_values,
+            context_value,
+            root_value,
+            operation_name,
+            allowed_operation_types,
+            operation_extensions,
+        )
 
     def process_errors(
         self, errors: list[GraphQLError], execution_context: ExecutionContext | None = None
