@@ -152,3 +152,39 @@ async def test_an_operation_that_raises_is_answered_as_strawberry_s_way_answers_
     ]
     assert straight.extensions == expected.extensions
     assert straight_logged == [r.getMessage() for r in caplog.records]
+
+
+@pytest.mark.parametrize(
+    ("second", "straight"),
+    [
+        ('query Booking { booking(id: "2") { id } }', True),
+        # Over the id cap: the shape's literal check fails, and validation says so.
+        ('query Booking { booking(id: "123456789") { id } }', False),
+        # An int where the first had a string: another shape, admitted as a new text is.
+        ("query Booking { booking(id: 2) { id } }", False),
+    ],
+)
+async def test_a_new_text_of_an_admitted_shape_runs_straight_to_strawberry_s_answer(
+    monkeypatch: pytest.MonkeyPatch, second: str, straight: bool
+) -> None:
+    first = 'query Booking { booking(id: "1") { id } }'
+
+    async def answers(schema: Schema) -> list[object]:
+        found = []
+        for query in (first, second):
+            result = await schema.execute(query)
+            found.append((result.data, [e.formatted for e in result.errors or []]))
+        return found
+
+    ran: list[bool] = []
+    run = KnownOperation.run
+
+    async def counted(self: KnownOperation) -> Any:
+        ran.append(True)
+        return await run(self)
+
+    monkeypatch.setattr(KnownOperation, "run", counted)
+    expected = await answers(made())
+    assert ran == ([True] if straight else []), "the second text, made by its shape"
+    monkeypatch.setattr(KnownOperation, "of", classmethod(lambda *_args: None))
+    assert await answers(made()) == expected

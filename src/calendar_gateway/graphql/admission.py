@@ -156,18 +156,29 @@ class Admission(SchemaExtension):
 
     def admit_known(self) -> bool:
         """Sets the operation's document and its validation's errors at once, if its text
-        was admitted and validated before: its parse and validate hooks then have nothing
-        to do, and the runner leaves them out (``extension_runner.LeanRunner``)."""
+        was admitted and validated before, or is a short text of a shape that passed: its
+        parse and validate hooks then have nothing to do, and they are left out
+        (``extension_runner.LeanRunner``, ``known_operation.KnownOperation``)."""
         context = self.execution_context
         query = context.query
         if context.graphql_document is not None or not query:
             return False
-        checked = self.admission.documents.get(query)
+        checked = self.admission.documents.get(query) or self._made_at_once(query)
         if checked is None or checked.errors is None:
             return False
         context.graphql_document = checked.document
         context.pre_execution_errors = checked.errors
         return True
+
+    def _made_at_once(self, query: str) -> Checked | None:
+        """A short new text's document, made by its shape if that passed before."""
+        if len(query) > ON_LOOP_QUERY_CHARS:
+            return None
+        try:
+            shape = Shape.of(query, self.admission.max_tokens)
+            return None if shape is None else self._made(query, shape, self._rules())
+        except Exception:  # the parse hook's to refuse, with its coded error
+            return None
 
     async def on_parse(self) -> AsyncIterator[None]:
         context = self.execution_context
@@ -229,14 +240,21 @@ class Admission(SchemaExtension):
         """
         shape = Shape.of(query, self.admission.max_tokens)
         if shape is not None and rules is not None:
-            made = self.admission.shapes.document(query, shape, rules)
-            if made is not None:
-                checked = Checked(made, errors=[])
-                self.admission.documents.keep(query, checked)
+            checked = self._made(query, shape, rules)
+            if checked is not None:
                 return checked
         document = parse(query, max_tokens=self.admission.max_tokens)
         _unlink_backwards(document)
         return Checked(document, shape=shape)
+
+    def _made(self, query: str, shape: Shape, rules: Rules) -> Checked | None:
+        """The text's document, made from the shape's if that passed ``rules``: admitted."""
+        made = self.admission.shapes.document(query, shape, rules)
+        if made is None:
+            return None
+        checked = Checked(made, errors=[])
+        self.admission.documents.keep(query, checked)
+        return checked
 
     def _validate(
         self,
