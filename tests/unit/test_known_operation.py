@@ -170,7 +170,7 @@ async def test_a_new_text_of_an_admitted_shape_runs_straight_to_strawberry_s_ans
     first = 'query Booking { booking(id: "1") { id } }'
 
     async def answers(schema: Schema) -> list[object]:
-        found = []
+        found: list[object] = []
         for query in (first, second):
             result = await schema.execute(query)
             found.append((result.data, [e.formatted for e in result.errors or []]))
