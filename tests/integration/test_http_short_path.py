@@ -53,7 +53,7 @@ async def test_a_post_is_answered_as_strawberry_s_run_answers_it(
     async with gateway_client(settings) as client:
         short = await answers(client)
 
-    async def strawberry_s_run(self: GraphQLOverHTTP, request: Request) -> Response:
+    async def strawberry_s_run(self: GraphQLOverHTTP, request: Request, _body: bytes) -> Response:
         return await self.run(request)
 
     monkeypatch.setattr(GraphQLOverHTTP, "_answer", strawberry_s_run)
