@@ -2,11 +2,15 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 import orjson
 import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 from starlette.background import BackgroundTask
+from starlette.requests import ClientDisconnect, Request
+from starlette.types import Message
 from strawberry.asgi import GraphQL
 from strawberry.http import GraphQLRequestData
 from strawberry.http.base import BaseView
@@ -17,6 +21,7 @@ from calendar_gateway.graphql.http import (
     _may_nest_deeper,
     answered_whole,
     decode_json,
+    read_body,
 )
 from calendar_gateway.graphql.schema import create_schema
 from calendar_gateway.graphql.websocket import GraphQLOverWebSocket
@@ -146,3 +151,37 @@ def test_a_deep_text_is_still_refused_and_one_as_deep_as_allowed_is_not() -> Non
     with pytest.raises(RequestError, match="nested more than 64 levels"):
         decode_json(b"[" * 65 + b"]" * 65)
     assert decode_json(b"[" * 64 + b"]" * 64)
+
+
+def messages(*sent: Message) -> Any:
+    """A ``receive`` that hands over ``sent`` in turn."""
+    pending = list(sent)
+
+    async def receive() -> Message:
+        return pending.pop(0)
+
+    return receive
+
+
+BODIES: list[list[Message]] = [
+    [{"type": "http.request", "body": b'{"query": "{ a }"}'}],
+    [{"type": "http.request"}],
+    [
+        {"type": "http.request", "body": b'{"query": ', "more_body": True},
+        {"type": "http.request", "body": b"", "more_body": True},
+        {"type": "http.request", "body": b'"{ a }"}', "more_body": False},
+    ],
+    [{"type": "http.request", "body": b"{", "more_body": True}, {"type": "http.disconnect"}],
+]
+
+
+@pytest.mark.parametrize("sent", BODIES)
+async def test_a_body_is_read_as_starlette_reads_it(sent: list[Message]) -> None:
+    async def read(reader: Any) -> object:
+        try:
+            return await reader
+        except ClientDisconnect:
+            return "disconnected"
+
+    expected = await read(Request({"type": "http"}, messages(*sent)).body())
+    assert await read(read_body(messages(*sent))) == expected
