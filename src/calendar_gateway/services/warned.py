@@ -5,9 +5,12 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Generic, TypeVar
 
+from calendar_gateway.upstreams.records import quick_init
+
 T = TypeVar("T")
 
 
+@quick_init
 @dataclass(frozen=True)
 class Warned(Generic[T]):
     """``value``, and what the vendor changed of the request (Synergist's warningmessage)."""

@@ -13,6 +13,7 @@ from datetime import datetime
 from enum import Enum
 
 from calendar_gateway.upstreams.json_object import JsonObject
+from calendar_gateway.upstreams.records import quick_init
 from calendar_gateway.upstreams.weekday import Weekday
 
 
@@ -51,6 +52,7 @@ class MonthRecurrenceType(Enum):
     DAY_OF_WEEK = "dayOfWeek"
 
 
+@quick_init
 @dataclass(frozen=True)
 class Participant:
     oid: str
@@ -58,6 +60,7 @@ class Participant:
     object_type: str
 
 
+@quick_init
 @dataclass(frozen=True)
 class CalendarEntry:
     """A calendar an appointment is on."""
@@ -66,6 +69,7 @@ class CalendarEntry:
     name: str
 
 
+@quick_init
 @dataclass(frozen=True)
 class Recurrence:
     type: RecurrenceType
@@ -79,6 +83,7 @@ class Recurrence:
     month_type: MonthRecurrenceType | None
 
 
+@quick_init
 @dataclass(frozen=True)
 class Permissions:
     """Xelion states them as one word, e.g. "ReadWriteRemove"."""
@@ -88,6 +93,7 @@ class Permissions:
     remove: bool
 
 
+@quick_init
 @dataclass(frozen=True)
 class AppointmentSummary:
     """An entry of a calendar list: the vendor lists fewer fields than it answers for one."""
@@ -113,6 +119,7 @@ class AppointmentPage:
     has_more: bool
 
 
+@quick_init
 @dataclass(frozen=True)
 class Appointment:
     oid: str

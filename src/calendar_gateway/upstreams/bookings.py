@@ -26,6 +26,7 @@ from calendar_gateway.upstreams.errors import (
 )
 from calendar_gateway.upstreams.json_body import json_body
 from calendar_gateway.upstreams.json_object import JsonObject
+from calendar_gateway.upstreams.records import quick_init
 from calendar_gateway.upstreams.transport import Transport
 
 UPSTREAM = "bookings"
@@ -51,6 +52,7 @@ _ERROR_ID = re.compile(r"""<Error\s+ErrorID\s*=\s*["']?(\d+)""", re.IGNORECASE)
 _ERROR_TEXT = re.compile(r"<ErrorText>(.*?)</ErrorText>", re.IGNORECASE | re.DOTALL)
 
 
+@quick_init
 @dataclass(frozen=True)
 class Reply(Generic[T]):
     """What an action returned, with the ``warningmessage`` lines that came with it."""
@@ -59,24 +61,28 @@ class Reply(Generic[T]):
     warnings: tuple[str, ...] = ()
 
 
+@quick_init
 @dataclass(frozen=True)
 class Resource:
     id: str
     name: str
 
 
+@quick_init
 @dataclass(frozen=True)
 class Client:
     code: str
     name: str
 
 
+@quick_init
 @dataclass(frozen=True)
 class JobPhase:
     number: str
     description: str
 
 
+@quick_init
 @dataclass(frozen=True)
 class Job:
     number: str
@@ -85,12 +91,14 @@ class Job:
     phase: JobPhase
 
 
+@quick_init
 @dataclass(frozen=True)
 class ChargeCode:
     code: str
     description: str
 
 
+@quick_init
 @dataclass(frozen=True)
 class Requisition:
     id: str
@@ -98,6 +106,7 @@ class Requisition:
     details: str
 
 
+@quick_init
 @dataclass(frozen=True)
 class Allocation:
     """The estimate a booking draws on, in hours (Synergist's "unallocated" figures)."""
@@ -110,6 +119,7 @@ class Allocation:
     initials: str
 
 
+@quick_init
 @dataclass(frozen=True)
 class BookingDay:
     """One day's slot of a booking: Synergist repeats a booking's times on each of its days."""
@@ -120,6 +130,7 @@ class BookingDay:
     hours: float
 
 
+@quick_init
 @dataclass(frozen=True)
 class Booking:
     """A diary entry; ``start`` and ``end`` are the vendor's local times, without zone.

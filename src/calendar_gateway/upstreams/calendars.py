@@ -32,6 +32,7 @@ from calendar_gateway.upstreams.errors import (
 )
 from calendar_gateway.upstreams.json_body import json_body
 from calendar_gateway.upstreams.json_object import JsonObject
+from calendar_gateway.upstreams.records import quick_init
 from calendar_gateway.upstreams.retry import parse_retry_after
 from calendar_gateway.upstreams.transport import Transport
 from calendar_gateway.upstreams.weekday import Weekday
@@ -61,6 +62,7 @@ class RelativeType(Enum):
     LAST = "LAST"
 
 
+@quick_init
 @dataclass(frozen=True)
 class CalendarException:
     """A holiday or changed working hours, placed on a fixed, annual or relative date."""
@@ -80,6 +82,7 @@ class CalendarException:
     time_change_stop: time | None = None
 
 
+@quick_init
 @dataclass(frozen=True)
 class BusinessCalendar:
     """A calendar as GRS lists it; ``exceptions`` is None when read from the list."""
@@ -98,6 +101,7 @@ class BusinessCalendar:
     raw: JsonObject
 
 
+@quick_init
 @dataclass(frozen=True)
 class CalendarRef:
     """Where a calendar lives: GRS scopes every calendar by tenant and package."""
