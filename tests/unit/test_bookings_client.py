@@ -12,6 +12,7 @@ import pytest
 
 from calendar_gateway.upstreams.bookings import (
     Allocation,
+    BookingDay,
     BookingsClient,
     NewBooking,
     Requisition,
@@ -332,6 +333,38 @@ async def test_a_working_week_booking_skips_the_weekend() -> None:
     }
     booking = (await client_for(answering(envelope([row]))).refresh("137463")).value
     assert [d.date for d in booking.days] == [date(2017, 11, 10), date(2017, 11, 13)]
+
+
+@pytest.mark.parametrize(
+    ("start", "end", "number_of_days", "dates"),
+    [
+        ("2017-11-07T09:00:00", "2017-11-07T11:30:00", "1", [date(2017, 11, 7)]),
+        ("2017-11-07", "2017-11-07", "1", [date(2017, 11, 7)]),
+        # Saturday: no working day among its dates, so every date is a slot.
+        ("2017-11-11T09:00:00", "2017-11-11T11:00:00", "2", [date(2017, 11, 11)]),
+        ("2017-11-11T09:00:00", "2017-11-11T11:00:00", "0", []),
+        (
+            "2017-11-11T09:00:00",
+            "2017-11-12T11:00:00",
+            "1",
+            [date(2017, 11, 11), date(2017, 11, 12)],
+        ),
+    ],
+)
+async def test_a_short_booking_has_the_slots_its_dates_and_day_count_give(
+    start: str, end: str, number_of_days: str, dates: list[date]
+) -> None:
+    row = {
+        **REFRESH_EXAMPLE,
+        "calIsoDateTimeStart": start,
+        "calIsoDateTimeEnd": end,
+        "calNumberOfDays": number_of_days,
+    }
+    booking = (await client_for(answering(envelope([row]))).refresh("137463")).value
+    starts, ends = booking.start.time(), booking.end.time()
+    assert booking.days == tuple(
+        BookingDay(d, datetime.combine(d, starts), datetime.combine(d, ends), 2.0) for d in dates
+    )
 
 
 @pytest.mark.parametrize(("message", "warnings"), [("", ()), (None, ()), (0, ("0",))])

@@ -505,6 +505,9 @@ def booking_days(
     not a Saturday or Sunday (Synergist's default working week); else, unknowable, every date.
     """
     first = start.date()
+    if number_of_days == 1 and end.date() == first and start.tzinfo is end.tzinfo is None:
+        # Most bookings: one slot, start to end as they are (3 us a booking less).
+        return (BookingDay(date=first, start=start, end=end, hours=hours_per_day),)
     dates = [first + timedelta(days=n) for n in range((end.date() - first).days + 1)]
     if len(dates) != number_of_days:
         weekdays = [d for d in dates if d.weekday() < 5]
