@@ -7,6 +7,8 @@ from types import MappingProxyType
 from typing import Any
 
 import pytest
+from hypothesis import given
+from hypothesis import strategies as st
 
 from calendar_gateway.upstreams.appointment_model import (
     AppointmentPatch,
@@ -68,6 +70,18 @@ def test_timed_appointment_parses_times_as_utc() -> None:
     appointment = parse_appointment(RECURRING)
     assert appointment.start == datetime(2017, 3, 13, 10, 10, tzinfo=UTC)
     assert appointment.end == datetime(2017, 3, 13, 10, 20, tzinfo=UTC)
+
+
+@given(st.datetimes(min_value=datetime(1, 1, 1), max_value=datetime(9999, 12, 31, 23, 59, 59)))
+def test_a_timed_side_is_its_wall_clock_time_in_utc_itself(moment: datetime) -> None:
+    moment = moment.replace(microsecond=0)
+    text = moment.isoformat(sep=" ")
+    appointment = parse_appointment({**RECURRING, "starttime": text, "firstRecurrenceDate": text})
+    assert appointment.recurrence is not None
+    for parsed in (appointment.start, appointment.recurrence.first):
+        assert parsed == moment.replace(tzinfo=UTC)
+        assert parsed.tzinfo is UTC
+        assert (parsed.fold, parsed.microsecond) == (0, 0)
 
 
 def test_all_day_side_parses_as_a_naive_local_date() -> None:
