@@ -156,16 +156,29 @@ class Admission(SchemaExtension):
 
     def admit_known(self) -> bool:
         """Sets the operation's document and its validation's errors at once, if its text
-        was admitted and validated before, or is a short text of a shape that passed: its
-        parse and validate hooks then have nothing to do, and they are left out
-        (``extension_runner.LeanRunner``, ``known_operation.KnownOperation``)."""
-        context = self.execution_context
-        query = context.query
-        if context.graphql_document is not None or not query:
+        was admitted and validated before: its parse and validate hooks then have nothing
+        to do, and the runner leaves them out (``extension_runner.LeanRunner``)."""
+        query = self._unread_query()
+        return query is not None and self._admit(self.admission.documents.get(query))
+
+    def admit_at_once(self) -> bool:
+        """``admit_known``, or else a short text of a shape that passed, its document made
+        by the shape: an operation that can run straight (``known_operation``)."""
+        query = self._unread_query()
+        if query is None:
             return False
-        checked = self.admission.documents.get(query) or self._made_at_once(query)
+        return self._admit(self.admission.documents.get(query) or self._made_at_once(query))
+
+    def _unread_query(self) -> str | None:
+        """The operation's text, while its document is not set."""
+        context = self.execution_context
+        return context.query if context.graphql_document is None and context.query else None
+
+    def _admit(self, checked: Checked | None) -> bool:
+        """Sets the context's document and errors from ``checked``, once it was validated."""
         if checked is None or checked.errors is None:
             return False
+        context = self.execution_context
         context.graphql_document = checked.document
         context.pre_execution_errors = checked.errors
         return True

@@ -66,7 +66,7 @@ class KnownOperation:
             case _:
                 return None
         lifecycle.execution_context = admission.execution_context = context
-        if not admission.admit_known() or context.pre_execution_errors:
+        if not admission.admit_at_once() or context.pre_execution_errors:
             return None
         try:
             if context.operation_type not in allowed:
