@@ -9,12 +9,12 @@ import pytest
 from graphql import GraphQLError
 from strawberry.types.graphql import OperationType
 
-from calendar_gateway import metrics
 from calendar_gateway.graphql import known_operation
 from calendar_gateway.graphql.known_operation import KnownOperation
 from calendar_gateway.graphql.schema import Schema, create_schema
 from calendar_gateway.upstreams.errors import UpstreamUnavailableError
 from tests.conftest import settings_for
+from tests.unit.test_operation_hooks import timed, timed_since
 
 SETTINGS = settings_for("http://127.0.0.1:1", max_id_length=8)
 BOOKING = "query Booking($id: ID!) { booking(id: $id) { id } }"
@@ -46,22 +46,13 @@ def noted() -> SimpleNamespace:
     return SimpleNamespace(warnings=["slow upstream"], failures=[failure])
 
 
-def phases() -> dict[str, float]:
-    counts: dict[str, float] = {}
-    for metric in metrics.GRAPHQL_PHASE_DURATION.collect():
-        for sample in metric.samples:
-            if sample.name.endswith("_count"):
-                counts[sample.labels["phase"]] = sample.value
-    return counts
-
-
 async def outcome(schema: Schema, case: str, caplog: pytest.LogCaptureFixture) -> object:
     """What running the case twice (the second time admitted) answers, logs and times."""
     query, variables, name = CASES[case]
     allowed = {OperationType.QUERY} if case in QUERIES_ONLY else None
     answers: list[object] = []
     for _ in range(2):
-        before = phases()
+        before = timed()
         caplog.clear()
         try:
             result = await schema.execute(
@@ -78,9 +69,9 @@ async def outcome(schema: Schema, case: str, caplog: pytest.LogCaptureFixture) -
             )
         except Exception as error:  # the outcome compared, whatever it is
             answer = f"{type(error).__name__}: {error}"
-        timed = {k: v - before.get(k, 0) for k, v in phases().items()}
+        phases = timed_since(before)
         logged = [(r.getMessage(), r.__dict__.get("error_codes")) for r in caplog.records]
-        answers.append((answer, timed, logged))
+        answers.append((answer, phases, logged))
     return answers
 
 

@@ -128,10 +128,7 @@ class KnownOperation:
             return result  # type: ignore[no-any-return]  # incremental: as Strawberry
         if result.errors:
             context.pre_execution_errors = result.errors
-        answer = ExecutionResult(data=result.data, errors=result.errors)
-        answer.extensions = await self._extensions_results()
-        context.result = answer
-        return answer
+        return await self._settled(ExecutionResult(data=result.data, errors=result.errors))
 
     async def _failed(self, error: Exception) -> ExecutionResult:
         """Strawberry's answer to an operation that raised: its error, coded, without data."""
@@ -141,17 +138,17 @@ class KnownOperation:
         context = self._context
         context.pre_execution_errors = errors
         self._schema._process_errors(errors, context)
-        answer: ExecutionResult = PreExecutionError(data=None, errors=errors)
-        answer.extensions = await self._extensions_results()
-        context.result = answer
-        return answer
+        return await self._settled(PreExecutionError(data=None, errors=errors))
 
-    async def _extensions_results(self) -> dict[str, Any]:
+    async def _settled(self, answer: ExecutionResult) -> ExecutionResult:
+        """``answer``, with the extensions' results: the operation's result from now on."""
         results: dict[str, Any] = {}
         for extension in self._extensions:
             results.update(await await_maybe(extension.get_results()))
         results.update(self._context.extensions_results)
-        return results
+        answer.extensions = results
+        self._context.result = answer
+        return answer
 
 
 def _raise_into(hook: Iterator[None], error: Exception) -> None:
