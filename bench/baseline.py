@@ -2,7 +2,8 @@
 
 ``GET /fanout/{client}?calendar=ID&booking=ID&appointment=ID`` sends the three reads at once
 with one of the candidate HTTP clients, parses each JSON answer and answers them together.
-``aiohttp`` is the baseline; the others are the transports the gateway could run on.
+``aiohttp`` is the baseline; the others are the transports the gateway could run on, and
+``http1`` the one it runs on, sent to as its ``Transport`` sends a plain read.
 Run as ``python -m bench.baseline --port P --upstream URL --connections N``.
 """
 
@@ -26,11 +27,19 @@ from starlette.responses import JSONResponse, PlainTextResponse, Response
 from starlette.routing import Route
 
 from bench.upstream_calls import Call, Entities, Sessions
-from calendar_gateway.upstreams.aiohttp_transport import AiohttpTransport
+from calendar_gateway.upstreams.http1 import Http1Transport, Timeouts
 
 Send = Callable[[Call], Awaitable[Any]]
 
-CLIENTS = ("aiohttp", "httpx-default", "httpx-tuned", "httpx-aiohttp", "httpx2", "httpx-ours")
+CLIENTS = (
+    "aiohttp",
+    "httpx-default",
+    "httpx-tuned",
+    "httpx-aiohttp",
+    "httpx2",
+    "httpx-ours",
+    "http1",
+)
 BASELINE = CLIENTS[0]
 """The baseline proper: plain aiohttp; the others are transport candidates."""
 UPSTREAMS = ("calendars", "bookings", "appointments")
@@ -71,6 +80,9 @@ def _sender(client: str, connections: int) -> tuple[Send, Callable[[], Awaitable
     if client == "aiohttp":
         session = aiohttp.ClientSession(connector=aiohttp.TCPConnector(limit=connections))
         return aiohttp_sender(session), session.close
+    if client == "http1":
+        transport = Http1Transport(httpx.Limits(max_connections=connections))
+        return _http1_sender(transport), transport.aclose
     http = _httpx_client(client, connections)
     return _httpx_sender(http), http.aclose
 
@@ -86,6 +98,23 @@ def aiohttp_sender(session: aiohttp.ClientSession) -> Send:
     return send
 
 
+def _http1_sender(transport: Http1Transport) -> Send:
+    """The gateway's pool as its ``Transport`` sends a plain read: from the call's parts."""
+    timeouts = Timeouts(pool=None, connect=5.0, read=30.0)
+
+    async def send(call: Call) -> Any:
+        headers = [("host", httpx.URL(call.url).netloc.decode()), *call.headers.items()]
+        if call.body is not None:
+            headers.append(("content-length", str(len(call.body))))
+        response = await transport.send(call.method, call.url, headers, call.body, timeouts)
+        # As raise_for_status would, which needs a request an answer from parts has not.
+        if response.status_code >= 400:
+            raise RuntimeError(f"{call.name}: HTTP {response.status_code}")
+        return json.loads(response.content)
+
+    return send
+
+
 def _httpx_client(client: str, connections: int) -> httpx.AsyncClient | httpx2.AsyncClient:
     tuned = httpx.Limits(max_connections=connections, max_keepalive_connections=connections)
     if client == "httpx-default":
@@ -95,7 +124,7 @@ def _httpx_client(client: str, connections: int) -> httpx.AsyncClient | httpx2.A
     if client == "httpx-aiohttp":
         return httpx.AsyncClient(transport=httpx_aiohttp.AiohttpTransport(limits=tuned))
     if client == "httpx-ours":
-        return httpx.AsyncClient(transport=AiohttpTransport(tuned))
+        return httpx.AsyncClient(transport=Http1Transport(tuned))
     return httpx2.AsyncClient(
         limits=httpx2.Limits(max_connections=connections, max_keepalive_connections=connections)
     )

@@ -31,7 +31,11 @@ def _stats(throughput: float, server_cpu: float) -> Stats:
 def _results() -> Results:
     results = Results(0.05, 10.0, 64, 1.0, 128, workers=2)
     results.upstream_calls = {name: _stats(300, 0.1) for name in ("calendars", "bookings")}
-    results.clients = {"aiohttp": _stats(1000, 0.5), "httpx-ours": _stats(900, 0.6)}
+    results.clients = {
+        "aiohttp": _stats(1000, 0.5),
+        "httpx-ours": _stats(900, 0.6),
+        "http1": _stats(1100, 0.4),
+    }
     results.fanout_alone = results.fanout_latency = _stats(300, 0.4)
     results.fanout_throughput = _stats(800, 1.0)  # 1.25 ms a request
     results.inline = _stats(700, 1.0)  # 1.43 ms: 1.14 x (b)

@@ -16,7 +16,8 @@ from starlette.responses import JSONResponse
 from starlette.routing import Route
 
 from calendar_gateway import tracing
-from calendar_gateway.upstreams.aiohttp_transport import AiohttpTransport, Answer
+from calendar_gateway.upstreams.answer import Answer
+from calendar_gateway.upstreams.http1 import Http1Transport
 from calendar_gateway.upstreams.transport import Transport
 from tests.servers import serve
 
@@ -128,7 +129,7 @@ async def test_an_answer_names_the_request_it_answers(transport: Transport) -> N
 async def test_a_read_puts_on_the_wire_what_httpxs_client_would(
     transport: Transport, echo_url: str, path: str
 ) -> None:
-    # Plain reads go to aiohttp from their parts; the rest through httpx.Request: alike.
+    # Plain reads go to the pool from their parts; the rest through httpx.Request: alike.
     call: dict[str, Any] = {
         "params": {"a": "1 2", "é": "ü/?&"},
         "headers": {"Authorization": "xelion t", "Accept": "application/json"},
@@ -138,7 +139,7 @@ async def test_a_read_puts_on_the_wire_what_httpxs_client_would(
     # (tests/integration/test_tracing.py covers it): not a difference of the two paths.
     ours["headers"].pop("traceparent", None)
     async with httpx.AsyncClient(
-        base_url=f"{echo_url}/api/v1/master", transport=AiohttpTransport(httpx.Limits())
+        base_url=f"{echo_url}/api/v1/master", transport=Http1Transport(httpx.Limits())
     ) as client:
         theirs = (await client.get(path.lstrip("/"), **call)).json()
     assert ours == theirs

@@ -8,9 +8,8 @@ import re
 
 import httpx
 import pytest
-from multidict import CIMultiDict, CIMultiDictProxy
 
-from calendar_gateway.upstreams.aiohttp_transport import Answer, RawHeaders
+from calendar_gateway.upstreams.answer import Answer, RawHeaders
 
 BODY = json.dumps({"name": "Zoë", "n": [1, 2]}).encode("latin-1")
 RAW: tuple[tuple[bytes, bytes], ...] = (
@@ -23,9 +22,16 @@ REQUEST = httpx.Request("POST", "http://vendor.example/api/x", content=b"q=1")
 
 
 def received(status: int, raw: RawHeaders, body: bytes, request: httpx.Request | None) -> Answer:
-    """As AiohttpTransport.send hands an answer over: with aiohttp's parse of its headers."""
-    parsed = CIMultiDict((name.decode("latin-1"), value.decode("latin-1")) for name, value in raw)
-    return Answer.received(status, CIMultiDictProxy(parsed), raw, body, request)
+    """As Http1Transport hands an answer over: with what its parser saw of the headers."""
+    names = {name.lower() for name, _ in raw}
+    return Answer.received(
+        status,
+        raw,
+        body,
+        request,
+        compressed=b"content-encoding" in names,
+        sets_cookies=b"set-cookie" in names,
+    )
 
 
 def theirs(status: int, raw: tuple[tuple[bytes, bytes], ...], body: bytes) -> httpx.Response:

@@ -16,9 +16,10 @@ from prometheus_client import Counter
 
 from calendar_gateway import correlation, metrics, tracing
 from calendar_gateway.upstreams import wire
-from calendar_gateway.upstreams.aiohttp_transport import AiohttpTransport, Answer, client_timeout
+from calendar_gateway.upstreams.answer import Answer
 from calendar_gateway.upstreams.circuit import CircuitBreaker
 from calendar_gateway.upstreams.errors import UpstreamUnavailableError
+from calendar_gateway.upstreams.http1 import Http1Transport, Timeouts
 from calendar_gateway.upstreams.retry import (
     NO_RETRIES,
     RETRYABLE_STATUSES,
@@ -91,9 +92,9 @@ class Transport:
         limits = httpx.Limits(
             max_connections=max_concurrency, max_keepalive_connections=max_concurrency
         )
-        self._http = transport or AiohttpTransport(limits)
-        # The lean path's transport (_sent), when aiohttp's is the one in use.
-        self._aiohttp = self._http if isinstance(self._http, AiohttpTransport) else None
+        self._http = transport or Http1Transport(limits)
+        # The lean path's transport (_sent), when the gateway's own is the one in use.
+        self._http1 = self._http if isinstance(self._http, Http1Transport) else None
         # The client holds what every request gets (base URL, default headers, cookies,
         # timeouts) and answers probes; requests are sent by _sent.
         self._client = httpx.AsyncClient(
@@ -106,7 +107,7 @@ class Transport:
         # tenth of the time.
         self._defaults = wire.DefaultHeaders(self._client.headers)
         self._timeouts = {"timeout": self._timeout.as_dict()}
-        self._aiohttp_timeout = client_timeout(self._timeout.as_dict())
+        self._http1_timeouts = Timeouts.of(self._timeout.as_dict())
         self._cookies_kept = False
         self._slots = Slots(max_concurrency)
         # Looked up once: labels() takes a lock and builds a key on every call.
@@ -231,13 +232,14 @@ class Transport:
         call through its auth and redirect flows and the cookie jar, and ties the answer
         to its stream in a reference cycle: about 60 microseconds a call, a tenth of the
         gateway's CPU per fan-out request (docs/benchmarks.md). Redirects are not followed
-        either way. A call with nothing unusual goes to aiohttp from its parts (``_lean``),
-        with ``headers``; the rest as an httpx.Request, with the trace context ``traced``.
-        Not a coroutine itself: the caller awaits aiohttp's, one frame fewer per resume.
+        either way. A call with nothing unusual goes to the transport from its parts
+        (``_lean``), with ``headers``; the rest as an httpx.Request, with the trace context
+        ``traced``. Not a coroutine itself: the caller awaits the transport's, one frame
+        fewer per resume.
         """
-        if self._aiohttp is not None and (lean := self._lean(call, headers)):
+        if self._http1 is not None and (lean := self._lean(call, headers)):
             url, sent, body = lean
-            return self._aiohttp.send(call.method, url, sent, body, self._aiohttp_timeout)
+            return self._http1.send(call.method, url, sent, body, self._http1_timeouts)
         return self._send_request(call, traced)
 
     async def _send_request(self, call: _Call, traced: Mapping[str, str]) -> httpx.Response:
