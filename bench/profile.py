@@ -15,6 +15,7 @@ _PACKAGE = re.compile(r"(?:^|site-packages/|src/)(?P<package>[A-Za-z0-9_<>. -]+?
 
 Shares = list[tuple[str, float]]
 _EVENT_LOOP = "Runner.run (asyncio/runners.py)"
+OWN_HTTP_CLIENT = "calendar_gateway/upstreams/http1.py"
 
 
 async def record(pid: int, seconds: float, output: Path) -> None:
@@ -87,6 +88,8 @@ def _describe(frame: str) -> tuple[str, str]:
     path = match["file"]
     package = _PACKAGE.search(path)
     name = package["package"] if package else path
+    if path.endswith(OWN_HTTP_CLIENT):  # the gateway's upstream HTTP, not its logic
+        name = OWN_HTTP_CLIENT
     return f"{match['function']} ({_short(path)})", name
 
 

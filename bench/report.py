@@ -8,7 +8,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 
 from bench import chart
-from bench.profile import Profile
+from bench.profile import OWN_HTTP_CLIENT, Profile
 from bench.results import BASELINE_READS, FANOUT, INLINE, Results, Stats, Target, cpu_ms
 
 GATEWAY_TRANSPORT = "http1"
@@ -263,7 +263,16 @@ def _profile_pointer(results: Results) -> str:
 _GROUPS = {
     "GraphQL execution": ("strawberry", "graphql"),
     "HTTP server": ("uvicorn", "starlette", "httptools"),
-    "upstream HTTP": ("httpx", "httpcore", "aiohttp", "anyio", "yarl", "multidict", "h11"),
+    "upstream HTTP": (
+        "httpx",
+        "httpcore",
+        "aiohttp",
+        "anyio",
+        "yarl",
+        "multidict",
+        "h11",
+        OWN_HTTP_CLIENT,
+    ),
     # py-spy names OpenTelemetry's namespace packages by their inner folder.
     "tracing and metrics": ("opentelemetry", "trace", "context", "util", "prometheus_client"),
     "the gateway's code": ("calendar_gateway",),

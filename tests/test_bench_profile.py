@@ -67,6 +67,13 @@ def test_the_report_splits_the_gateway_s_and_the_baseline_s_cpu_per_request_alik
     assert f"### {BASELINE_READS}" in text
 
 
+def test_the_gateway_s_own_http_client_counts_as_upstream_http() -> None:
+    frame = "_Connection.data_received (/app/src/calendar_gateway/upstreams/http1.py:9)"
+    results = _results()
+    results.profiles[FANOUT] = summarise(f"<module> (uvicorn/__main__.py:4);{LOOP};{frame} 1")
+    assert "upstream HTTP 100%" in render(results, "chart.png")
+
+
 def test_the_cpu_targets_are_ratios_of_cpu_per_request() -> None:
     targets = {t.name[:3] + t.name.split()[1]: t for t in _results().targets()}
     assert round(targets["(b)server"].measured, 2) == 2.5  # 1.25 ms / 0.5 ms
