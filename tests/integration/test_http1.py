@@ -80,53 +80,6 @@ async def test_an_answer_slower_than_the_read_timeout_is_a_read_timeout(
         await client.get("/grs/v1/login", auth=("demo", "demo"), timeout=0.1)
 
 
-class Loopback:
-    """An HTTP/1.1 server that counts its connections and answers ``200 {}``; a request
-    for ``/short`` gets a body cut short and a closed connection."""
-
-    def __init__(self) -> None:
-        self.connections = 0
-
-    async def serve(self, reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
-        self.connections += 1
-        with contextlib.suppress(asyncio.IncompleteReadError, ConnectionError):
-            while head := await reader.readuntil(b"\r\n\r\n"):
-                if head.startswith(b"GET /short "):
-                    writer.write(b"HTTP/1.1 200 OK\r\nContent-Length: 10\r\n\r\n{}")
-                    break
-                writer.write(b"HTTP/1.1 200 OK\r\nContent-Length: 2\r\n\r\n{}")
-                await writer.drain()
-        writer.close()
-
-
-@pytest.fixture
-async def loopback() -> AsyncIterator[tuple[Loopback, str]]:
-    loopback = Loopback()
-    server = await asyncio.start_server(loopback.serve, "127.0.0.1", 0)
-    async with server:
-        yield loopback, f"http://127.0.0.1:{server.sockets[0].getsockname()[1]}"
-
-
-async def test_an_answer_read_whole_gives_its_connection_back_to_the_pool(
-    loopback: tuple[Loopback, str],
-) -> None:
-    server, url = loopback
-    async with httpx.AsyncClient(transport=Http1Transport(ONE_CONNECTION)) as client:
-        for _ in range(3):
-            assert (await client.get(f"{url}/x", timeout=2.0)).content == b"{}"
-    assert server.connections == 1
-
-
-async def test_an_answer_cut_short_is_a_read_error_and_frees_its_connection(
-    loopback: tuple[Loopback, str],
-) -> None:
-    _, url = loopback
-    async with httpx.AsyncClient(transport=Http1Transport(ONE_CONNECTION)) as client:
-        with pytest.raises(httpx.ReadError):
-            await client.get(f"{url}/short", timeout=2.0)
-        assert (await client.get(f"{url}/x", timeout=2.0)).content == b"{}"
-
-
 Answerer = Callable[[asyncio.StreamReader, asyncio.StreamWriter], Awaitable[bool]]
 """Writes one answer; True to keep the connection open for the next request."""
 
@@ -182,6 +135,7 @@ OK = b"HTTP/1.1 200 OK\r\nContent-Length: 2\r\n\r\n{}"
 ANSWERS: dict[str, Answerer] = {
     "/ok": canned(OK),
     "/slow": canned(OK, delay=0.5),
+    "/short": canned(b"HTTP/1.1 200 OK\r\nContent-Length: 10\r\n\r\n{}", keep=False),
     "/chunked": canned(
         b"HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\n4\r\n[1, \r\n3\r\n2]\n\r\n0\r\n\r\n"
     ),
@@ -222,6 +176,23 @@ async def pooled(scripted: tuple[Scripted, str]) -> AsyncIterator[httpx.AsyncCli
         base_url=url, timeout=2.0, transport=Http1Transport(ONE_CONNECTION)
     ) as client:
         yield client
+
+
+async def test_an_answer_read_whole_gives_its_connection_back_to_the_pool(
+    scripted: tuple[Scripted, str], pooled: httpx.AsyncClient
+) -> None:
+    server, _ = scripted
+    for _ in range(3):
+        assert (await pooled.get("/ok")).content == b"{}"
+    assert server.connections == 1
+
+
+async def test_an_answer_cut_short_is_a_read_error_and_frees_its_connection(
+    pooled: httpx.AsyncClient,
+) -> None:
+    with pytest.raises(httpx.ReadError):
+        await pooled.get("/short")
+    assert (await pooled.get("/ok")).content == b"{}"
 
 
 async def test_a_chunked_answer_is_read_whole_and_keeps_its_connection(

@@ -110,3 +110,14 @@ async def test_a_block_waits_its_turn_for_a_slot() -> None:
     slots.release()
     await asyncio.wait_for(task, 1)
     assert entered.is_set()
+
+
+async def test_slots_are_wanted_while_a_call_waits_for_one() -> None:
+    slots = Slots(1)
+    slots.take()
+    assert not slots.wanted
+    waiter = await waiting(slots)
+    assert slots.wanted
+    slots.release()
+    await asyncio.wait_for(waiter, 1)
+    assert not slots.wanted

@@ -3,10 +3,10 @@ httptools (llhttp, the parser uvicorn serves the gateway's own requests with).
 
 A vendor read is a small request and an answer read whole; nothing else is asked of the
 client. aiohttp's client (cookies, redirects, tracing hooks, a stream per answer) spent
-about 180,000 instructions (callgrind) a read more than this pool does, a sixth of a
-fan-out request's, and about 0.1 ms of CPU a read under make bench's load
-(docs/benchmarks.md). httpx stays the API: its timeouts and limits, its ``Request`` and
-``Response``, and its exception types.
+about 250,000 instructions (callgrind) a read more than this pool does, a fifth of a
+fan-out request's, and about 0.15 ms of CPU a read at make bench's load (its transport
+table, docs/benchmarks.md). httpx stays the API: its timeouts and limits, its ``Request``
+and ``Response``, and its exception types.
 """
 
 from __future__ import annotations
@@ -14,6 +14,7 @@ from __future__ import annotations
 import asyncio
 import collections
 import ssl
+import sys
 from collections.abc import Coroutine, Sequence
 from dataclasses import dataclass
 from typing import Any, NamedTuple, cast
@@ -22,6 +23,7 @@ import httptools
 import httpx
 
 from calendar_gateway.upstreams.answer import Answer
+from calendar_gateway.upstreams.slots import Slots
 
 Headers = Sequence[tuple[str, str]]
 # An answer as its connection read it: status, headers, body, and whether the headers name
@@ -62,7 +64,8 @@ class Http1Transport(httpx.AsyncBaseTransport):
         self._limits = limits
         self._ssl = ssl_context
         self._pools: dict[str, _Pool] = {}
-        self._capacity = _Capacity(limits.max_connections)
+        # Places for open connections, across origins; with no limit, more than can be open.
+        self._capacity = Slots(limits.max_connections or sys.maxsize)
 
     async def handle_async_request(self, request: httpx.Request) -> httpx.Response:
         url = request.url
@@ -163,51 +166,6 @@ class _NoAnswerError(Exception):
         self.reason = reason
 
 
-class _Capacity:
-    """The connections a transport may still open, across its origins; waiting is FIFO."""
-
-    def __init__(self, limit: int | None) -> None:
-        self._free = limit
-        self._waiting: collections.deque[asyncio.Future[None]] = collections.deque()
-
-    def take(self) -> bool:
-        if self._free is None:
-            return True
-        if self._free > 0:
-            self._free -= 1
-            return True
-        return False
-
-    @property
-    def wanted(self) -> bool:
-        """Is a caller waiting for a place?"""
-        return any(not waiter.done() for waiter in self._waiting)
-
-    async def wait(self, pool_timeout: float | None) -> None:
-        """Until a place is handed over (it is then the caller's), or ``pool_timeout``."""
-        waiter = asyncio.get_running_loop().create_future()
-        self._waiting.append(waiter)
-        try:
-            async with asyncio.timeout(pool_timeout):
-                await waiter
-        except BaseException as exc:
-            if waiter.done() and not waiter.cancelled():
-                self.give_back()  # handed over as the wait ended: passed on
-            if isinstance(exc, TimeoutError):
-                raise httpx.PoolTimeout("no connection came free in time") from None
-            raise
-
-    def give_back(self) -> None:
-        """A connection closed: its place goes to the first waiter still waiting, or is free."""
-        while self._waiting:
-            waiter = self._waiting.popleft()
-            if not waiter.done():
-                waiter.set_result(None)
-                return
-        if self._free is not None:
-            self._free += 1
-
-
 class _Pool:
     """One origin's connections: idle ones are taken newest first (warm), and the oldest
     are closed once idle longer than the keep-alive expiry."""
@@ -217,7 +175,7 @@ class _Pool:
         origin: _Origin,
         context: ssl.SSLContext | None,
         limits: httpx.Limits,
-        capacity: _Capacity,
+        capacity: Slots,
     ) -> None:
         self._origin = origin
         self._context = context
@@ -236,11 +194,15 @@ class _Pool:
                     return connection
                 self._closed(connection)
         if not self._capacity.take():
-            await self._capacity.wait(timeouts.pool)
+            try:
+                async with asyncio.timeout(timeouts.pool):
+                    await self._capacity.wait()
+            except TimeoutError:
+                raise httpx.PoolTimeout("no connection came free in time") from None
         try:
             return await self._opened(timeouts.connect)
         except BaseException:
-            self._capacity.give_back()
+            self._capacity.release()
             raise
 
     def release(self, connection: _Connection) -> None:
@@ -276,7 +238,7 @@ class _Pool:
         if not connection.counted:
             return
         connection.counted = False
-        self._capacity.give_back()
+        self._capacity.release()
 
     async def _opened(self, connect_timeout: float | None) -> _Connection:
         origin, loop = self._origin, asyncio.get_running_loop()

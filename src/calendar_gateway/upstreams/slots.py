@@ -47,6 +47,11 @@ class Slots:
                     self._waiting.remove(waiter)
             raise
 
+    @property
+    def wanted(self) -> bool:
+        """Is a call waiting for a slot?"""
+        return any(not waiter.done() for waiter in self._waiting)
+
     def release(self) -> None:
         """Hands the slot to the first call still waiting, else frees it."""
         while self._waiting:
