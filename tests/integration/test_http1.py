@@ -278,6 +278,31 @@ async def test_a_header_that_would_split_a_line_is_refused_before_sending(
     assert server.requests == []
 
 
+async def test_a_header_s_bytes_go_out_as_httpx_encoded_them(
+    scripted: tuple[Scripted, str], pooled: httpx.AsyncClient
+) -> None:
+    server, _ = scripted
+    # httpx reads a request's headers as UTF-8 if they all are, else as latin-1.
+    await pooled.get("/ok", headers={"X-Name": "Zoë".encode()})
+    await pooled.get("/ok", headers={"X-Name": "Zoë".encode(), "X-Latin": b"caf\xe9"})
+    assert b"\r\nx-name: Zo\xc3\xab\r\n" in server.requests[0]
+    assert b"\r\nx-latin: caf\xe9\r\n" in server.requests[1]
+
+
+async def test_credentials_in_a_url_are_refused_not_dropped(
+    scripted: tuple[Scripted, str], pooled: httpx.AsyncClient
+) -> None:
+    server, url = scripted
+    with_credentials = url.replace("http://", "http://user:secret@")
+    with pytest.raises(httpx.UnsupportedProtocol):
+        await pooled.send(httpx.Request("GET", f"{with_credentials}/ok"))
+    transport = Http1Transport(ONE_CONNECTION)
+    with pytest.raises(httpx.UnsupportedProtocol):
+        await transport.send("GET", f"{with_credentials}/ok", [("host", "x")], None, TIMEOUTS)
+    await transport.aclose()
+    assert server.requests == []
+
+
 async def test_at_most_the_limit_of_connections_are_open_and_callers_wait_their_turn(
     scripted: tuple[Scripted, str], pooled: httpx.AsyncClient
 ) -> None:

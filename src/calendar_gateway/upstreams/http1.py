@@ -69,10 +69,16 @@ class Http1Transport(httpx.AsyncBaseTransport):
 
     async def handle_async_request(self, request: httpx.Request) -> httpx.Response:
         url = request.url
+        _refuse_userinfo(url)
         origin = f"{url.scheme}://{url.netloc.decode('ascii')}"
+        # Each header's bytes as httpx encoded them (latin-1 maps bytes to text and back as
+        # they are), names in lower case as the lean path sends them.
+        headers = [
+            (n.decode("latin-1").lower(), v.decode("latin-1")) for n, v in request.headers.raw
+        ]
         return await self._sent(
             self._pool(origin, url.scheme, url.host, url.port),
-            _head(request.method, url.raw_path.decode("ascii"), request.headers.multi_items()),
+            _head(request.method, url.raw_path.decode("ascii"), headers),
             request.content,
             Timeouts.of(request.extensions.get("timeout", {})),
             request,
@@ -142,7 +148,14 @@ class Http1Transport(httpx.AsyncBaseTransport):
 
     def _new_pool(self, origin: str) -> _Pool:
         url = httpx.URL(origin)
+        _refuse_userinfo(url)
         return self._pool(origin, url.scheme, url.host, url.port)
+
+
+def _refuse_userinfo(url: httpx.URL) -> None:
+    # Sent by neither path: refused rather than dropped, so a configured URL cannot lose them.
+    if url.userinfo:
+        raise httpx.UnsupportedProtocol("credentials in the URL are not sent: use a header")
 
 
 def _head(method: str, target: str, headers: Headers) -> bytes:
