@@ -283,8 +283,8 @@ async def test_a_header_s_bytes_go_out_as_httpx_encoded_them(
 ) -> None:
     server, _ = scripted
     # httpx reads a request's headers as UTF-8 if they all are, else as latin-1.
-    await pooled.get("/ok", headers={"X-Name": "Zoë".encode()})
-    await pooled.get("/ok", headers={"X-Name": "Zoë".encode(), "X-Latin": b"caf\xe9"})
+    await pooled.get("/ok", headers={b"X-Name": "Zoë".encode()})
+    await pooled.get("/ok", headers={b"X-Name": "Zoë".encode(), b"X-Latin": b"caf\xe9"})
     assert b"\r\nx-name: Zo\xc3\xab\r\n" in server.requests[0]
     assert b"\r\nx-latin: caf\xe9\r\n" in server.requests[1]
 
