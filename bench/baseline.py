@@ -103,7 +103,8 @@ def _http1_sender(transport: Http1Transport) -> Send:
     timeouts = Timeouts(pool=None, connect=5.0, read=30.0)
 
     async def send(call: Call) -> Any:
-        headers = [("host", httpx.URL(call.url).netloc.decode()), *call.headers.items()]
+        # The netloc of "scheme://netloc/path", as the Transport knows it beforehand.
+        headers = [("host", call.url.split("/", 3)[2]), *call.headers.items()]
         if call.body is not None:
             headers.append(("content-length", str(len(call.body))))
         response = await transport.send(call.method, call.url, headers, call.body, timeouts)

@@ -124,12 +124,11 @@ class Http1Transport(httpx.AsyncBaseTransport):
                 head, content, timeouts.read, head.startswith(b"HEAD ")
             )
         except _NoAnswerError as exc:
-            pool.release(connection)
+            pool.discard(connection)
             raise exc.kind(exc.reason, request=request) from None
         except BaseException:
             # Cancelled mid-exchange: what is left of the answer would be read as the next.
-            connection.close()
-            pool.release(connection)
+            pool.discard(connection)
             raise
         pool.release(connection)
         return Answer.received(
@@ -205,7 +204,7 @@ class _Pool:
                 connection = idle.pop()
                 if connection.usable:
                     return connection
-                self._closed(connection)
+                self.discard(connection)
         if not self._capacity.take():
             try:
                 async with asyncio.timeout(timeouts.pool):
@@ -229,29 +228,25 @@ class _Pool:
             connection.idle_since = asyncio.get_running_loop().time()
             self._idle.append(connection)
         else:
-            connection.close()
-            self._closed(connection)
+            self.discard(connection)
+
+    def discard(self, connection: _Connection) -> None:
+        """Closes ``connection`` and gives its place back, once however often asked."""
+        connection.close()
+        if connection.counted:
+            connection.counted = False
+            self._capacity.release()
 
     def close(self) -> None:
         while self._idle:
-            connection = self._idle.pop()
-            connection.close()
-            self._closed(connection)
+            self.discard(self._idle.pop())
 
     def _expire(self, now: float) -> None:
         if self._expiry is None:
             return
         idle = self._idle
         while idle and now - idle[0].idle_since > self._expiry:
-            connection = idle.popleft()
-            connection.close()
-            self._closed(connection)
-
-    def _closed(self, connection: _Connection) -> None:
-        if not connection.counted:
-            return
-        connection.counted = False
-        self._capacity.release()
+            self.discard(idle.popleft())
 
     async def _opened(self, connect_timeout: float | None) -> _Connection:
         origin, loop = self._origin, asyncio.get_running_loop()
