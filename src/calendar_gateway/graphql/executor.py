@@ -1,6 +1,8 @@
 """graphql-core's executor, as Strawberry runs it, without the reference cycle it makes,
-with the schema's attribute leaves completed at once, and with each object's subfields
-collected once for a document's operations (``Executor.collect_subfields``).
+with the schema's attribute leaves completed at once, with each object's subfields
+collected once for a document's operations (``Executor.collect_subfields``), and with an
+object whose selection is all attributes completed in one pass
+(``Executor.collect_and_execute_subfields``).
 
 graphql-core 3.3 keeps two of the executor's own bound methods in ``async_helpers``, so
 every executor refers to itself, and so does everything an operation reached through it:
@@ -14,7 +16,7 @@ from __future__ import annotations
 
 import weakref
 from collections.abc import Callable
-from typing import Any, ParamSpec, TypeVar
+from typing import Any, NamedTuple, ParamSpec, TypeVar
 
 from graphql import (
     GraphQLLeafType,
@@ -36,6 +38,9 @@ R = TypeVar("R")
 K = TypeVar("K")
 V = TypeVar("V")
 
+_PLAIN = frozenset({str, int, float, bool})
+"""Types of values that are neither awaitable nor an error: no check needed."""
+
 SUBFIELD_ENTRIES = 1024
 """Selections whose collected subfields are remembered across operations, at most: each
 keeps its document's nodes alive (a fan-out document has four)."""
@@ -46,13 +51,17 @@ class Attribute:
     resolver does (``schema.read_attributes_at_once`` sets it), with what completing its
     value needs, worked out once."""
 
-    __slots__ = ("_is_default", "leaf", "name", "null_message", "type")
+    __slots__ = ("_is_default", "leaf", "name", "null_message", "object_type", "type")
 
     def __init__(self, name: str, parent: str, field: str, type_: GraphQLOutputType) -> None:
         self.name = name
         self.type = type_
         inner = type_.of_type if is_non_null_type(type_) else type_
         self.leaf: GraphQLLeafType | None = inner if is_leaf_type(inner) else None
+        # An object (not a list, not abstract) that its type tells apart by no predicate.
+        self.object_type = (
+            inner if isinstance(inner, GraphQLObjectType) and inner.is_type_of is None else None
+        )
         # graphql-core's message, for a non-null field; None where null is a value.
         self.null_message = (
             f"Cannot return null for non-nullable field {parent}.{field}."
@@ -115,22 +124,130 @@ class Executor(StrawberryGraphQLCoreExecutionContext):
         graphql-core remembers it for one operation; the same document's next operation
         collected each object's subfields again (4 a fan-out request).
         """
+        return self._subfields(return_type, field_details_list)[0]
+
+    def collect_and_execute_subfields(
+        self,
+        return_type: GraphQLObjectType,
+        field_details_list: FieldDetailsList,
+        path: Path,
+        result: Any,
+        position_context: Any,
+    ) -> Any:
+        """graphql-core's, but an object whose selected fields are all attributes, of
+        scalars and enums or of such objects (the fan-out's four), is completed in one pass:
+        130,000 of a fan-out request's 2.86 million instructions went to completing them
+        field by field (#17).
+
+        Where a value is not plainly one (null for a non-null field, an error, an awaitable,
+        a leaf its type does not take), the object goes graphql-core's way, from its first
+        field: reading an attribute again changes nothing, so that way meets the same values
+        and answers them as it always has, errors and nulls included.
+        """
+        collected, remembered = self._subfields(return_type, field_details_list)
+        if self._direct:
+            plan = self._plan(return_type, collected, remembered)
+            if plan is not None:
+                data = self._completed_at_once(plan, result)
+                if data is not None:
+                    return data
+        grouped_field_set, new_defer_usages, _forbidden = collected
+        return self.execute_collected_subfields(
+            return_type, result, path, grouped_field_set, new_defer_usages, position_context
+        )
+
+    def _subfields(
+        self, return_type: GraphQLObjectType, field_details_list: FieldDetailsList
+    ) -> tuple[CollectedFields, _Remembered | None]:
+        """The collected subfields, with their entry where they are remembered."""
         nodes = _plain_nodes(field_details_list)
         if nodes is None:
-            return super().collect_subfields(return_type, field_details_list)
+            return super().collect_subfields(return_type, field_details_list), None
         key = (return_type, *map(id, nodes))
         remembered = _subfields.get(key)
         # The entry holds its nodes, and these are alive too: the same ids are the same nodes.
         if remembered is not None:
-            return remembered[1]
+            return remembered.collected, remembered
         collected = super().collect_subfields(return_type, field_details_list)
         # Remembered when seen again: a document sent once (its ids written in its text,
         # a new text each time) would only fill the memory with nodes kept alive.
         if not _sightings.pop(key, False):
             _remember(_sightings, key, True)
         elif all(_undirected(node.selection_set, self.fragments) for node in nodes):
-            _remember(_subfields, key, (nodes, collected))
-        return collected
+            remembered = _Remembered(nodes, collected)
+            _remember(_subfields, key, remembered)
+        return collected, remembered
+
+    def _plan(
+        self,
+        return_type: GraphQLObjectType,
+        collected: CollectedFields,
+        remembered: _Remembered | None,
+    ) -> _Plan | None:
+        """How to complete the object at once; None where it cannot be (a field with a
+        resolver, a list, an abstract type, a deferred fragment). Worked out once for a
+        remembered selection whose objects' selections are all remembered too."""
+        if remembered is not None and remembered.plan is not _UNPLANNED:
+            return remembered.plan
+        grouped_field_set, new_defer_usages, _forbidden = collected
+        if new_defer_usages:
+            return None
+        fields: list[_PlannedField] = []
+        lasting = remembered is not None
+        for key, field_details_list in grouped_field_set.items():
+            name = field_details_list[0].node.name.value
+            if name == "__typename":
+                fields.append((key, None, None))
+                continue
+            definition = return_type.fields.get(name)
+            attribute = definition.resolve if definition is not None else None
+            if type(attribute) is not Attribute:
+                return None
+            inner = None
+            if attribute.object_type is not None:
+                inner_collected, inner_remembered = self._subfields(
+                    attribute.object_type, field_details_list
+                )
+                inner = self._plan(attribute.object_type, inner_collected, inner_remembered)
+                lasting = lasting and inner_remembered is not None
+            if inner is None and attribute.leaf is None:
+                return None
+            fields.append((key, attribute, inner))
+        plan = _Plan(return_type.name, tuple(fields))
+        if remembered is not None:
+            # Not one that holds a selection decided by this operation's variables.
+            remembered.plan = plan if lasting else None
+        return plan
+
+    def _completed_at_once(self, plan: _Plan, source: Any) -> dict[str, Any] | None:
+        """The object's result, or None where a value is not plainly one."""
+        data: dict[str, Any] = {}
+        for key, attribute, inner in plan.fields:
+            if attribute is None:
+                data[key] = plan.type_name
+                continue
+            try:
+                value = getattr(source, attribute.name)
+            except Exception:  # graphql-core's way raises it again, where it belongs
+                return None
+            if value is None or value is Undefined:
+                if attribute.null_message is not None:
+                    return None
+                data[key] = None
+                continue
+            if type(value) not in _PLAIN and (
+                isinstance(value, Exception) or self.is_awaitable(value)
+            ):
+                return None
+            completed: object = (
+                _coerced(attribute.leaf, value)  # type: ignore[arg-type]  # a leaf's
+                if inner is None
+                else self._completed_at_once(inner, value)
+            )
+            if completed is None:
+                return None
+            data[key] = completed
+        return data
 
     def _completed(self, attribute: Attribute, result: object) -> Any:
         """``complete_value`` of a scalar or enum, raising where it raises."""
@@ -143,7 +260,41 @@ class Executor(StrawberryGraphQLCoreExecutionContext):
         return self.complete_leaf_value(attribute.leaf, result)  # type: ignore[arg-type]
 
 
-_subfields: dict[tuple[object, ...], tuple[tuple[FieldNode, ...], CollectedFields]] = {}
+class _Plan(NamedTuple):
+    """An object completed at once: each response key with its attribute (None for
+    ``__typename``) and, for an object's attribute, that object's plan."""
+
+    type_name: str
+    fields: tuple[_PlannedField, ...]
+
+
+_PlannedField = tuple[str, Attribute | None, "_Plan | None"]
+
+
+_UNPLANNED: Any = object()
+
+
+class _Remembered:
+    """A selection's collected subfields, kept across operations, and its plan."""
+
+    __slots__ = ("collected", "nodes", "plan")
+
+    def __init__(self, nodes: tuple[FieldNode, ...], collected: CollectedFields) -> None:
+        self.nodes = nodes  # alive while remembered: their ids are the entry's key
+        self.collected = collected
+        self.plan: _Plan | None = _UNPLANNED
+
+
+def _coerced(leaf: GraphQLLeafType, value: object) -> object:
+    """``complete_leaf_value``'s value; None where it would raise."""
+    try:
+        coerced = leaf.coerce_output_value(value)
+    except Exception:
+        return None
+    return None if coerced is Undefined else coerced
+
+
+_subfields: dict[tuple[object, ...], _Remembered] = {}
 _sightings: dict[tuple[object, ...], bool] = {}
 """Selections collected once, not yet remembered: their keys alone (ids of their nodes)."""
 
