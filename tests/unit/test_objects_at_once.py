@@ -228,3 +228,24 @@ async def test_a_deferred_fragment_is_left_to_graphql_core() -> None:
             async for part in result.subsequent_results
         ]
         assert deferred == [[{"age": 36, "home": {"city": "Oslo"}}]]
+
+
+@pytest.mark.parametrize("document", DOCUMENTS)
+async def test_a_remembered_selection_is_planned_once(
+    document: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    planned: list[str] = []
+    original = Executor._planned
+
+    def counting(self: Executor, return_type: Any, collected: Any) -> Any:
+        planned.append(return_type.name)
+        return original(self, return_type, collected)
+
+    monkeypatch.setattr(Executor, "_planned", counting)
+    _, direct = schemas(query_of([good(), good()]))
+    for _ in range(2):  # seen, then remembered
+        assert (await direct.execute(document)).errors is None
+    planned.clear()
+    for _ in range(2):
+        assert (await direct.execute(document)).errors is None
+    assert planned == []  # a plan, or that there is none, is remembered with its selection

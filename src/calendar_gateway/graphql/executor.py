@@ -186,14 +186,25 @@ class Executor(StrawberryGraphQLCoreExecutionContext):
     ) -> _Plan | None:
         """How to complete the object at once; None where it cannot be (a field with a
         resolver, a list, an abstract type, a deferred fragment). Worked out once for a
-        remembered selection whose objects' selections are all remembered too."""
+        remembered selection."""
         if remembered is not None and remembered.plan is not _UNPLANNED:
             return remembered.plan
+        plan, lasting = self._planned(return_type, collected)
+        if remembered is not None:
+            # Kept only where no selection in it is decided by this operation's variables.
+            remembered.plan = plan if lasting else None
+        return plan
+
+    def _planned(
+        self, return_type: GraphQLObjectType, collected: CollectedFields
+    ) -> tuple[_Plan | None, bool]:
+        """The plan (None where there is none), and whether it may be kept: each of its
+        objects' selections is remembered, not decided by this operation's variables."""
         grouped_field_set, new_defer_usages, _forbidden = collected
         if new_defer_usages:
-            return None
+            return None, True
         fields: list[_PlannedField] = []
-        lasting = remembered is not None
+        lasting = True
         for key, field_details_list in grouped_field_set.items():
             name = field_details_list[0].node.name.value
             if name == "__typename":
@@ -202,7 +213,7 @@ class Executor(StrawberryGraphQLCoreExecutionContext):
             definition = return_type.fields.get(name)
             attribute = definition.resolve if definition is not None else None
             if type(attribute) is not Attribute:
-                return None
+                return None, True
             inner = None
             if attribute.object_type is not None:
                 inner_collected, inner_remembered = self._subfields(
@@ -211,13 +222,9 @@ class Executor(StrawberryGraphQLCoreExecutionContext):
                 inner = self._plan(attribute.object_type, inner_collected, inner_remembered)
                 lasting = lasting and inner_remembered is not None
             if inner is None and attribute.leaf is None:
-                return None
+                return None, True
             fields.append((key, attribute, inner))
-        plan = _Plan(return_type.name, tuple(fields))
-        if remembered is not None:
-            # Not one that holds a selection decided by this operation's variables.
-            remembered.plan = plan if lasting else None
-        return plan
+        return _Plan(return_type.name, tuple(fields)), lasting
 
     def _completed_at_once(self, plan: _Plan, source: Any) -> dict[str, Any] | None:
         """The object's result, or None where a value is not plainly one."""
