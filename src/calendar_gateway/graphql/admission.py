@@ -29,6 +29,7 @@ from graphql.validation.validate import ValidationAbortedError
 from strawberry.extensions import SchemaExtension
 from strawberry.schema.schema import validate_document
 
+from calendar_gateway.graphql.hoisting import HoistedText
 from calendar_gateway.graphql.shapes import Rules, Shape, ShapeCache, TypeRecording
 
 CODE = "OPERATION_TOO_COMPLEX"
@@ -103,11 +104,13 @@ def _unlink_backwards(document: DocumentNode) -> None:
 @dataclass
 class Checked:
     """A document, with its validation errors once it has been validated, and its text's
-    shape until then (None where the shape can only be told by parsing)."""
+    shape until then (None where the shape can only be told by parsing); for a text run as
+    its shape's hoisted document, its values for that document's variables."""
 
     document: DocumentNode
     errors: list[GraphQLError] | None = None
     shape: Shape | None = None
+    hoisted: HoistedText | None = None
 
 
 class Documents:
@@ -153,21 +156,37 @@ class Admission(SchemaExtension):
     def __init__(self, admission: AdmissionRules) -> None:
         self.admission = admission
         self._checked: Checked | None = None
+        self.hoisted: HoistedText | None = None
+        """Set where the operation runs as its shape's hoisted document."""
 
     def admit_known(self) -> bool:
         """Sets the operation's document and its validation's errors at once, if its text
         was admitted and validated before: its parse and validate hooks then have nothing
         to do, and the runner leaves them out (``extension_runner.LeanRunner``)."""
         query = self._unread_query()
-        return query is not None and self._admit(self.admission.documents.get(query))
+        return query is not None and self._admit(self._known(query))
 
     def admit_at_once(self) -> bool:
         """``admit_known``, or else a short text of a shape that passed, its document made
-        by the shape: an operation that can run straight (``known_operation``)."""
+        by the shape or its shape's hoisted one (its values then among the variables): an
+        operation that can run straight (``known_operation``), which relocates its errors."""
         query = self._unread_query()
         if query is None:
             return False
-        return self._admit(self.admission.documents.get(query) or self._made_at_once(query))
+        checked = self.admission.documents.get(query) or self._made_at_once(query)
+        if checked is None or not self._admit(checked):
+            return False
+        self.hoisted = checked.hoisted
+        if self.hoisted is not None:
+            context = self.execution_context
+            context.variables = {**(context.variables or {}), **self.hoisted.values}
+        return True
+
+    def _known(self, query: str) -> Checked | None:
+        """The text's admission before, unless as a hoisted document: Strawberry's way runs
+        the text's own document, not one whose errors would need relocating."""
+        checked = self.admission.documents.get(query)
+        return None if checked is None or checked.hoisted is not None else checked
 
     def _unread_query(self) -> str | None:
         """The operation's text, while its document is not set."""
@@ -189,7 +208,7 @@ class Admission(SchemaExtension):
             return None
         try:
             shape = Shape.of(query, self.admission.max_tokens)
-            return None if shape is None else self._made(query, shape, self._rules())
+            return None if shape is None else self._made(query, shape, self._rules(), hoist=True)
         except Exception:  # the parse hook's to refuse, with its coded error
             return None
 
@@ -197,7 +216,7 @@ class Admission(SchemaExtension):
         context = self.execution_context
         query = context.query
         if context.graphql_document is None and query:
-            checked = self.admission.documents.get(query) or await self._new(query)
+            checked = self._known(query) or await self._new(query)
             self._checked = checked
             context.graphql_document = checked.document
         yield
@@ -260,12 +279,18 @@ class Admission(SchemaExtension):
         _unlink_backwards(document)
         return Checked(document, shape=shape)
 
-    def _made(self, query: str, shape: Shape, rules: Rules) -> Checked | None:
-        """The text's document, made from the shape's if that passed ``rules``: admitted."""
-        made = self.admission.shapes.document(query, shape, rules)
+    def _made(self, query: str, shape: Shape, rules: Rules, hoist: bool = False) -> Checked | None:
+        """The text's document, made from the shape's if that passed ``rules`` (or, with
+        ``hoist``, the shape's hoisted document, where it has one): admitted."""
+        shapes = self.admission.shapes
+        make = shapes.hoisted if hoist else shapes.document
+        made = make(query, shape, rules)
         if made is None:
             return None
-        checked = Checked(made, errors=[])
+        if isinstance(made, HoistedText):
+            checked = Checked(made.document, errors=[], hoisted=made)
+        else:
+            checked = Checked(made, errors=[])
         self.admission.documents.keep(query, checked)
         return checked
 

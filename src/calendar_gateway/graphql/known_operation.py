@@ -29,6 +29,7 @@ from strawberry.types.graphql import OperationType
 from strawberry.utils.await_maybe import await_maybe
 
 from calendar_gateway.graphql.admission import Admission
+from calendar_gateway.graphql.hoisting import HoistedText
 from calendar_gateway.graphql.incremental import with_coded_errors
 from calendar_gateway.graphql.lifecycle import OperationLifecycle
 from calendar_gateway.graphql.observability import observe_phase
@@ -44,12 +45,15 @@ class KnownOperation:
         extensions: list[SchemaExtension],
         lifecycle: OperationLifecycle,
         started: float,
+        *,
+        hoisted: HoistedText | None,
     ) -> None:
         self._schema = schema
         self._context = context
         self._extensions = extensions
         self._lifecycle = lifecycle
         self._started = started
+        self._hoisted = hoisted
 
     @classmethod
     def of(
@@ -73,7 +77,7 @@ class KnownOperation:
                 return None  # refused as Strawberry refuses it
         except RuntimeError:  # no such operation in the document
             return None
-        return cls(schema, context, extensions, lifecycle, started)
+        return cls(schema, context, extensions, lifecycle, started, hoisted=admission.hoisted)
 
     async def run(self) -> ExecutionResult | None:
         """The operation's result; None, having done nothing, where a hook refuses it
@@ -115,6 +119,7 @@ class KnownOperation:
         )
         context.result = result
         if isinstance(result, GraphQLExecutionResult) and result.errors:
+            self._relocate(result.errors)
             context.pre_execution_errors = result.errors
             self._schema._process_errors(result.errors, context)
         _finish(executing)
@@ -135,10 +140,16 @@ class KnownOperation:
         if not isinstance(error, GraphQLError):
             error = GraphQLError(str(error), original_error=error)
         errors = [error]
+        self._relocate(errors)
         context = self._context
         context.pre_execution_errors = errors
         self._schema._process_errors(errors, context)
         return await self._settled(PreExecutionError(data=None, errors=errors))
+
+    def _relocate(self, errors: list[GraphQLError]) -> None:
+        """Errors located in a shape's hoisted document, located in the request's text."""
+        if self._hoisted is not None:
+            self._hoisted.relocate(errors)
 
     async def _settled(self, answer: ExecutionResult) -> ExecutionResult:
         """``answer``, with the extensions' results: the operation's result from now on."""

@@ -46,6 +46,7 @@ from graphql import (
 from graphql.type.scalars import parse_id_literal, parse_string_literal
 from graphql.utilities.validate_input_value import validate_input_literal
 
+from calendar_gateway.graphql.hoisting import Hoisted, HoistedText
 from calendar_gateway.graphql.templates import Template
 from calendar_gateway.graphql.tokens import Tokens, read
 
@@ -114,16 +115,21 @@ def _accepted(type_: GraphQLInputType | None) -> frozenset[TokenKind]:
 
 class _Known:
     """A shape that validated cleanly: the input type at each of its literals (or None),
-    with the literal kinds it takes untested, and the tree of its document (None if one
-    could not be made of it)."""
+    with the literal kinds it takes untested, the tree of its document (None if one
+    could not be made of it) and its hoisted document (None if it has none)."""
 
-    __slots__ = ("size", "template", "types")
+    __slots__ = ("hoisted", "size", "template", "types")
 
     def __init__(
-        self, types: list[GraphQLInputType | None], template: Template | None, size: int
+        self,
+        types: list[GraphQLInputType | None],
+        template: Template | None,
+        hoisted: Hoisted | None,
+        size: int,
     ) -> None:
         self.types = [(type_, _accepted(type_)) for type_ in types]
         self.template = template
+        self.hoisted = hoisted
         self.size = size
 
 
@@ -142,8 +148,10 @@ class ShapeCache:
     ``document`` and ``passes`` are cheap (linear in the tokens) and run where the request
     does; a document they do not vouch for is validated in full, with
     ``TypeRecording.rule`` among the rules, and ``remember``-ed if that found nothing.
-    ``max_size`` bounds the shapes' total ``Shape.size``; a template takes about 250 bytes
-    a unit of it, so the default holds at most some 17 MB.
+    ``max_size`` bounds the shapes' total ``Shape.size``, counted twice for a shape with a
+    hoisted document. For the bench's fan-out a template took about 120 bytes a unit of it,
+    a hoisted document with the parsed tree it shares about 180: within 250 bytes a counted
+    unit, so the default holds at most some 17 MB.
     """
 
     def __init__(
@@ -166,6 +174,18 @@ class ShapeCache:
             return None
         return known.template.make(text, shape.tokens)
 
+    def hoisted(self, text: str, shape: Shape, rules: Rules) -> HoistedText | DocumentNode | None:
+        """The text as its shape's hoisted document and its values, where the shape has
+        one; else as ``document`` would make it."""
+        known = self._passing(shape, rules)
+        if known is None:
+            return None
+        if known.hoisted is not None:
+            hoisted = known.hoisted.text(text, shape.tokens)
+            if hoisted is not None:
+                return hoisted
+        return None if known.template is None else known.template.make(text, shape.tokens)
+
     def passes(self, shape: Shape, rules: Rules) -> bool:
         """Whether full validation with ``rules`` would find nothing, known without it."""
         return self._passing(shape, rules) is not None
@@ -183,11 +203,16 @@ class ShapeCache:
             template: Template | None = Template(document, shape.tokens)
         except ValueError:  # not the text's document: validated by shape, not made
             template = None
+        hoisted = None if template is None else Hoisted.of(document, shape.tokens, types)
+        if hoisted is not None and 2 * size <= self._max_size:
+            size *= 2
+        else:
+            hoisted = None
         key = (rules, shape.key)
         replaced = self._shapes.pop(key, None)
         if replaced is not None:
             self._size -= replaced.size
-        self._shapes[key] = _Known(types, template, size)
+        self._shapes[key] = _Known(types, template, hoisted, size)
         self._size += size
         while len(self._shapes) > self._max_shapes or self._size > self._max_size:
             _, evicted = self._shapes.popitem(last=False)
