@@ -8,7 +8,9 @@ and SIGTERM; and once validation has spent the budget in CPU time, it stops with
 not charged). A repeated query is parsed and validated once; a new query
 of a shape that validated cleanly before (``shapes.py``) has only its literals checked, on the
 loop, as a short text is parsed there (``ON_LOOP_QUERY_CHARS``) - and a short one is not even
-parsed: its document is made from the tree of the shape's first document (``templates.py``).
+parsed: it runs as the shape's document with its literals hoisted into variables
+(``hoisting.py``) where the operation runs straight (``known_operation.py``), else its
+document is made from the tree of the shape's first document (``templates.py``).
 """
 
 from __future__ import annotations

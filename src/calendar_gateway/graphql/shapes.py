@@ -17,8 +17,10 @@ root fields) hold for every document of a shape alike; the token limit is the pa
 (``tokens.read`` leaves a text over it to the parser).
 
 The shape is read from the text by ``tokens.py``, and a shape that passed keeps the tree of
-the document that passed (``templates.py``): the next text of that shape whose literals
-pass has its document made from that tree, without parsing. Shapes are bounded in number
+the document that passed (``templates.py``) and, where it can, that document with its
+literals hoisted into variables (``hoisting.py``): the next text of that shape whose literals
+pass runs as the hoisted document with its own values, or has its document made from that
+tree, without parsing. Shapes are bounded in number
 and in their total size (tokens and name characters): a hostile stream of large shapes
 evicts, it does not grow.
 """
