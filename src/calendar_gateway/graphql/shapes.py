@@ -172,9 +172,7 @@ class ShapeCache:
         """The text's document, made without parsing, if it would pass validation with
         ``rules``; None if only parsing and validating it can tell."""
         known = self._passing(shape, rules)
-        if known is None or known.template is None:
-            return None
-        return known.template.make(text, shape.tokens)
+        return None if known is None else _made(known, text, shape)
 
     def hoisted(self, text: str, shape: Shape, rules: Rules) -> HoistedText | DocumentNode | None:
         """The text as its shape's hoisted document and its values, where the shape has
@@ -182,11 +180,8 @@ class ShapeCache:
         known = self._passing(shape, rules)
         if known is None:
             return None
-        if known.hoisted is not None:
-            hoisted = known.hoisted.text(text, shape.tokens)
-            if hoisted is not None:
-                return hoisted
-        return None if known.template is None else known.template.make(text, shape.tokens)
+        hoisted = None if known.hoisted is None else known.hoisted.text(text, shape.tokens)
+        return hoisted or _made(known, text, shape)
 
     def passes(self, shape: Shape, rules: Rules) -> bool:
         """Whether full validation with ``rules`` would find nothing, known without it."""
@@ -243,6 +238,11 @@ class ShapeCache:
                 if not check(type_, node):
                     return False
         return True
+
+
+def _made(known: _Known, text: str, shape: Shape) -> DocumentNode | None:
+    """The text's document, made from its known shape's tree (None if the shape has none)."""
+    return None if known.template is None else known.template.make(text, shape.tokens)
 
 
 def _valid_literal(node: ValueNode, type_: GraphQLInputType) -> bool:
